@@ -1,0 +1,109 @@
+//! The blocking client: every operation over any [`Transport`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::body::read_blocking;
+use crate::client::{Exchange, body_limit, finish};
+use crate::config::ClientConfig;
+use crate::error::{Error, TransportFailure};
+use crate::model::{Job, JobId, JobSummary, OutputFormatId, Page, Row};
+use crate::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
+use crate::secret::{Password, Token};
+use crate::transport::Transport;
+
+/// A blocking SDM client over the transport `T`.
+///
+/// Cheap to clone when `T` is; the configuration is shared.
+#[derive(Clone)]
+pub struct BlockingClient<T> {
+    config: Arc<ClientConfig>,
+    transport: T,
+}
+
+impl<T: Transport + Default> BlockingClient<T> {
+    /// A client for the API at `base_url` using `token`, with the transport's defaults.
+    pub fn new(base_url: &str, token: impl Into<Token>) -> Result<Self, Error> {
+        Ok(Self::with_transport(
+            ClientConfig::new(base_url)?.with_token(token),
+            T::default(),
+        ))
+    }
+}
+
+impl<T: Transport> BlockingClient<T> {
+    /// A client with this configuration and transport.
+    pub fn with_transport(config: ClientConfig, transport: T) -> Self {
+        Self {
+            config: Arc::new(config),
+            transport,
+        }
+    }
+
+    /// The same client using `token` from now on (e.g. the one [`login`](Self::login) returned).
+    pub fn with_token(self, token: Token) -> Self {
+        let config = (*self.config).clone().with_token(token);
+        Self {
+            config: Arc::new(config),
+            transport: self.transport,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Runs any operation: build, send, read the body under the limits, parse.
+    pub fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
+        let request = op.request(&self.config)?;
+        let exchange = Exchange::start(&request);
+        let response = exchange.finished(|| op.describe(), self.transport.send(request))?;
+        let (head, mut body) = response.into_parts();
+        let body = read_blocking(&mut body, body_limit(&self.config, &head))
+            .map_err(|e| Error::Transport(Box::new(TransportFailure::new(op.describe(), e))))?;
+        finish(op, &self.config, head, body)
+    }
+
+    /// Creates (or fetches) the token `token_name` for this user: `POST auth/token/`.
+    pub fn login(
+        &self,
+        email: &str,
+        password: &Password,
+        token_name: &str,
+    ) -> Result<Token, Error> {
+        self.execute(&CreateToken::new(email, password.clone(), token_name))
+    }
+
+    /// One job: `GET jobs/{id}/`.
+    pub fn get_job(&self, id: &JobId) -> Result<Job, Error> {
+        self.execute(&GetJob::new(id.clone()))
+    }
+
+    /// One page of jobs: `GET jobs/?…`.
+    pub fn list_jobs(&self, query: &JobQuery) -> Result<Page<JobSummary>, Error> {
+        self.execute(&ListJobs::new(query.clone()))
+    }
+
+    /// Every output row of a done job: `GET jobs/{id}/data/{output_format_id}/`.
+    pub fn job_data(
+        &self,
+        id: &JobId,
+        output_format_id: OutputFormatId,
+    ) -> Result<Vec<Row>, Error> {
+        self.execute(&GetJobData::new(id.clone(), output_format_id))
+    }
+}
+
+impl<T> fmt::Debug for BlockingClient<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingClient")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,112 @@
+//! The async client: every operation over any [`AsyncTransport`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::body::read_async;
+use crate::client::{Exchange, body_limit, finish};
+use crate::config::ClientConfig;
+use crate::error::{Error, TransportFailure};
+use crate::model::{Job, JobId, JobSummary, OutputFormatId, Page, Row};
+use crate::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
+use crate::secret::{Password, Token};
+use crate::transport::AsyncTransport;
+
+/// An async SDM client over the transport `T`.
+///
+/// Cheap to clone when `T` is; the configuration is shared.
+#[derive(Clone)]
+pub struct AsyncClient<T> {
+    config: Arc<ClientConfig>,
+    transport: T,
+}
+
+impl<T: AsyncTransport + Default> AsyncClient<T> {
+    /// A client for the API at `base_url` using `token`, with the transport's defaults.
+    pub fn new(base_url: &str, token: impl Into<Token>) -> Result<Self, Error> {
+        Ok(Self::with_transport(
+            ClientConfig::new(base_url)?.with_token(token),
+            T::default(),
+        ))
+    }
+}
+
+impl<T: AsyncTransport> AsyncClient<T> {
+    /// A client with this configuration and transport.
+    pub fn with_transport(config: ClientConfig, transport: T) -> Self {
+        Self {
+            config: Arc::new(config),
+            transport,
+        }
+    }
+
+    /// The same client using `token` from now on (e.g. the one [`login`](Self::login) returned).
+    pub fn with_token(self, token: Token) -> Self {
+        let config = (*self.config).clone().with_token(token);
+        Self {
+            config: Arc::new(config),
+            transport: self.transport,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Runs any operation: build, send, read the body under the limits, parse.
+    pub async fn execute<O: Operation + Sync>(&self, op: &O) -> Result<O::Output, Error> {
+        let request = op.request(&self.config)?;
+        let exchange = Exchange::start(&request);
+        let response = exchange.finished(|| op.describe(), self.transport.send(request).await)?;
+        let (head, mut body) = response.into_parts();
+        let body = read_async(&mut body, body_limit(&self.config, &head))
+            .await
+            .map_err(|e| Error::Transport(Box::new(TransportFailure::new(op.describe(), e))))?;
+        finish(op, &self.config, head, body)
+    }
+
+    /// Creates (or fetches) the token `token_name` for this user: `POST auth/token/`.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &Password,
+        token_name: &str,
+    ) -> Result<Token, Error> {
+        self.execute(&CreateToken::new(email, password.clone(), token_name))
+            .await
+    }
+
+    /// One job: `GET jobs/{id}/`.
+    pub async fn get_job(&self, id: &JobId) -> Result<Job, Error> {
+        self.execute(&GetJob::new(id.clone())).await
+    }
+
+    /// One page of jobs: `GET jobs/?…`.
+    pub async fn list_jobs(&self, query: &JobQuery) -> Result<Page<JobSummary>, Error> {
+        self.execute(&ListJobs::new(query.clone())).await
+    }
+
+    /// Every output row of a done job: `GET jobs/{id}/data/{output_format_id}/`.
+    pub async fn job_data(
+        &self,
+        id: &JobId,
+        output_format_id: OutputFormatId,
+    ) -> Result<Vec<Row>, Error> {
+        self.execute(&GetJobData::new(id.clone(), output_format_id))
+            .await
+    }
+}
+
+impl<T> fmt::Debug for AsyncClient<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncClient")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}

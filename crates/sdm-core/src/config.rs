@@ -1,0 +1,75 @@
+//! What every request needs to know: where the API is, the token, the user agent, size limits.
+
+use crate::base_url::BaseUrl;
+use crate::error::InvalidInput;
+use crate::secret::Token;
+
+/// The `User-Agent` this crate sends: its name and version.
+pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+/// Default limit for JSON documents read whole (a job, a page, a token): 16 MiB.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Settings shared by every request of a client.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    base_url: BaseUrl,
+    token: Option<Token>,
+    user_agent: String,
+    max_document_bytes: usize,
+}
+
+impl ClientConfig {
+    /// A configuration for the API at `base_url`, without a token yet.
+    pub fn new(base_url: &str) -> Result<Self, InvalidInput> {
+        Ok(Self::from_base_url(BaseUrl::parse(base_url)?))
+    }
+
+    /// A configuration for an already parsed base URL.
+    pub fn from_base_url(base_url: BaseUrl) -> Self {
+        Self {
+            base_url,
+            token: None,
+            user_agent: USER_AGENT.to_owned(),
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+        }
+    }
+
+    /// Sets the API token sent with every request but token creation.
+    pub fn with_token(mut self, token: impl Into<Token>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Puts a product name before this crate's in the `User-Agent` (e.g. `my-sync/2.1`).
+    pub fn with_user_agent_prefix(mut self, product: &str) -> Self {
+        self.user_agent = format!("{product} {USER_AGENT}");
+        self
+    }
+
+    /// Sets the largest JSON document read whole (jobs, pages, tokens).
+    pub fn with_max_document_bytes(mut self, bytes: usize) -> Self {
+        self.max_document_bytes = bytes;
+        self
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.base_url
+    }
+
+    /// The token, if one is set.
+    pub fn token(&self) -> Option<&Token> {
+        self.token.as_ref()
+    }
+
+    /// The `User-Agent` header value.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
+    /// The largest JSON document read whole.
+    pub fn max_document_bytes(&self) -> usize {
+        self.max_document_bytes
+    }
+}

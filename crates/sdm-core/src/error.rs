@@ -1,0 +1,435 @@
+//! Every way an operation can fail, as typed values with a one-line `Display` and a source chain.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use http::StatusCode;
+
+/// What went wrong with an operation.
+///
+/// `Display` is one line: what was being done, what happened, the server's `detail`.
+/// Match on the variant to react (re-authenticate on [`Error::Authentication`], give up on
+/// [`Error::NotFound`], back off on [`Error::RateLimited`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server refused the token or the credentials (HTTP 401).
+    Authentication(Box<ApiError>),
+    /// The token is valid but may not do this (HTTP 403).
+    Permission(Box<ApiError>),
+    /// The job, output format or page does not exist (HTTP 404).
+    NotFound(Box<ApiError>),
+    /// Over the fair-use limit (HTTP 429); see [`ApiError::retry_after`].
+    RateLimited(Box<ApiError>),
+    /// Any other non-success response (400 with field errors, 5xx from the server or a proxy, …).
+    Api(Box<ApiError>),
+    /// A success response whose body is not what the API documents.
+    Decode(Box<DecodeError>),
+    /// A response larger than the configured limit.
+    TooLarge(TooLargeError),
+    /// The request could not be sent or the response not received.
+    Transport(Box<TransportFailure>),
+    /// An argument was refused before any request was made.
+    InvalidInput(InvalidInput),
+}
+
+impl Error {
+    /// The HTTP status of the response that caused the error, if there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Authentication(e)
+            | Error::Permission(e)
+            | Error::NotFound(e)
+            | Error::RateLimited(e)
+            | Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            Error::TooLarge(_) | Error::Transport(_) | Error::InvalidInput(_) => None,
+        }
+    }
+
+    /// The error response's details, for the variants that come from an HTTP error status.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Authentication(e)
+            | Error::Permission(e)
+            | Error::NotFound(e)
+            | Error::RateLimited(e)
+            | Error::Api(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Authentication(e)
+            | Error::Permission(e)
+            | Error::NotFound(e)
+            | Error::RateLimited(e)
+            | Error::Api(e) => e.fmt(f),
+            Error::Decode(e) => e.fmt(f),
+            Error::TooLarge(e) => e.fmt(f),
+            Error::Transport(e) => e.fmt(f),
+            Error::InvalidInput(e) => e.fmt(f),
+        }
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Error::Transport(e) => e.source(),
+            Error::Decode(e) => e.source(),
+            _ => None,
+        }
+    }
+}
+
+impl From<InvalidInput> for Error {
+    fn from(error: InvalidInput) -> Self {
+        Error::InvalidInput(error)
+    }
+}
+
+/// A non-success HTTP response, with what the server said about it.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// What the client was doing, e.g. `get job 9f1c3a52-…`.
+    pub what: String,
+    /// The response status.
+    pub status: StatusCode,
+    /// The server's `detail` (or `non_field_errors`) message.
+    pub detail: Option<String>,
+    /// Per-field messages of a 400 response, in the server's order.
+    pub field_errors: Vec<FieldError>,
+    /// The `Retry-After` header, when the server sent a valid one.
+    pub retry_after: Option<RetryAfter>,
+    /// The start of the body when it was not a JSON error object (an HTML page from a proxy).
+    pub excerpt: Option<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.status.as_u16() {
+            300..=399 => "unexpected redirect",
+            400 => "request rejected",
+            401 => "authentication refused",
+            403 => "permission denied",
+            404 => "not found",
+            429 => "rate limited",
+            500..=599 => "server error",
+            _ => "unexpected response",
+        };
+        write!(f, "{}: {label} (HTTP {})", self.what, self.status)?;
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        for field in &self.field_errors {
+            write!(f, "; {}: {}", field.field, field.messages.join(" "))?;
+        }
+        if let Some(retry_after) = &self.retry_after {
+            write!(f, " (retry after {retry_after})")?;
+        }
+        if let Some(excerpt) = &self.excerpt {
+            write!(f, "; body: {excerpt}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The messages the server gave for one request field (Django REST Framework validation errors).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FieldError {
+    /// The field name (e.g. `email`, `created_after`).
+    pub field: String,
+    /// The server's messages for it.
+    pub messages: Vec<String>,
+}
+
+impl FieldError {
+    /// Builds a field error.
+    pub fn new(field: impl Into<String>, messages: Vec<String>) -> Self {
+        Self {
+            field: field.into(),
+            messages,
+        }
+    }
+}
+
+/// The `Retry-After` header: a delay in seconds, or an HTTP date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// Wait this long.
+    Delay(Duration),
+    /// Wait until this time.
+    At(DateTime<Utc>),
+}
+
+impl RetryAfter {
+    /// Parses a header value. Garbage gives `None` (the caller then backs off on its own).
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+            // Huge values saturate rather than fail: the caller caps the wait anyway.
+            let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+            return Some(RetryAfter::Delay(Duration::from_secs(seconds)));
+        }
+        DateTime::parse_from_rfc2822(value)
+            .ok()
+            .map(|date| RetryAfter::At(date.with_timezone(&Utc)))
+    }
+
+    /// How long to wait counted from `now` (zero for a date in the past).
+    pub fn delay_from(&self, now: DateTime<Utc>) -> Duration {
+        match self {
+            RetryAfter::Delay(delay) => *delay,
+            RetryAfter::At(at) => (*at - now).to_std().unwrap_or(Duration::ZERO),
+        }
+    }
+}
+
+impl fmt::Display for RetryAfter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RetryAfter::Delay(delay) => write!(f, "{}s", delay.as_secs()),
+            RetryAfter::At(at) => write!(f, "{}", at.format("%Y-%m-%dT%H:%M:%SZ")),
+        }
+    }
+}
+
+/// A success response whose body could not be decoded.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// What the client was doing.
+    pub what: String,
+    /// The response status.
+    pub status: StatusCode,
+    /// Where in the JSON document decoding failed, e.g. `results[3].status` (`.` for the root).
+    pub path: String,
+    /// What was wrong there.
+    pub message: String,
+    /// A bounded excerpt of the body around the failure.
+    pub excerpt: String,
+    source: Option<serde_json::Error>,
+}
+
+impl DecodeError {
+    pub(crate) fn new(
+        what: String,
+        status: StatusCode,
+        path: String,
+        message: String,
+        excerpt: String,
+        source: Option<serde_json::Error>,
+    ) -> Self {
+        Self {
+            what,
+            status,
+            path,
+            message,
+            excerpt,
+            source,
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: could not decode the response (HTTP {}) ",
+            self.what, self.status
+        )?;
+        if self.path == "." {
+            write!(f, "at the top level")?;
+        } else {
+            write!(f, "at `{}`", self.path)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if !self.excerpt.is_empty() {
+            write!(f, "; body: {}", self.excerpt)?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for DecodeError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}
+
+/// A response body over a configured size limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TooLargeError {
+    /// What the client was doing.
+    pub what: String,
+    /// The limit, in bytes.
+    pub limit: usize,
+    /// The setting that raises the limit.
+    pub setting: &'static str,
+}
+
+impl TooLargeError {
+    pub(crate) fn new(what: String, limit: usize, setting: &'static str) -> Self {
+        Self {
+            what,
+            limit,
+            setting,
+        }
+    }
+}
+
+impl fmt::Display for TooLargeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: the response is larger than the limit of {} bytes (raise it with `{}`)",
+            self.what, self.limit, self.setting
+        )
+    }
+}
+
+/// How a transport failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection could be made (refused, DNS, TLS handshake).
+    Connect,
+    /// The connect or request timeout passed.
+    Timeout,
+    /// The connection broke while sending the request or reading the response.
+    Io,
+    /// Anything else the HTTP library reported.
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::Connect => "could not connect to the server",
+            TransportErrorKind::Timeout => "the request timed out",
+            TransportErrorKind::Io => "the connection failed",
+            TransportErrorKind::Other => "the HTTP request failed",
+        })
+    }
+}
+
+/// The error a transport returns: a kind the client can act on and the library's own error.
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl TransportError {
+    /// An error of the given kind, caused by `source`.
+    pub fn new(
+        kind: TransportErrorKind,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
+        Self {
+            kind,
+            source: Some(source.into()),
+        }
+    }
+
+    /// An error of the given kind with no underlying cause.
+    pub fn from_kind(kind: TransportErrorKind) -> Self {
+        Self { kind, source: None }
+    }
+
+    /// How the transport failed.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|e| e as _)
+    }
+}
+
+impl From<std::io::Error> for TransportError {
+    fn from(error: std::io::Error) -> Self {
+        let kind = match error.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                TransportErrorKind::Timeout
+            }
+            std::io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
+            _ => TransportErrorKind::Io,
+        };
+        TransportError::new(kind, error)
+    }
+}
+
+/// A transport error, with what the client was doing when it happened.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TransportFailure {
+    /// What the client was doing.
+    pub what: String,
+    /// The transport's error.
+    pub error: TransportError,
+}
+
+impl TransportFailure {
+    pub(crate) fn new(what: String, error: TransportError) -> Self {
+        Self { what, error }
+    }
+}
+
+impl fmt::Display for TransportFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.what, self.error)
+    }
+}
+
+impl StdError for TransportFailure {
+    // The transport error's own text is already in `Display`; the chain goes on from its cause.
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.error.source()
+    }
+}
+
+/// An argument refused before any request was made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvalidInput {
+    /// What was refused, e.g. `job id`.
+    pub what: &'static str,
+    /// Why.
+    pub reason: String,
+}
+
+impl InvalidInput {
+    /// Builds an invalid-input error.
+    pub fn new(what: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            what,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.what, self.reason)
+    }
+}
+
+impl StdError for InvalidInput {}

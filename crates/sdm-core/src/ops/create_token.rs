@@ -1,0 +1,72 @@
+//! `POST auth/token/`: exchange an email and password for an API token.
+
+use http::{Method, Request, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use crate::config::ClientConfig;
+use crate::error::Error;
+use crate::ops::Operation;
+use crate::request::{self, Auth};
+use crate::response::decode_json;
+use crate::secret::{Password, Token};
+
+/// Creates (or returns the existing) token named `token_name` for a user.
+///
+/// The same `token_name` always yields the same token; tokens do not expire by default.
+#[derive(Clone, Debug)]
+pub struct CreateToken {
+    email: String,
+    password: Password,
+    token_name: String,
+}
+
+impl CreateToken {
+    /// The operation for these credentials.
+    pub fn new(
+        email: impl Into<String>,
+        password: Password,
+        token_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            email: email.into(),
+            password,
+            token_name: token_name.into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    email: &'a str,
+    password: &'a str,
+    token_name: &'a str,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    key: String,
+}
+
+impl Operation for CreateToken {
+    type Output = Token;
+
+    fn describe(&self) -> String {
+        "create token".to_owned()
+    }
+
+    fn request(&self, config: &ClientConfig) -> Result<Request<Vec<u8>>, Error> {
+        let body = serde_json::to_vec(&Body {
+            email: &self.email,
+            password: self.password.expose(),
+            token_name: &self.token_name,
+        })
+        .expect("a struct of strings always serializes");
+        let url = config.base_url().endpoint(&["auth", "token"]);
+        request::build(config, Method::POST, &url, Auth::None, Some(body))
+    }
+
+    fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Token, Error> {
+        let created: Created = decode_json(|| self.describe(), status, body)?;
+        Ok(Token::new(created.key))
+    }
+}

@@ -1,0 +1,50 @@
+//! `GET jobs/{job_id}/data/{output_format_id}/`: a job's output rows as one JSON array.
+
+use http::{Method, Request, StatusCode};
+
+use crate::config::ClientConfig;
+use crate::error::Error;
+use crate::model::{JobId, OutputFormatId, Row};
+use crate::ops::Operation;
+use crate::request::{self, Auth};
+use crate::response::decode_json;
+
+/// Fetches every output row of a done job, in one of its output formats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GetJobData {
+    job_id: JobId,
+    output_format_id: OutputFormatId,
+}
+
+impl GetJobData {
+    /// The operation for the output of `job_id` in `output_format_id`.
+    pub fn new(job_id: JobId, output_format_id: OutputFormatId) -> Self {
+        Self {
+            job_id,
+            output_format_id,
+        }
+    }
+}
+
+impl Operation for GetJobData {
+    type Output = Vec<Row>;
+
+    fn describe(&self) -> String {
+        format!(
+            "get data of job {} (output format {})",
+            self.job_id, self.output_format_id
+        )
+    }
+
+    fn request(&self, config: &ClientConfig) -> Result<Request<Vec<u8>>, Error> {
+        let format = self.output_format_id.to_string();
+        let url = config
+            .base_url()
+            .endpoint(&["jobs", self.job_id.as_str(), "data", &format]);
+        request::build(config, Method::GET, &url, Auth::Token, None)
+    }
+
+    fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Vec<Row>, Error> {
+        decode_json(|| self.describe(), status, body)
+    }
+}

@@ -1,0 +1,66 @@
+//! The API operations. Each is a value with two halves: build the request, parse the response.
+//!
+//! Nothing here performs IO: drive an operation by hand with any HTTP library, or let a client
+//! ([`BlockingClient`](crate::BlockingClient), [`AsyncClient`](crate::AsyncClient)) do it.
+//!
+//! ```
+//! use sdm_core::{ClientConfig, JobId, ops::{GetJob, Operation}};
+//!
+//! let config = ClientConfig::new("https://sdm.akeneo.cloud/api/v1/")?.with_token("my-token");
+//! let op = GetJob::new(JobId::parse("9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b")?);
+//! let request = op.request(&config)?;
+//! assert_eq!(request.uri(), "https://sdm.akeneo.cloud/api/v1/jobs/9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b/");
+//!
+//! // ... send it with any HTTP library, then:
+//! let response = http::Response::builder()
+//!     .status(200)
+//!     .body(br#"{"id": "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b", "status": "done"}"#.to_vec())?;
+//! let job = op.parse(&response)?;
+//! assert!(job.status.is_terminal());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod create_token;
+mod get_job;
+mod job_data;
+mod list_jobs;
+
+pub use create_token::CreateToken;
+pub use get_job::GetJob;
+pub use job_data::GetJobData;
+pub use list_jobs::{JobQuery, ListJobs};
+
+use http::{Request, Response, StatusCode};
+
+use crate::config::ClientConfig;
+use crate::error::Error;
+use crate::response::error_for_status;
+
+/// One API operation: how to ask, and how to read the answer.
+pub trait Operation {
+    /// What a successful response yields.
+    type Output;
+
+    /// What this operation does, for error messages and logs (`get job 9f1c…`).
+    fn describe(&self) -> String;
+
+    /// The request to send.
+    fn request(&self, config: &ClientConfig) -> Result<Request<Vec<u8>>, Error>;
+
+    /// Reads a success (2xx) body.
+    fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, Error>;
+
+    /// Reads any response: a typed error for a non-success status, the output otherwise.
+    fn parse<B: AsRef<[u8]>>(&self, response: &Response<B>) -> Result<Self::Output, Error> {
+        let body = response.body().as_ref();
+        if !response.status().is_success() {
+            return Err(error_for_status(
+                self.describe(),
+                response.status(),
+                response.headers(),
+                body,
+            ));
+        }
+        self.parse_success(response.status(), body)
+    }
+}

@@ -1,0 +1,56 @@
+//! The headers every request carries, in one place.
+
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use http::{Method, Request};
+use url::Url;
+
+use crate::config::ClientConfig;
+use crate::error::{Error, InvalidInput};
+
+/// Whether a request carries the token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Auth {
+    /// `Authorization: Token …` (every endpoint but token creation).
+    Token,
+    /// No credentials (token creation sends them in the body).
+    None,
+}
+
+/// Builds a request with the common headers; `json_body` adds `Content-Type: application/json`.
+pub(crate) fn build(
+    config: &ClientConfig,
+    method: Method,
+    url: &Url,
+    auth: Auth,
+    json_body: Option<Vec<u8>>,
+) -> Result<Request<Vec<u8>>, Error> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(url.as_str())
+        .header(ACCEPT, "application/json")
+        .header(USER_AGENT, config.user_agent());
+    if auth == Auth::Token {
+        let token = config.token().ok_or_else(|| {
+            InvalidInput::new(
+                "configuration",
+                "no API token is set (create one with login)",
+            )
+        })?;
+        let mut value =
+            HeaderValue::try_from(format!("Token {}", token.expose())).map_err(|_| {
+                InvalidInput::new("token", "it contains characters not allowed in a header")
+            })?;
+        value.set_sensitive(true);
+        builder = builder.header(AUTHORIZATION, value);
+    }
+    let body = match json_body {
+        Some(body) => {
+            builder = builder.header(CONTENT_TYPE, "application/json");
+            body
+        }
+        None => Vec::new(),
+    };
+    builder
+        .body(body)
+        .map_err(|e| InvalidInput::new("request", e.to_string()).into())
+}
