@@ -1,1 +1,158 @@
-//! placeholder
+//! A blocking client for the Akeneo Supplier Data Manager (SDM) jobs API, over [`ureq`].
+//!
+//! This crate is a thin transport: the protocol, errors and client logic live in
+//! [`sdm_core`], re-exported here so one dependency is enough.
+//!
+//! ```no_run
+//! use sdm_ureq::{Client, JobId};
+//!
+//! let client = Client::new("https://sdm.akeneo.cloud/api/v1/", std::env::var("SDM_TOKEN")?)?;
+//! let job = client.get_job(&JobId::parse("9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b")?)?;
+//! println!("{} is {}", job.id, job.status);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Timeouts and TLS are set on the transport:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use sdm_ureq::{Client, ClientConfig, UreqTransport};
+//!
+//! let transport = UreqTransport::builder().timeout(Duration::from_secs(120)).build();
+//! let config = ClientConfig::new("https://sdm.akeneo.cloud/api/v1/")?.with_token("…");
+//! let client = Client::with_transport(config, transport);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+pub use sdm_core::*;
+
+use http::{Request, Response};
+
+/// The blocking client over ureq.
+pub type Client = BlockingClient<UreqTransport>;
+
+/// Default time allowed to establish a connection (DNS, TCP and TLS).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed without any progress while receiving a response.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A [`Transport`] over a ureq [`Agent`](ureq::Agent): connection pooling, rustls, timeouts,
+/// no redirects followed (so the token never travels to another origin), and error statuses
+/// returned as responses (their bodies carry the server's explanation).
+#[derive(Clone)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+}
+
+impl UreqTransport {
+    /// A transport with the default timeouts.
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Options for the transport.
+    pub fn builder() -> UreqTransportBuilder {
+        UreqTransportBuilder::default()
+    }
+
+    /// A transport over an agent configured by the caller. The agent must not follow redirects
+    /// and must not turn error statuses into errors (`http_status_as_error(false)`).
+    pub fn from_agent(agent: ureq::Agent) -> Self {
+        Self { agent }
+    }
+}
+
+impl Default for UreqTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for UreqTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UreqTransport").finish_non_exhaustive()
+    }
+}
+
+/// Options of a [`UreqTransport`].
+#[derive(Clone, Debug)]
+pub struct UreqTransportBuilder {
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    timeout: Option<Duration>,
+}
+
+impl Default for UreqTransportBuilder {
+    fn default() -> Self {
+        Self {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            timeout: None,
+        }
+    }
+}
+
+impl UreqTransportBuilder {
+    /// Time allowed to connect (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for each read without progress (default 60 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// An overall limit on each request, body included (default none: large outputs stream
+    /// for as long as data keeps coming).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The transport.
+    pub fn build(self) -> UreqTransport {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(self.connect_timeout))
+            .timeout_recv_response(Some(self.read_timeout))
+            .timeout_recv_body(self.timeout)
+            .timeout_global(self.timeout)
+            .user_agent(ureq::config::AutoHeaderValue::None)
+            .build();
+        UreqTransport {
+            agent: config.into(),
+        }
+    }
+}
+
+impl Transport for UreqTransport {
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<BlockingBody>, TransportError> {
+        let response = self.agent.run(request).map_err(transport_error)?;
+        Ok(response.map(|body| BlockingBody::new(body.into_reader())))
+    }
+}
+
+fn transport_error(error: ureq::Error) -> TransportError {
+    let kind = match &error {
+        ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::Tls(_) => {
+            TransportErrorKind::Connect
+        }
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            TransportErrorKind::Connect
+        }
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            TransportErrorKind::Timeout
+        }
+        ureq::Error::Io(_) | ureq::Error::Protocol(_) => TransportErrorKind::Io,
+        _ => TransportErrorKind::Other,
+    };
+    TransportError::new(kind, error)
+}
