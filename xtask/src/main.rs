@@ -1,1 +1,47 @@
-fn main() {}
+//! Project chores, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml`).
+//!
+//! - `ci`: what CI checks, in order: formatting, clippy with warnings denied, the test suite.
+
+use std::process::{Command, ExitCode};
+
+/// The test command the README gives newcomers; CI runs exactly this.
+const TEST_COMMAND: &[&str] = &["test", "--workspace", "--locked"];
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1);
+    let result = match task.as_deref() {
+        Some("ci") => ci(),
+        _ => {
+            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci    fmt check, clippy (-D warnings), tests");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ci() -> Result<(), String> {
+    cargo(&["fmt", "--all", "--check"])?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    cargo(TEST_COMMAND)
+}
+
+/// Runs one cargo command, echoing it first so CI logs say what ran.
+fn cargo(args: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("==> cargo {}", args.join(" "));
+    let status = Command::new(&cargo)
+        .args(args)
+        .status()
+        .map_err(|e| format!("could not run {cargo}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}

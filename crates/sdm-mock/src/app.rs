@@ -1,0 +1,94 @@
+//! The request pipeline: shared server state, latency, URL resolution (with `APPEND_SLASH`),
+//! authentication and method checks, then the view.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::response::Response;
+
+use crate::api;
+use crate::auth::Tokens;
+use crate::responses;
+use crate::urls::{Route, append_slash};
+use crate::world::World;
+
+/// Everything the views share.
+#[derive(Debug)]
+pub(crate) struct App {
+    /// The generated jobs and rows.
+    pub(crate) world: Arc<World>,
+    /// Issued API tokens.
+    pub(crate) tokens: Tokens,
+    /// The largest `page_size` honoured.
+    pub(crate) max_page_size: usize,
+    /// Sleep before answering each request.
+    pub(crate) latency: Duration,
+    /// `host:port` used in absolute links when a request has no `Host` header.
+    pub(crate) fallback_host: String,
+}
+
+/// The axum router: a single catch-all handler, since routing is Django's, not axum's.
+pub(crate) fn router(app: Arc<App>) -> Router {
+    Router::new().fallback(dispatch).with_state(app)
+}
+
+/// Handles one request.
+async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
+    if !app.latency.is_zero() {
+        tokio::time::sleep(app.latency).await;
+    }
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = resolve(&app, req).await;
+    tracing::debug!(%method, %path, status = response.status().as_u16(), "sdm-mock request");
+    response
+}
+
+/// URL resolution: a view for a route, else a redirect (GET/HEAD only) or an HTML 404.
+async fn resolve(app: &App, req: Request) -> Response {
+    let uri = req.uri();
+    let Some(route) = Route::resolve(uri.path()) else {
+        let redirect = matches!(*req.method(), Method::GET | Method::HEAD)
+            .then(|| append_slash(uri.path(), uri.query()))
+            .flatten();
+        return match redirect {
+            Some(location) => responses::permanent_redirect(&location),
+            None => responses::not_found_html(),
+        };
+    };
+    let mut response = view(app, &route, req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ALLOW,
+        HeaderValue::from_static(route.allowed_methods()),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+/// A DRF view: authentication first (except for login), then the method's handler.
+async fn view(app: &App, route: &Route, req: Request) -> Response {
+    let method = req.method().clone();
+    if *route == Route::Token {
+        return match method {
+            Method::POST => api::login::obtain_token(app, req).await,
+            Method::OPTIONS => api::options(route),
+            _ => responses::method_not_allowed(&method),
+        };
+    }
+    if let Err(error) = app.tokens.check(req.headers().get(header::AUTHORIZATION)) {
+        return responses::unauthorized(error);
+    }
+    match (method, route) {
+        (Method::GET | Method::HEAD, Route::Jobs) => api::jobs::list(app, &req),
+        (Method::GET | Method::HEAD, Route::Job(id)) => api::jobs::detail(app, id),
+        (Method::GET | Method::HEAD, Route::JobData(id, format)) => {
+            api::data::rows(app, id, format)
+        }
+        (Method::OPTIONS, _) => api::options(route),
+        (method, _) => responses::method_not_allowed(&method),
+    }
+}

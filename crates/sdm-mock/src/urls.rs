@@ -1,0 +1,130 @@
+//! The URL configuration: which paths are API routes, Django style (`<uuid:job_id>`, trailing
+//! slashes, `APPEND_SLASH`).
+
+use crate::query::decode;
+
+/// Every route lives under this prefix.
+pub(crate) const PREFIX: &str = "/api/v1/";
+
+/// A resolved API route with its path arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// `auth/token/`
+    Token,
+    /// `jobs/`
+    Jobs,
+    /// `jobs/<uuid:job_id>/`
+    Job(String),
+    /// `jobs/<uuid:job_id>/data/<str:output_format_id>/`
+    JobData(String, String),
+}
+
+impl Route {
+    /// Resolves a request path (still percent-encoded, as on the wire); `None` if no route matches.
+    pub(crate) fn resolve(raw_path: &str) -> Option<Route> {
+        let path = decode(raw_path, false);
+        let inner = path.strip_prefix(PREFIX)?.strip_suffix('/')?;
+        let segments: Vec<&str> = inner.split('/').collect();
+        match segments.as_slice() {
+            ["auth", "token"] => Some(Route::Token),
+            ["jobs"] => Some(Route::Jobs),
+            ["jobs", id] if is_uuid(id) => Some(Route::Job((*id).to_owned())),
+            ["jobs", id, "data", format] if is_uuid(id) && !format.is_empty() => {
+                Some(Route::JobData((*id).to_owned(), (*format).to_owned()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The HTTP methods the view behind this route implements (DRF adds `OPTIONS`, and `HEAD`
+    /// wherever there is a `GET`).
+    pub(crate) fn allowed_methods(&self) -> &'static str {
+        match self {
+            Route::Token => "POST, OPTIONS",
+            Route::Jobs | Route::Job(_) | Route::JobData(..) => "GET, HEAD, OPTIONS",
+        }
+    }
+
+    /// The view's name, as DRF's `OPTIONS` metadata shows it.
+    pub(crate) fn view_name(&self) -> &'static str {
+        match self {
+            Route::Token => "Obtain Auth Token",
+            Route::Jobs => "Job List",
+            Route::Job(_) => "Job Detail",
+            Route::JobData(..) => "Job Data",
+        }
+    }
+}
+
+/// Where Django's `APPEND_SLASH` would redirect: `path/` (query kept) when `path` lacks the
+/// trailing slash and `path/` is a route.
+pub(crate) fn append_slash(raw_path: &str, raw_query: Option<&str>) -> Option<String> {
+    if raw_path.ends_with('/') {
+        return None;
+    }
+    let with_slash = format!("{raw_path}/");
+    Route::resolve(&with_slash)?;
+    Some(match raw_query {
+        Some(q) => format!("{with_slash}?{q}"),
+        None => with_slash,
+    })
+}
+
+/// Matches Django's `uuid` path converter: lowercase hex in 8-4-4-4-12 groups.
+fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b";
+
+    #[test]
+    fn resolves_routes() {
+        assert_eq!(Route::resolve("/api/v1/auth/token/"), Some(Route::Token));
+        assert_eq!(Route::resolve("/api/v1/jobs/"), Some(Route::Jobs));
+        assert_eq!(
+            Route::resolve(&format!("/api/v1/jobs/{ID}/")),
+            Some(Route::Job(ID.into()))
+        );
+        assert_eq!(
+            Route::resolve(&format!("/api/v1/jobs/{ID}/data/x/")),
+            Some(Route::JobData(ID.into(), "x".into()))
+        );
+        for unknown in [
+            "/",
+            "/api/v1/",
+            "/api/v1/jobs",
+            "/api/v2/jobs/",
+            "/api/v1/jobs/not-a-uuid/",
+            "/api/v1/jobs/9F1C3A52-6D0B-4B8E-8F1E-1C2D3E4F5A6B/",
+            "/api/v1/jobs//",
+            "/api/v1/jobs/9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b/data//",
+            "/api/v1/jobs/9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b/data/1/2/",
+        ] {
+            assert_eq!(Route::resolve(unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn appends_slash_only_to_routes() {
+        assert_eq!(
+            append_slash("/api/v1/jobs", Some("page=2")).as_deref(),
+            Some("/api/v1/jobs/?page=2")
+        );
+        assert_eq!(
+            append_slash(&format!("/api/v1/jobs/{ID}"), None),
+            Some(format!("/api/v1/jobs/{ID}/"))
+        );
+        assert_eq!(append_slash("/api/v1/jobs/", None), None);
+        assert_eq!(append_slash("/api/v1/nothing", None), None);
+        assert_eq!(append_slash("/api/v1/jobs/xyz", None), None);
+    }
+}

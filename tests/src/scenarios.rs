@@ -1,0 +1,390 @@
+//! The scenarios every transport must pass. Each takes a [`Connect`] and starts its own server.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sdm_core::{Error, JobId, JobQuery, JobStatus, OutputFormatId, Password, TransportErrorKind};
+use sdm_mock::{MockServer, World};
+use serde_json::Value;
+
+use crate::Connect;
+
+/// The fake server's page size cap (its default, as DRF deployments set one).
+const MAX_PAGE_SIZE: usize = 100;
+
+fn server() -> MockServer {
+    MockServer::start()
+}
+
+fn id_of(job: &Value) -> JobId {
+    JobId::parse(job["id"].as_str().expect("world jobs have string ids"))
+        .expect("world ids are UUIDs")
+}
+
+fn created(job: &Value) -> DateTime<Utc> {
+    job["creation_date"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("world jobs have a creation date")
+}
+
+fn project_of(job: &Value) -> Option<u64> {
+    job["project"]
+        .as_u64()
+        .or_else(|| job["project"]["id"].as_u64())
+}
+
+/// The world's jobs matching `keep`, in the list endpoint's order: newest first.
+fn expected_ids(world: &World, keep: impl Fn(&Value) -> bool) -> Vec<String> {
+    let mut jobs: Vec<&Value> = world.jobs().iter().filter(|job| keep(job)).collect();
+    jobs.sort_by(|a, b| {
+        created(b)
+            .cmp(&created(a))
+            .then_with(|| a["id"].as_str().cmp(&b["id"].as_str()))
+    });
+    jobs.iter()
+        .map(|job| job["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn first_with_status<'w>(world: &'w World, status: &str) -> &'w Value {
+    world
+        .jobs()
+        .iter()
+        .find(|job| job["status"] == status)
+        .unwrap_or_else(|| panic!("the world has a {status} job"))
+}
+
+/// Logging in yields a token that then works, and the same token name yields the same token.
+pub fn login_returns_a_working_token(connect: Connect) {
+    let server = server();
+    let anonymous = connect(server.base_url(), None);
+    let password = Password::new(server.password());
+    let token = anonymous
+        .login(server.email(), &password, "conformance")
+        .expect("login succeeds");
+    let again = anonymous
+        .login(server.email(), &password, "conformance")
+        .expect("login succeeds");
+    assert_eq!(
+        token.expose(),
+        again.expose(),
+        "{}: same token name, same token",
+        anonymous.name()
+    );
+
+    let client = connect(server.base_url(), Some(token.expose()));
+    let job = &server.world().jobs()[0];
+    assert_eq!(
+        client.get_job(&id_of(job)).expect("the new token works").id,
+        id_of(job)
+    );
+}
+
+/// Wrong credentials are a 400 with DRF's `non_field_errors`, reported as the server's message.
+pub fn login_with_a_wrong_password_is_refused(connect: Connect) {
+    let server = server();
+    let client = connect(server.base_url(), None);
+    let error = client
+        .login(server.email(), &Password::new("wrong"), "conformance")
+        .unwrap_err();
+    let Error::Api(api) = &error else {
+        panic!("{}: expected an API error, got {error:?}", client.name())
+    };
+    assert_eq!(api.status, 400);
+    assert_eq!(
+        api.detail.as_deref(),
+        Some("Unable to log in with provided credentials.")
+    );
+    assert!(
+        !error.to_string().contains("wrong"),
+        "the password must not be echoed: {error}"
+    );
+}
+
+/// A job of each status decodes, and serializes back to exactly what the server sent.
+pub fn get_job_returns_every_field_the_server_sent(connect: Connect) {
+    let server = server();
+    let client = connect(server.base_url(), Some(server.token()));
+    for status in ["running", "done", "error", "pending"] {
+        let expected = first_with_status(server.world(), status);
+        let job = client
+            .get_job(&id_of(expected))
+            .unwrap_or_else(|e| panic!("{}: {e}", client.name()));
+        assert_eq!(job.status, JobStatus::from_api(status));
+        assert_eq!(job.name.as_deref(), expected["name"].as_str());
+        assert_eq!(job.message.as_deref(), expected["message"].as_str());
+        assert_eq!(job.creation_date, Some(created(expected)));
+        assert_eq!(
+            job.project.as_ref().map(|p| p.id.get()),
+            project_of(expected)
+        );
+        assert_eq!(
+            job.step.as_ref().map(|s| s.id),
+            expected["step"]["id"].as_u64()
+        );
+        assert_eq!(
+            &serde_json::to_value(&job).unwrap(),
+            expected,
+            "{}: the raw object is kept",
+            client.name()
+        );
+        let sent_order: Vec<&String> = expected.as_object().unwrap().keys().collect();
+        let kept_order: Vec<&String> = job.raw().keys().collect();
+        assert_eq!(kept_order, sent_order, "field order is kept");
+    }
+    let failed = first_with_status(server.world(), "error");
+    let job = client.get_job(&id_of(failed)).unwrap();
+    assert!(
+        job.message.as_deref().is_some_and(|m| !m.is_empty()),
+        "an error job says why"
+    );
+}
+
+/// An unknown job is `NotFound`, with the server's detail.
+pub fn get_unknown_job_is_not_found(connect: Connect) {
+    let server = server();
+    let client = connect(server.base_url(), Some(server.token()));
+    let unknown = JobId::parse("00000000-0000-4000-8000-000000000000").unwrap();
+    match client.get_job(&unknown) {
+        Err(Error::NotFound(e)) => {
+            assert_eq!(e.status, 404);
+            assert_eq!(e.detail.as_deref(), Some("Not found."));
+            assert!(
+                e.to_string()
+                    .contains("00000000-0000-4000-8000-000000000000"),
+                "{e}"
+            );
+        }
+        other => panic!("{}: expected NotFound, got {other:?}", client.name()),
+    }
+}
+
+/// A wrong token is refused on every endpoint with `Authentication`, never echoed back.
+pub fn wrong_token_is_an_authentication_error(connect: Connect) {
+    let server = server();
+    let secret = "11111111-2222-4333-8444-555555555555";
+    let client = connect(server.base_url(), Some(secret));
+    let done = first_with_status(server.world(), "done");
+    let errors = [
+        client.get_job(&id_of(done)).unwrap_err(),
+        client.list_jobs(&JobQuery::new()).unwrap_err(),
+        client
+            .job_data(&id_of(done), OutputFormatId(1))
+            .unwrap_err(),
+    ];
+    for error in errors {
+        let Error::Authentication(api) = &error else {
+            panic!("{}: expected Authentication, got {error:?}", client.name())
+        };
+        assert_eq!(api.status, 401);
+        assert_eq!(api.detail.as_deref(), Some("Invalid token."));
+        assert!(
+            !format!("{error} {error:?}").contains(secret),
+            "the token leaked: {error:?}"
+        );
+    }
+}
+
+/// The first page has the server's default size, the total count and a `next` link.
+pub fn list_first_page(connect: Connect) {
+    let server = server();
+    let client = connect(server.base_url(), Some(server.token()));
+    let page = client.list_jobs(&JobQuery::new()).unwrap();
+    let expected = expected_ids(server.world(), |_| true);
+    assert_eq!(page.count as usize, expected.len());
+    let ids: Vec<String> = page.results.iter().map(|job| job.id.to_string()).collect();
+    assert_eq!(
+        ids,
+        expected[..25],
+        "{}: newest first, 25 per page by default",
+        client.name()
+    );
+    assert!(page.previous.is_none());
+    let next = page.next.expect("a second page exists");
+    assert!(
+        next.starts_with(server.base_url()) && next.contains("page=2"),
+        "{next}"
+    );
+}
+
+/// Walking page numbers yields every job exactly once; one page past the end is `NotFound`.
+pub fn list_every_page_by_number(connect: Connect) {
+    let server = server();
+    let client = connect(server.base_url(), Some(server.token()));
+    let expected = expected_ids(server.world(), |_| true);
+    let mut seen = Vec::new();
+    let mut page_number = 1;
+    loop {
+        let page = client
+            .list_jobs(&JobQuery::new().page(page_number).page_size(40))
+            .unwrap();
+        assert_eq!(page.count as usize, expected.len());
+        seen.extend(page.results.iter().map(|job| job.id.to_string()));
+        if page.next.is_none() {
+            break;
+        }
+        page_number += 1;
+    }
+    assert_eq!(
+        seen,
+        expected,
+        "{}: every job once, in order",
+        client.name()
+    );
+    let past_end = client.list_jobs(&JobQuery::new().page(page_number + 1).page_size(40));
+    match past_end {
+        Err(Error::NotFound(e)) => assert_eq!(e.detail.as_deref(), Some("Invalid page.")),
+        other => panic!("expected Invalid page, got {other:?}"),
+    }
+}
+
+/// A page size over the server's cap is capped silently; the count stays the total.
+pub fn list_page_size_is_capped_by_the_server(connect: Connect) {
+    let server = server();
+    let client = connect(server.base_url(), Some(server.token()));
+    let page = client.list_jobs(&JobQuery::new().page_size(1000)).unwrap();
+    assert_eq!(
+        page.results.len(),
+        MAX_PAGE_SIZE.min(server.world().jobs().len())
+    );
+    assert_eq!(page.count as usize, server.world().jobs().len());
+}
+
+/// Every filter reaches the server and selects what the world says it should.
+pub fn list_filters(connect: Connect) {
+    let server = server();
+    let world = server.world();
+    let client = connect(server.base_url(), Some(server.token()));
+    let all = |query: JobQuery| -> Vec<String> {
+        let page = client
+            .list_jobs(&query.page_size(MAX_PAGE_SIZE as u64))
+            .unwrap();
+        assert!(
+            page.count as usize <= MAX_PAGE_SIZE,
+            "the filter should fit one page here"
+        );
+        page.results.iter().map(|job| job.id.to_string()).collect()
+    };
+
+    let errors = all(JobQuery::new().status(JobStatus::Error));
+    assert_eq!(errors, expected_ids(world, |job| job["status"] == "error"));
+
+    let project = project_of(&world.jobs()[0]).expect("jobs have a project");
+    let in_project = all(JobQuery::new().project(project).status(JobStatus::Done));
+    assert_eq!(
+        in_project,
+        expected_ids(world, |job| project_of(job) == Some(project)
+            && job["status"] == "done")
+    );
+    assert!(!in_project.is_empty());
+
+    let after = DateTime::parse_from_rfc3339("2024-06-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let before = NaiveDate::from_ymd_opt(2024, 10, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let window = all(JobQuery::new().created_after(after).created_before(before));
+    assert_eq!(
+        window,
+        expected_ids(world, |job| created(job) >= after && created(job) < before)
+    );
+    assert!(!window.is_empty());
+}
+
+/// A done job's rows arrive exactly as the server holds them, column order included.
+pub fn job_data_matches_the_server(connect: Connect) {
+    let server = server();
+    let world = server.world();
+    let client = connect(server.base_url(), Some(server.token()));
+    let mut checked_rows = 0;
+    let mut empty_outputs = 0;
+    let mut columns = BTreeSet::new();
+    for job in world
+        .jobs()
+        .iter()
+        .filter(|job| job["status"] == "done")
+        .take(30)
+    {
+        for &format in world.output_format_ids() {
+            let expected = world
+                .rows(job["id"].as_str().unwrap(), format)
+                .expect("done jobs have rows");
+            let rows = client
+                .job_data(&id_of(job), OutputFormatId(format))
+                .unwrap();
+            let got: Vec<Value> = rows
+                .iter()
+                .map(|row| serde_json::to_value(row).unwrap())
+                .collect();
+            assert_eq!(
+                got,
+                expected,
+                "{}: rows of {} format {format}",
+                client.name(),
+                job["id"]
+            );
+            for (row, want) in rows.iter().zip(&expected) {
+                let order: Vec<&str> = row.columns().collect();
+                let want_order: Vec<&str> = want
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                assert_eq!(order, want_order);
+                columns.extend(order.into_iter().map(str::to_owned));
+            }
+            checked_rows += rows.len();
+            empty_outputs += usize::from(rows.is_empty());
+        }
+    }
+    assert!(
+        checked_rows > 100,
+        "enough rows were compared ({checked_rows})"
+    );
+    assert!(columns.len() > 3, "rows have several columns: {columns:?}");
+    let _ = empty_outputs;
+}
+
+/// Data of a job that is not done is an API error; an unknown output format is `NotFound`.
+pub fn job_data_errors(connect: Connect) {
+    let server = server();
+    let client = connect(server.base_url(), Some(server.token()));
+    let running = first_with_status(server.world(), "running");
+    match client.job_data(&id_of(running), OutputFormatId(1)) {
+        Err(Error::Api(e)) => assert_eq!(e.status, 400),
+        other => panic!("{}: expected a 400, got {other:?}", client.name()),
+    }
+    let done = first_with_status(server.world(), "done");
+    match client.job_data(&id_of(done), OutputFormatId(999)) {
+        Err(Error::NotFound(_)) => {}
+        other => panic!("{}: expected NotFound, got {other:?}", client.name()),
+    }
+}
+
+/// Nothing listening is a transport error of kind `Connect`, naming the operation.
+pub fn connection_refused_is_a_connect_error(connect: Connect) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}/api/v1/", listener.local_addr().unwrap());
+    drop(listener);
+    let client = connect(&base_url, Some("token"));
+    match client.list_jobs(&JobQuery::new()) {
+        Err(Error::Transport(failure)) => {
+            assert_eq!(
+                failure.error.kind(),
+                TransportErrorKind::Connect,
+                "{}: {failure:?}",
+                client.name()
+            );
+            assert!(failure.to_string().starts_with("list jobs: "), "{failure}");
+        }
+        other => panic!(
+            "{}: expected a transport error, got {other:?}",
+            client.name()
+        ),
+    }
+}
