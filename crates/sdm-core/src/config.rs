@@ -2,6 +2,8 @@
 
 use crate::base_url::BaseUrl;
 use crate::error::InvalidInput;
+use crate::rate_limit::RateLimit;
+use crate::retry::RetryPolicy;
 use crate::secret::Token;
 
 /// The `User-Agent` this crate sends: its name and version.
@@ -17,6 +19,8 @@ pub struct ClientConfig {
     token: Option<Token>,
     user_agent: String,
     max_document_bytes: usize,
+    retry_policy: RetryPolicy,
+    rate_limit: Option<RateLimit>,
 }
 
 impl ClientConfig {
@@ -32,6 +36,8 @@ impl ClientConfig {
             token: None,
             user_agent: USER_AGENT.to_owned(),
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+            retry_policy: RetryPolicy::default(),
+            rate_limit: Some(RateLimit::FAIR_USE),
         }
     }
 
@@ -53,6 +59,19 @@ impl ClientConfig {
         self
     }
 
+    /// Sets how GET requests are retried (default: [`RetryPolicy::default`]).
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
+        self
+    }
+
+    /// Sets the client-side request rate limit, or turns it off with `None`
+    /// (default: [`RateLimit::FAIR_USE`], the API's documented 10 requests per second).
+    pub fn with_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.rate_limit = limit;
+        self
+    }
+
     /// The base URL.
     pub fn base_url(&self) -> &BaseUrl {
         &self.base_url
@@ -71,5 +90,15 @@ impl ClientConfig {
     /// The largest JSON document read whole.
     pub fn max_document_bytes(&self) -> usize {
         self.max_document_bytes
+    }
+
+    /// How GET requests are retried.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry_policy
+    }
+
+    /// The client-side rate limit, if any.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit
     }
 }

@@ -49,6 +49,20 @@ impl Error {
         }
     }
 
+    /// Records that the request was sent `attempts` times before this error was kept.
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        match &mut self {
+            Error::Authentication(e)
+            | Error::Permission(e)
+            | Error::NotFound(e)
+            | Error::RateLimited(e)
+            | Error::Api(e) => e.attempts = attempts,
+            Error::Transport(e) => e.attempts = attempts,
+            Error::Decode(_) | Error::TooLarge(_) | Error::InvalidInput(_) => {}
+        }
+        self
+    }
+
     /// The error response's details, for the variants that come from an HTTP error status.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
@@ -110,6 +124,8 @@ pub struct ApiError {
     pub retry_after: Option<RetryAfter>,
     /// The start of the body when it was not a JSON error object (an HTML page from a proxy).
     pub excerpt: Option<String>,
+    /// How many times the request was sent before giving up (1 when it was not retried).
+    pub attempts: u32,
 }
 
 impl fmt::Display for ApiError {
@@ -137,8 +153,16 @@ impl fmt::Display for ApiError {
         if let Some(excerpt) = &self.excerpt {
             write!(f, "; body: {excerpt}")?;
         }
-        Ok(())
+        write_attempts(f, self.attempts)
     }
+}
+
+/// Says how many attempts were made, when there was more than one.
+fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
+    if attempts > 1 {
+        write!(f, " (gave up after {attempts} attempts)")?;
+    }
+    Ok(())
 }
 
 /// The messages the server gave for one request field (Django REST Framework validation errors).
@@ -385,17 +409,24 @@ pub struct TransportFailure {
     pub what: String,
     /// The transport's error.
     pub error: TransportError,
+    /// How many times the request was sent before giving up (1 when it was not retried).
+    pub attempts: u32,
 }
 
 impl TransportFailure {
     pub(crate) fn new(what: String, error: TransportError) -> Self {
-        Self { what, error }
+        Self {
+            what,
+            error,
+            attempts: 1,
+        }
     }
 }
 
 impl fmt::Display for TransportFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.what, self.error)
+        write!(f, "{}: {}", self.what, self.error)?;
+        write_attempts(f, self.attempts)
     }
 }
 

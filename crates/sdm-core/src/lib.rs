@@ -25,13 +25,16 @@ mod config;
 mod error;
 mod model;
 pub mod ops;
+mod pager;
+mod rate_limit;
 mod request;
 mod response;
+mod retry;
 mod secret;
 mod transport;
 
 pub use base_url::{BaseUrl, DEFAULT_BASE_URL};
-pub use client::{AsyncClient, BlockingClient};
+pub use client::{AsyncClient, BlockingClient, Jobs};
 pub use config::{ClientConfig, DEFAULT_MAX_DOCUMENT_BYTES, USER_AGENT};
 pub use error::{
     ApiError, DecodeError, Error, FieldError, InvalidInput, RetryAfter, TooLargeError,
@@ -41,6 +44,9 @@ pub use model::{
     Job, JobId, JobStatus, JobSummary, OutputFormatId, Page, ProjectId, ProjectRef, Row, Step,
 };
 pub use ops::JobQuery;
+pub use pager::{JobPager, PageRequest, PagerOptions, Released};
+pub use rate_limit::{RateLimit, RateLimiter};
+pub use retry::{RetryDecision, RetryPolicy, RetryReason};
 pub use secret::{Password, Token};
 pub use transport::{AsyncBody, AsyncBodyRead, AsyncTransport, BlockingBody, Transport};
 

@@ -53,6 +53,7 @@ pub(crate) fn error_for_status(
         field_errors,
         retry_after,
         excerpt,
+        attempts: 1,
     });
     match status.as_u16() {
         401 => Error::Authentication(error),

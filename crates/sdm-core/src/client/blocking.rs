@@ -4,11 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::body::read_blocking;
-use crate::client::{Exchange, body_limit, finish};
+use crate::client::Jobs;
+use crate::client::{Attempts, Exchange, Shared, body_limit, copy_request, finish};
 use crate::config::ClientConfig;
 use crate::error::{Error, TransportFailure};
 use crate::model::{Job, JobId, JobSummary, OutputFormatId, Page, Row};
 use crate::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
+use crate::pager::{JobPager, PagerOptions};
 use crate::secret::{Password, Token};
 use crate::transport::Transport;
 
@@ -17,7 +19,7 @@ use crate::transport::Transport;
 /// Cheap to clone when `T` is; the configuration is shared.
 #[derive(Clone)]
 pub struct BlockingClient<T> {
-    config: Arc<ClientConfig>,
+    shared: Arc<Shared>,
     transport: T,
 }
 
@@ -35,23 +37,23 @@ impl<T: Transport> BlockingClient<T> {
     /// A client with this configuration and transport.
     pub fn with_transport(config: ClientConfig, transport: T) -> Self {
         Self {
-            config: Arc::new(config),
+            shared: Arc::new(Shared::new(config)),
             transport,
         }
     }
 
     /// The same client using `token` from now on (e.g. the one [`login`](Self::login) returned).
     pub fn with_token(self, token: Token) -> Self {
-        let config = (*self.config).clone().with_token(token);
+        let config = self.shared.config.clone().with_token(token);
         Self {
-            config: Arc::new(config),
+            shared: Arc::new(Shared::new(config)),
             transport: self.transport,
         }
     }
 
     /// The configuration.
     pub fn config(&self) -> &ClientConfig {
-        &self.config
+        &self.shared.config
     }
 
     /// The transport.
@@ -59,15 +61,41 @@ impl<T: Transport> BlockingClient<T> {
         &self.transport
     }
 
-    /// Runs any operation: build, send, read the body under the limits, parse.
+    /// Runs any operation: build, pace under the rate limit, send, read the body under the
+    /// limits, parse; GET requests are retried as the configured [`RetryPolicy`] says.
+    ///
+    /// [`RetryPolicy`]: crate::RetryPolicy
     pub fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
-        let request = op.request(&self.config)?;
+        let request = op.request(&self.shared.config)?;
+        let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
+        loop {
+            match self.attempt(op, copy_request(&request)) {
+                Ok(output) => return Ok(output),
+                Err(error) => {
+                    let delay = attempts.after_error(error)?;
+                    self.transport.sleep(delay);
+                }
+            }
+        }
+    }
+
+    /// One attempt: wait for a slot under the rate limit, send, read, parse.
+    fn attempt<O: Operation>(
+        &self,
+        op: &O,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<O::Output, Error> {
+        let wait = self.shared.reserve_slot();
+        if !wait.is_zero() {
+            self.transport.sleep(wait);
+        }
+        let config = &self.shared.config;
         let exchange = Exchange::start(&request);
         let response = exchange.finished(|| op.describe(), self.transport.send(request))?;
         let (head, mut body) = response.into_parts();
-        let body = read_blocking(&mut body, body_limit(&self.config, &head))
+        let body = read_blocking(&mut body, body_limit(config, &head))
             .map_err(|e| Error::Transport(Box::new(TransportFailure::new(op.describe(), e))))?;
-        finish(op, &self.config, head, body)
+        finish(op, config, head, body)
     }
 
     /// Creates (or fetches) the token `token_name` for this user: `POST auth/token/`.
@@ -90,6 +118,17 @@ impl<T: Transport> BlockingClient<T> {
         self.execute(&ListJobs::new(query.clone()))
     }
 
+    /// Every job matching `query`, over all pages: in list order, each job once, pages after
+    /// the first fetched on up to `options.concurrency` threads (see [`PagerOptions`]).
+    pub fn jobs(&self, query: &JobQuery, options: PagerOptions) -> Jobs<'_, T> {
+        let pager = JobPager::new(
+            self.shared.config.base_url().clone(),
+            query.clone(),
+            options,
+        );
+        Jobs::new(self, pager)
+    }
+
     /// Every output row of a done job: `GET jobs/{id}/data/{output_format_id}/`.
     pub fn job_data(
         &self,
@@ -103,7 +142,7 @@ impl<T: Transport> BlockingClient<T> {
 impl<T> fmt::Debug for BlockingClient<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BlockingClient")
-            .field("config", &self.config)
+            .field("config", &self.shared.config)
             .finish_non_exhaustive()
     }
 }

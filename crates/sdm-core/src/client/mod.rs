@@ -1,21 +1,146 @@
 //! The generic clients, written once over the transport traits: they build each operation's
-//! request, send it through the transport, read the body under the configured limits and parse.
+//! request, pace it under the rate limit, send it through the transport, read the body under
+//! the configured limits, parse, and retry what is safe to retry.
 
+mod async_jobs;
 mod blocking;
+mod blocking_jobs;
 mod nonblocking;
 
 pub use blocking::BlockingClient;
+pub use blocking_jobs::Jobs;
 pub use nonblocking::AsyncClient;
 
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use http::response::Parts;
-use http::{Request, Response};
+use http::{Method, Request, Response};
 
 use crate::body::{ERROR_BODY_BYTES, ReadBody};
 use crate::config::ClientConfig;
 use crate::error::{Error, TooLargeError, TransportError, TransportFailure};
 use crate::ops::Operation;
+use crate::rate_limit::RateLimiter;
+use crate::retry::RetryDecision;
+
+/// What every clone of a client shares: its configuration, its rate limiter, its jitter source.
+#[derive(Debug)]
+struct Shared {
+    config: ClientConfig,
+    limiter: Option<Mutex<RateLimiter>>,
+    jitter: Mutex<Jitter>,
+}
+
+impl Shared {
+    fn new(config: ClientConfig) -> Self {
+        Self {
+            limiter: config
+                .rate_limit()
+                .map(|limit| Mutex::new(RateLimiter::new(limit))),
+            jitter: Mutex::new(Jitter::seeded()),
+            config,
+        }
+    }
+
+    /// Reserves the next slot under the rate limit; returns how long to wait for it.
+    fn reserve_slot(&self) -> Duration {
+        match &self.limiter {
+            Some(limiter) => lock(limiter).reserve(Instant::now()),
+            None => Duration::ZERO,
+        }
+    }
+
+    fn jitter(&self) -> f64 {
+        lock(&self.jitter).next()
+    }
+}
+
+/// Locks a mutex whose data stays consistent even if a holder panicked (plain numbers).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A small xorshift generator for backoff jitter; quality needs are low, determinism is not needed.
+#[derive(Debug)]
+struct Jitter(u64);
+
+impl Jitter {
+    fn seeded() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let address = &nanos as *const u64 as u64;
+        Self((nanos ^ address.rotate_left(32)) | 1)
+    }
+
+    /// A value in `[0, 1)`.
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// The retry bookkeeping of one operation: counts attempts and asks the policy what to do.
+struct Attempts<'a> {
+    shared: &'a Shared,
+    what: String,
+    retry_safe: bool,
+    attempt: u32,
+}
+
+impl<'a> Attempts<'a> {
+    fn new(shared: &'a Shared, what: String, request: &Request<Vec<u8>>) -> Self {
+        // Only reads are retried: a POST that timed out may have been applied.
+        let retry_safe = request.method() == Method::GET;
+        Self {
+            shared,
+            what,
+            retry_safe,
+            attempt: 1,
+        }
+    }
+
+    /// After a failed attempt: the delay before the next one, or the error to report.
+    fn after_error(&mut self, error: Error) -> Result<Duration, Error> {
+        let decision = if self.retry_safe {
+            let policy = self.shared.config.retry_policy();
+            policy.decide(
+                &error,
+                self.attempt,
+                chrono::Utc::now(),
+                self.shared.jitter(),
+            )
+        } else {
+            RetryDecision::GiveUp
+        };
+        match decision {
+            RetryDecision::Retry { delay, reason } => {
+                tracing::warn!(
+                    what = %self.what, attempt = self.attempt, reason = %reason,
+                    delay_ms = delay.as_millis() as u64, "retrying request"
+                );
+                self.attempt += 1;
+                Ok(delay)
+            }
+            RetryDecision::GiveUp => Err(error.with_attempts(self.attempt)),
+        }
+    }
+}
+
+/// A copy of a request for another attempt (`http::Request` is not `Clone`).
+fn copy_request(request: &Request<Vec<u8>>) -> Request<Vec<u8>> {
+    let mut copy = Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
 
 /// How many body bytes to read for a response with this head.
 fn body_limit(config: &ClientConfig, head: &Parts) -> usize {
@@ -50,7 +175,7 @@ fn finish<O: Operation>(
 
 /// One request on its way: remembers what to log when the response (or the failure) comes back.
 struct Exchange {
-    method: http::Method,
+    method: Method,
     path: String,
     started: Instant,
 }

@@ -4,11 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::body::read_async;
-use crate::client::{Exchange, body_limit, finish};
+use crate::client::async_jobs::job_stream;
+use crate::client::{Attempts, Exchange, Shared, body_limit, copy_request, finish};
 use crate::config::ClientConfig;
 use crate::error::{Error, TransportFailure};
 use crate::model::{Job, JobId, JobSummary, OutputFormatId, Page, Row};
 use crate::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
+use crate::pager::{JobPager, PagerOptions};
 use crate::secret::{Password, Token};
 use crate::transport::AsyncTransport;
 
@@ -17,7 +19,7 @@ use crate::transport::AsyncTransport;
 /// Cheap to clone when `T` is; the configuration is shared.
 #[derive(Clone)]
 pub struct AsyncClient<T> {
-    config: Arc<ClientConfig>,
+    shared: Arc<Shared>,
     transport: T,
 }
 
@@ -35,23 +37,23 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// A client with this configuration and transport.
     pub fn with_transport(config: ClientConfig, transport: T) -> Self {
         Self {
-            config: Arc::new(config),
+            shared: Arc::new(Shared::new(config)),
             transport,
         }
     }
 
     /// The same client using `token` from now on (e.g. the one [`login`](Self::login) returned).
     pub fn with_token(self, token: Token) -> Self {
-        let config = (*self.config).clone().with_token(token);
+        let config = self.shared.config.clone().with_token(token);
         Self {
-            config: Arc::new(config),
+            shared: Arc::new(Shared::new(config)),
             transport: self.transport,
         }
     }
 
     /// The configuration.
     pub fn config(&self) -> &ClientConfig {
-        &self.config
+        &self.shared.config
     }
 
     /// The transport.
@@ -59,16 +61,42 @@ impl<T: AsyncTransport> AsyncClient<T> {
         &self.transport
     }
 
-    /// Runs any operation: build, send, read the body under the limits, parse.
+    /// Runs any operation: build, pace under the rate limit, send, read the body under the
+    /// limits, parse; GET requests are retried as the configured [`RetryPolicy`] says.
+    ///
+    /// [`RetryPolicy`]: crate::RetryPolicy
     pub async fn execute<O: Operation + Sync>(&self, op: &O) -> Result<O::Output, Error> {
-        let request = op.request(&self.config)?;
+        let request = op.request(&self.shared.config)?;
+        let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
+        loop {
+            match self.attempt(op, copy_request(&request)).await {
+                Ok(output) => return Ok(output),
+                Err(error) => {
+                    let delay = attempts.after_error(error)?;
+                    self.transport.sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    /// One attempt: wait for a slot under the rate limit, send, read, parse.
+    async fn attempt<O: Operation + Sync>(
+        &self,
+        op: &O,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<O::Output, Error> {
+        let wait = self.shared.reserve_slot();
+        if !wait.is_zero() {
+            self.transport.sleep(wait).await;
+        }
+        let config = &self.shared.config;
         let exchange = Exchange::start(&request);
         let response = exchange.finished(|| op.describe(), self.transport.send(request).await)?;
         let (head, mut body) = response.into_parts();
-        let body = read_async(&mut body, body_limit(&self.config, &head))
+        let body = read_async(&mut body, body_limit(config, &head))
             .await
             .map_err(|e| Error::Transport(Box::new(TransportFailure::new(op.describe(), e))))?;
-        finish(op, &self.config, head, body)
+        finish(op, config, head, body)
     }
 
     /// Creates (or fetches) the token `token_name` for this user: `POST auth/token/`.
@@ -92,6 +120,21 @@ impl<T: AsyncTransport> AsyncClient<T> {
         self.execute(&ListJobs::new(query.clone())).await
     }
 
+    /// Every job matching `query`, over all pages, as a stream: in list order, each job once,
+    /// pages after the first fetched concurrently (see [`PagerOptions`]).
+    pub fn jobs(
+        &self,
+        query: &JobQuery,
+        options: PagerOptions,
+    ) -> impl futures_core::Stream<Item = Result<JobSummary, Error>> + Send + '_ {
+        let pager = JobPager::new(
+            self.shared.config.base_url().clone(),
+            query.clone(),
+            options,
+        );
+        job_stream(self, pager)
+    }
+
     /// Every output row of a done job: `GET jobs/{id}/data/{output_format_id}/`.
     pub async fn job_data(
         &self,
@@ -106,7 +149,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
 impl<T> fmt::Debug for AsyncClient<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncClient")
-            .field("config", &self.config)
+            .field("config", &self.shared.config)
             .finish_non_exhaustive()
     }
 }

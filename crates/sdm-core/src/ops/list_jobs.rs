@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use http::{Method, Request, StatusCode};
+use url::Url;
 
 use crate::config::ClientConfig;
 use crate::error::{Error, InvalidInput};
@@ -111,12 +112,25 @@ impl JobQuery {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListJobs {
     query: JobQuery,
+    /// A `next` link from the server to fetch instead of building the URL from the query.
+    next: Option<Url>,
 }
 
 impl ListJobs {
     /// The operation for `query`.
     pub fn new(query: JobQuery) -> Self {
-        Self { query }
+        Self { query, next: None }
+    }
+
+    /// The page a previous response's `next` link points at. `page` is its number, for messages.
+    ///
+    /// The request is refused (before anything is sent) unless the link is on the base URL's
+    /// origin: the token must never go to another host.
+    pub fn next_link(next: Url, page: u64) -> Self {
+        Self {
+            query: JobQuery::new().page(page),
+            next: Some(next),
+        }
     }
 }
 
@@ -131,6 +145,13 @@ impl Operation for ListJobs {
     }
 
     fn request(&self, config: &ClientConfig) -> Result<Request<Vec<u8>>, Error> {
+        if let Some(next) = &self.next {
+            if !config.base_url().same_origin(next) {
+                let reason = format!("{next} is not on the origin of {}", config.base_url());
+                return Err(InvalidInput::new("next link", reason).into());
+            }
+            return request::build(config, Method::GET, next, Auth::Token, None);
+        }
         let mut url = config.base_url().endpoint(&["jobs"]);
         let pairs = self.query.pairs()?;
         if !pairs.is_empty() {
