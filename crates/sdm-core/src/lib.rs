@@ -32,6 +32,7 @@ mod response;
 mod retry;
 mod secret;
 mod transport;
+mod waiter;
 
 pub use base_url::{BaseUrl, DEFAULT_BASE_URL};
 pub use client::{AsyncClient, BlockingClient, Jobs};
@@ -49,6 +50,7 @@ pub use rate_limit::{RateLimit, RateLimiter};
 pub use retry::{RetryDecision, RetryPolicy, RetryReason};
 pub use secret::{Password, Token};
 pub use transport::{AsyncBody, AsyncBodyRead, AsyncTransport, BlockingBody, Transport};
+pub use waiter::{WaitOptions, WaitOutcome, WaitStep, Waiter};
 
 /// Re-exported so transports and users name the same `http` types as this crate.
 pub use http;

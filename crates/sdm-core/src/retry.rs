@@ -113,6 +113,11 @@ impl RetryPolicy {
         RetryDecision::Retry { delay, reason }
     }
 
+    /// True when retrying could cure `error` (the same classification [`decide`](Self::decide) uses).
+    pub fn is_transient(error: &Error) -> bool {
+        retry_reason(error).is_some()
+    }
+
     /// Exponential backoff with "equal jitter": half fixed, half random.
     fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
         let doublings = attempt.saturating_sub(1).min(31);

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::body::read_blocking;
 use crate::client::Jobs;
@@ -13,6 +14,7 @@ use crate::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation}
 use crate::pager::{JobPager, PagerOptions};
 use crate::secret::{Password, Token};
 use crate::transport::Transport;
+use crate::waiter::{WaitOptions, WaitOutcome, WaitStep, Waiter};
 
 /// A blocking SDM client over the transport `T`.
 ///
@@ -127,6 +129,34 @@ impl<T: Transport> BlockingClient<T> {
             options,
         );
         Jobs::new(self, pager)
+    }
+
+    /// Polls the job until it is `done`, `error` or `pending`, or the options' deadline passes.
+    ///
+    /// `on_change` sees the job at the first poll and whenever its status or step changes.
+    /// Errors a retry could cure do not end the wait; others (401, 404, …) are returned.
+    pub fn wait_for_job(
+        &self,
+        id: &JobId,
+        options: WaitOptions,
+        mut on_change: impl FnMut(&Job),
+    ) -> Result<WaitOutcome, Error> {
+        let mut waiter = Waiter::new(options, Instant::now());
+        loop {
+            let step = match self.get_job(id) {
+                Ok(job) => {
+                    if waiter.is_change(&job) {
+                        on_change(&job);
+                    }
+                    waiter.on_job(job, Instant::now())
+                }
+                Err(error) => waiter.on_error(error, Instant::now())?,
+            };
+            match step {
+                WaitStep::Sleep(pause) => self.transport.sleep(pause),
+                WaitStep::Finished(outcome) => return Ok(outcome),
+            }
+        }
     }
 
     /// Every output row of a done job: `GET jobs/{id}/data/{output_format_id}/`.

@@ -1,0 +1,394 @@
+//! Waiting for a job to finish: when to poll, when to stop, and what the outcome is.
+//!
+//! A state machine with time passed in. The clients poll `GET jobs/{id}/`, tell the waiter what
+//! came back, and sleep for as long as it says; tests drive it with a fake clock.
+
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::model::{Job, JobStatus};
+use crate::retry::RetryPolicy;
+
+/// How to wait.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct WaitOptions {
+    /// Pause after the first poll (default 2 s).
+    pub initial_interval: Duration,
+    /// Longest pause between polls (default 30 s).
+    pub max_interval: Duration,
+    /// Each pause is the previous one times this factor, up to `max_interval` (default 1.5).
+    pub backoff: f64,
+    /// Give up after this long (default: wait forever).
+    pub timeout: Option<Duration>,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        Self {
+            initial_interval: Duration::from_secs(2),
+            max_interval: Duration::from_secs(30),
+            backoff: 1.5,
+            timeout: None,
+        }
+    }
+}
+
+impl WaitOptions {
+    /// Gives up after `timeout`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Polls every `interval` at first (and never less often than `max_interval`).
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.initial_interval = interval;
+        self.max_interval = self.max_interval.max(interval);
+        self
+    }
+
+    /// The longest pause between polls.
+    pub fn max_interval(mut self, max_interval: Duration) -> Self {
+        self.max_interval = max_interval;
+        self
+    }
+}
+
+/// How a wait ended.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum WaitOutcome {
+    /// The job is `done`: its output can be fetched.
+    Done(Job),
+    /// The job ended in `error`; `job.message` says why.
+    Failed(Job),
+    /// The job is `pending`: a person must act in SDM (see `job.step`).
+    NeedsAction(Job),
+    /// The deadline passed while the job was still running.
+    TimedOut {
+        /// How long the wait lasted.
+        elapsed: Duration,
+        /// How many times the job was polled.
+        polls: u32,
+        /// The job as last seen, if any poll succeeded.
+        last: Option<Box<Job>>,
+    },
+}
+
+/// What to do next.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one value per poll; boxing would only add noise
+pub enum WaitStep {
+    /// Sleep this long, then poll again.
+    Sleep(Duration),
+    /// The wait is over.
+    Finished(WaitOutcome),
+}
+
+/// The state of one wait.
+#[derive(Debug)]
+pub struct Waiter {
+    options: WaitOptions,
+    started: Instant,
+    next_interval: Duration,
+    polls: u32,
+    last: Option<Job>,
+}
+
+impl Waiter {
+    /// A wait starting at `now`; poll right away.
+    pub fn new(options: WaitOptions, now: Instant) -> Self {
+        let next_interval = options.initial_interval;
+        Self {
+            options,
+            started: now,
+            next_interval,
+            polls: 0,
+            last: None,
+        }
+    }
+
+    /// True when `job` differs from the last poll in status or step (or is the first seen):
+    /// what a progress display reports.
+    pub fn is_change(&self, job: &Job) -> bool {
+        self.last.as_ref().is_none_or(|last| {
+            last.status != job.status
+                || last.step.as_ref().map(|s| s.id) != job.step.as_ref().map(|s| s.id)
+        })
+    }
+
+    /// After a successful poll at `now`.
+    pub fn on_job(&mut self, job: Job, now: Instant) -> WaitStep {
+        self.polls += 1;
+        match job.status {
+            JobStatus::Done => return WaitStep::Finished(WaitOutcome::Done(job)),
+            JobStatus::Error => return WaitStep::Finished(WaitOutcome::Failed(job)),
+            JobStatus::Pending => return WaitStep::Finished(WaitOutcome::NeedsAction(job)),
+            // Running, and statuses this client does not know: keep polling until the deadline.
+            _ => {}
+        }
+        self.last = Some(job);
+        self.pause(now)
+    }
+
+    /// After a failed poll at `now` (the client's own retries already spent).
+    ///
+    /// Errors a retry could cure (rate limiting, unavailability, connection trouble) do not end
+    /// the wait; the others (authentication, not found, …) do.
+    pub fn on_error(&mut self, error: Error, now: Instant) -> Result<WaitStep, Error> {
+        self.polls += 1;
+        if !RetryPolicy::is_transient(&error) {
+            return Err(error);
+        }
+        tracing::warn!(error = %error, "polling failed; waiting continues");
+        Ok(self.pause(now))
+    }
+
+    /// How many polls were made.
+    pub fn polls(&self) -> u32 {
+        self.polls
+    }
+
+    fn pause(&mut self, now: Instant) -> WaitStep {
+        let elapsed = now.saturating_duration_since(self.started);
+        let mut pause = self.next_interval;
+        if let Some(timeout) = self.options.timeout {
+            if elapsed >= timeout {
+                return WaitStep::Finished(WaitOutcome::TimedOut {
+                    elapsed,
+                    polls: self.polls,
+                    last: self.last.take().map(Box::new),
+                });
+            }
+            // The last poll lands on the deadline rather than past it.
+            pause = pause.min(timeout - elapsed);
+        }
+        let factor = if self.options.backoff.is_finite() {
+            self.options.backoff.max(1.0)
+        } else {
+            1.0
+        };
+        let grown = Duration::try_from_secs_f64(self.next_interval.as_secs_f64() * factor);
+        self.next_interval = grown
+            .unwrap_or(Duration::MAX)
+            .min(self.options.max_interval);
+        WaitStep::Sleep(pause)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http::{HeaderMap, StatusCode};
+
+    use super::*;
+    use crate::response::error_for_status;
+
+    fn job(status: &str, step: u64) -> Job {
+        serde_json::from_value(serde_json::json!({
+            "id": "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b",
+            "status": status,
+            "step": {"id": step, "name": "Mapping", "number": 2},
+            "message": if status == "error" { "Column EAN is missing" } else { "" },
+        }))
+        .unwrap()
+    }
+
+    fn http_error(status: u16) -> Error {
+        let status = StatusCode::from_u16(status).unwrap();
+        error_for_status(
+            "get job".into(),
+            status,
+            &HeaderMap::new(),
+            br#"{"detail": "x"}"#,
+        )
+    }
+
+    /// Feeds `statuses` as successive polls, sleeping on the fake clock; returns the sleeps and
+    /// the outcome.
+    fn run(
+        options: WaitOptions,
+        polls: &[Result<Job, u16>],
+    ) -> (Vec<u64>, Result<WaitOutcome, Error>) {
+        let start = Instant::now();
+        let mut now = start;
+        let mut waiter = Waiter::new(options, start);
+        let mut sleeps = Vec::new();
+        for poll in polls {
+            let step = match poll {
+                Ok(job) => waiter.on_job(job.clone(), now),
+                Err(status) => match waiter.on_error(http_error(*status), now) {
+                    Ok(step) => step,
+                    Err(error) => return (sleeps, Err(error)),
+                },
+            };
+            match step {
+                WaitStep::Sleep(pause) => {
+                    sleeps.push(pause.as_millis() as u64);
+                    now = now.checked_add(pause).unwrap_or(now);
+                }
+                WaitStep::Finished(outcome) => return (sleeps, Ok(outcome)),
+            }
+        }
+        panic!("the wait did not finish after {} polls", polls.len());
+    }
+
+    #[test]
+    fn each_outcome() {
+        let running = Ok(job("running", 2));
+        let (sleeps, outcome) = run(
+            WaitOptions::default(),
+            &[running.clone(), running.clone(), Ok(job("done", 5))],
+        );
+        assert_eq!(sleeps, [2000, 3000]);
+        assert!(matches!(outcome, Ok(WaitOutcome::Done(j)) if j.status == JobStatus::Done));
+
+        let (_, outcome) = run(
+            WaitOptions::default(),
+            &[running.clone(), Ok(job("error", 3))],
+        );
+        let Ok(WaitOutcome::Failed(failed)) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(failed.message.as_deref(), Some("Column EAN is missing"));
+
+        let (_, outcome) = run(WaitOptions::default(), &[Ok(job("pending", 3))]);
+        let Ok(WaitOutcome::NeedsAction(pending)) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(pending.step.map(|s| s.id), Some(3));
+
+        // An unknown status is not an end: keep polling.
+        let (sleeps, outcome) = run(
+            WaitOptions::default(),
+            &[Ok(job("queued", 1)), Ok(job("done", 5))],
+        );
+        assert_eq!(sleeps, [2000]);
+        assert!(matches!(outcome, Ok(WaitOutcome::Done(_))));
+    }
+
+    #[test]
+    fn pauses_grow_by_the_backoff_factor_up_to_the_cap() {
+        let running = Ok(job("running", 2));
+        let mut polls = vec![running; 12];
+        polls.push(Ok(job("done", 5)));
+        let (sleeps, _) = run(WaitOptions::default(), &polls);
+        assert_eq!(
+            sleeps,
+            [
+                2000, 3000, 4500, 6750, 10125, 15187, 22781, 30000, 30000, 30000, 30000, 30000
+            ]
+        );
+
+        let fixed = WaitOptions {
+            backoff: 1.0,
+            ..WaitOptions::default().interval(Duration::from_secs(5))
+        };
+        let (sleeps, _) = run(
+            fixed,
+            &[
+                Ok(job("running", 2)),
+                Ok(job("running", 2)),
+                Ok(job("done", 5)),
+            ],
+        );
+        assert_eq!(sleeps, [5000, 5000]);
+    }
+
+    #[test]
+    fn the_deadline_ends_the_wait_with_elapsed_time_and_polls() {
+        let options = WaitOptions::default().timeout(Duration::from_secs(10));
+        let (sleeps, outcome) = run(options, &vec![Ok(job("running", 2)); 10]);
+        // 2 + 3 + 4.5 = 9.5 s, then the last pause is cut to land on the deadline.
+        assert_eq!(sleeps, [2000, 3000, 4500, 500]);
+        let Ok(WaitOutcome::TimedOut {
+            elapsed,
+            polls,
+            last,
+        }) = outcome
+        else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(elapsed, Duration::from_secs(10));
+        assert_eq!(polls, 5);
+        assert_eq!(last.map(|j| j.status), Some(JobStatus::Running));
+    }
+
+    #[test]
+    fn transient_errors_do_not_end_the_wait_but_others_do() {
+        let (sleeps, outcome) = run(
+            WaitOptions::default(),
+            &[
+                Err(503),
+                Err(429),
+                Ok(job("running", 2)),
+                Err(502),
+                Ok(job("done", 5)),
+            ],
+        );
+        assert_eq!(sleeps, [2000, 3000, 4500, 6750]);
+        assert!(matches!(outcome, Ok(WaitOutcome::Done(_))));
+
+        let (_, outcome) = run(WaitOptions::default(), &[Ok(job("running", 2)), Err(404)]);
+        assert!(matches!(outcome, Err(Error::NotFound(_))));
+        let (_, outcome) = run(WaitOptions::default(), &[Err(401)]);
+        assert!(matches!(outcome, Err(Error::Authentication(_))));
+
+        // Failing polls still count towards the deadline.
+        let options = WaitOptions::default().timeout(Duration::from_secs(4));
+        let (_, outcome) = run(options, &[Err(503), Err(503), Err(503)]);
+        assert!(
+            matches!(
+                outcome,
+                Ok(WaitOutcome::TimedOut {
+                    polls: 3,
+                    last: None,
+                    ..
+                })
+            ),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn changes_are_status_or_step_changes() {
+        let mut waiter = Waiter::new(WaitOptions::default(), Instant::now());
+        assert!(waiter.is_change(&job("running", 2)));
+        waiter.on_job(job("running", 2), Instant::now());
+        assert!(!waiter.is_change(&job("running", 2)));
+        assert!(waiter.is_change(&job("running", 3)));
+        assert!(waiter.is_change(&job("done", 2)));
+    }
+
+    #[test]
+    fn absurd_options_do_not_panic() {
+        let options = WaitOptions {
+            backoff: f64::INFINITY,
+            max_interval: Duration::MAX,
+            ..WaitOptions::default()
+        };
+        let (sleeps, _) = run(
+            options,
+            &[
+                Ok(job("running", 2)),
+                Ok(job("running", 2)),
+                Ok(job("done", 5)),
+            ],
+        );
+        assert_eq!(sleeps, [2000, 2000]);
+        let options = WaitOptions {
+            backoff: 1e300,
+            max_interval: Duration::MAX,
+            ..WaitOptions::default()
+        };
+        let (sleeps, _) = run(
+            options,
+            &[
+                Ok(job("running", 2)),
+                Ok(job("running", 2)),
+                Ok(job("done", 5)),
+            ],
+        );
+        assert_eq!(sleeps[0], 2000);
+    }
+}
