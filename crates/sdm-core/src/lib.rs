@@ -22,6 +22,7 @@ mod base_url;
 mod body;
 mod client;
 mod config;
+mod decoder;
 mod error;
 mod model;
 pub mod ops;
@@ -37,6 +38,7 @@ mod waiter;
 pub use base_url::{BaseUrl, DEFAULT_BASE_URL};
 pub use client::{AsyncClient, BlockingClient, Jobs};
 pub use config::{ClientConfig, DEFAULT_MAX_DOCUMENT_BYTES, USER_AGENT};
+pub use decoder::{DEFAULT_MAX_ROW_BYTES, RowDecoder, RowError};
 pub use error::{
     ApiError, DecodeError, Error, FieldError, InvalidInput, RetryAfter, TooLargeError,
     TransportError, TransportErrorKind, TransportFailure,
