@@ -1,6 +1,7 @@
 //! What every request needs to know: where the API is, the token, the user agent, size limits.
 
 use crate::base_url::BaseUrl;
+use crate::decoder::DEFAULT_MAX_ROW_BYTES;
 use crate::error::InvalidInput;
 use crate::rate_limit::RateLimit;
 use crate::retry::RetryPolicy;
@@ -19,6 +20,7 @@ pub struct ClientConfig {
     token: Option<Token>,
     user_agent: String,
     max_document_bytes: usize,
+    max_row_bytes: usize,
     retry_policy: RetryPolicy,
     rate_limit: Option<RateLimit>,
 }
@@ -36,6 +38,7 @@ impl ClientConfig {
             token: None,
             user_agent: USER_AGENT.to_owned(),
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+            max_row_bytes: DEFAULT_MAX_ROW_BYTES,
             retry_policy: RetryPolicy::default(),
             rate_limit: Some(RateLimit::FAIR_USE),
         }
@@ -56,6 +59,12 @@ impl ClientConfig {
     /// Sets the largest JSON document read whole (jobs, pages, tokens).
     pub fn with_max_document_bytes(mut self, bytes: usize) -> Self {
         self.max_document_bytes = bytes;
+        self
+    }
+
+    /// Sets the largest output row accepted when streaming job data (default 8 MiB).
+    pub fn with_max_row_bytes(mut self, bytes: usize) -> Self {
+        self.max_row_bytes = bytes;
         self
     }
 
@@ -90,6 +99,11 @@ impl ClientConfig {
     /// The largest JSON document read whole.
     pub fn max_document_bytes(&self) -> usize {
         self.max_document_bytes
+    }
+
+    /// The largest output row accepted when streaming job data.
+    pub fn max_row_bytes(&self) -> usize {
+        self.max_row_bytes
     }
 
     /// How GET requests are retried.

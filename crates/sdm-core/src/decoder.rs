@@ -216,26 +216,38 @@ impl RowDecoder {
     /// The next row as validated JSON text, or `None` when the pushed bytes hold no complete row
     /// (push more) or the array has ended.
     pub fn next_raw(&mut self) -> Result<Option<&str>, RowError> {
-        match self.advance::<IgnoredAny>()? {
-            Some((_, start, end)) => {
-                self.current = (start, end);
-                // serde_json checks the syntax but not the UTF-8 of what it skips; RawValue does
-                // this same check.
-                match std::str::from_utf8(&self.buffer[start..end]) {
-                    Ok(text) => Ok(Some(text)),
-                    Err(e) => {
-                        let error = RowError::Syntax {
-                            row: self.rows - 1,
-                            offset: self.dropped + (start + e.valid_up_to()) as u64,
-                            message: "invalid UTF-8 in a row".into(),
-                        };
-                        self.failed = true;
-                        Err(error)
-                    }
-                }
-            }
-            None => Ok(None),
+        Ok(if self.advance_raw()? {
+            Some(self.current_raw())
+        } else {
+            None
+        })
+    }
+
+    /// Moves to the next row, like [`next_raw`](Self::next_raw), without borrowing the decoder:
+    /// `true` when a row is ready, to read with [`current_raw`](Self::current_raw).
+    pub fn advance_raw(&mut self) -> Result<bool, RowError> {
+        let Some((_, start, end)) = self.advance::<IgnoredAny>()? else {
+            return Ok(false);
+        };
+        // serde_json checks the syntax but not the UTF-8 of what it skips; RawValue does this
+        // same check.
+        if let Err(e) = std::str::from_utf8(&self.buffer[start..end]) {
+            let offset = self.dropped + (start + e.valid_up_to()) as u64;
+            let row = self.rows - 1;
+            return self.fail(RowError::Syntax {
+                row,
+                offset,
+                message: "invalid UTF-8 in a row".into(),
+            });
         }
+        self.current = (start, end);
+        Ok(true)
+    }
+
+    /// The row the last successful [`advance_raw`](Self::advance_raw) reached (empty before any).
+    pub fn current_raw(&self) -> &str {
+        let (start, end) = self.current;
+        std::str::from_utf8(&self.buffer[start..end]).unwrap_or_default()
     }
 
     /// The next row deserialized as `T` (a map, `serde_json::Value`, or a struct of your own),

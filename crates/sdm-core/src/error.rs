@@ -7,6 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use http::StatusCode;
 
+use crate::decoder::RowError;
+
 /// What went wrong with an operation.
 ///
 /// `Display` is one line: what was being done, what happened, the server's `detail`.
@@ -29,6 +31,9 @@ pub enum Error {
     Decode(Box<DecodeError>),
     /// A response larger than the configured limit.
     TooLarge(TooLargeError),
+    /// A job's output rows could not be read: the body was cut short, is not a JSON array of
+    /// objects, has a row over the size limit, or a row does not fit the requested type.
+    Output(Box<OutputError>),
     /// The request could not be sent or the response not received.
     Transport(Box<TransportFailure>),
     /// An argument was refused before any request was made.
@@ -45,7 +50,10 @@ impl Error {
             | Error::RateLimited(e)
             | Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
-            Error::TooLarge(_) | Error::Transport(_) | Error::InvalidInput(_) => None,
+            Error::TooLarge(_)
+            | Error::Output(_)
+            | Error::Transport(_)
+            | Error::InvalidInput(_) => None,
         }
     }
 
@@ -58,7 +66,7 @@ impl Error {
             | Error::RateLimited(e)
             | Error::Api(e) => e.attempts = attempts,
             Error::Transport(e) => e.attempts = attempts,
-            Error::Decode(_) | Error::TooLarge(_) | Error::InvalidInput(_) => {}
+            Error::Decode(_) | Error::TooLarge(_) | Error::Output(_) | Error::InvalidInput(_) => {}
         }
         self
     }
@@ -86,6 +94,7 @@ impl fmt::Display for Error {
             | Error::Api(e) => e.fmt(f),
             Error::Decode(e) => e.fmt(f),
             Error::TooLarge(e) => e.fmt(f),
+            Error::Output(e) => e.fmt(f),
             Error::Transport(e) => e.fmt(f),
             Error::InvalidInput(e) => e.fmt(f),
         }
@@ -97,6 +106,7 @@ impl StdError for Error {
         match self {
             Error::Transport(e) => e.source(),
             Error::Decode(e) => e.source(),
+            Error::Output(e) => e.source(),
             _ => None,
         }
     }
@@ -286,6 +296,34 @@ impl fmt::Display for DecodeError {
 impl StdError for DecodeError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         self.source.as_ref().map(|e| e as _)
+    }
+}
+
+/// Job output that could not be read as rows.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct OutputError {
+    /// What the client was doing.
+    pub what: String,
+    /// What was wrong with the rows.
+    pub error: RowError,
+}
+
+impl OutputError {
+    pub(crate) fn new(what: String, error: RowError) -> Self {
+        Self { what, error }
+    }
+}
+
+impl fmt::Display for OutputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.what, self.error)
+    }
+}
+
+impl StdError for OutputError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.error.source()
     }
 }
 

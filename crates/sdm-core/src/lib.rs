@@ -36,11 +36,11 @@ mod transport;
 mod waiter;
 
 pub use base_url::{BaseUrl, DEFAULT_BASE_URL};
-pub use client::{AsyncClient, BlockingClient, Jobs};
+pub use client::{AsyncClient, AsyncRowReader, BlockingClient, Jobs, RowReader, TypedRows};
 pub use config::{ClientConfig, DEFAULT_MAX_DOCUMENT_BYTES, USER_AGENT};
 pub use decoder::{DEFAULT_MAX_ROW_BYTES, RowDecoder, RowError};
 pub use error::{
-    ApiError, DecodeError, Error, FieldError, InvalidInput, RetryAfter, TooLargeError,
+    ApiError, DecodeError, Error, FieldError, InvalidInput, OutputError, RetryAfter, TooLargeError,
     TransportError, TransportErrorKind, TransportFailure,
 };
 pub use model::{

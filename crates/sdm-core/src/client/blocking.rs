@@ -1,19 +1,24 @@
 //! The blocking client: every operation over any [`Transport`].
 
 use std::fmt;
+
+use http::response::Parts;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::body::read_blocking;
-use crate::client::Jobs;
-use crate::client::{Attempts, Exchange, Shared, body_limit, copy_request, finish};
+use crate::body::{ERROR_BODY_BYTES, read_blocking};
+use crate::client::rows::RowsState;
+use crate::client::{
+    Attempts, Exchange, Shared, body_failure, copy_request, error_response, parse_document,
+};
+use crate::client::{Jobs, RowReader};
 use crate::config::ClientConfig;
-use crate::error::{Error, TransportFailure};
+use crate::error::Error;
 use crate::model::{Job, JobId, JobSummary, OutputFormatId, Page, Row};
 use crate::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
 use crate::pager::{JobPager, PagerOptions};
 use crate::secret::{Password, Token};
-use crate::transport::Transport;
+use crate::transport::{BlockingBody, Transport};
 use crate::waiter::{WaitOptions, WaitOutcome, WaitStep, Waiter};
 
 /// A blocking SDM client over the transport `T`.
@@ -68,10 +73,32 @@ impl<T: Transport> BlockingClient<T> {
     ///
     /// [`RetryPolicy`]: crate::RetryPolicy
     pub fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
+        let config = &self.shared.config;
+        self.with_retries(op, |request| {
+            let (head, mut body) = self.open_once(op, request)?;
+            let body = read_blocking(&mut body, config.max_document_bytes())
+                .map_err(|e| body_failure(op.describe(), e))?;
+            parse_document(op, config, head, body)
+        })
+    }
+
+    /// Sends the operation's request, retrying as allowed, until a success response head
+    /// arrives; the body is left to the caller to stream.
+    pub(crate) fn open<O: Operation>(&self, op: &O) -> Result<(Parts, BlockingBody), Error> {
+        self.with_retries(op, |request| self.open_once(op, request))
+    }
+
+    /// Runs `attempt` on copies of the operation's request until it succeeds or the retry
+    /// policy gives up, sleeping between attempts.
+    fn with_retries<O: Operation, R>(
+        &self,
+        op: &O,
+        mut attempt: impl FnMut(http::Request<Vec<u8>>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
         let request = op.request(&self.shared.config)?;
         let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
         loop {
-            match self.attempt(op, copy_request(&request)) {
+            match attempt(copy_request(&request)) {
                 Ok(output) => return Ok(output),
                 Err(error) => {
                     let delay = attempts.after_error(error)?;
@@ -81,23 +108,26 @@ impl<T: Transport> BlockingClient<T> {
         }
     }
 
-    /// One attempt: wait for a slot under the rate limit, send, read, parse.
-    fn attempt<O: Operation>(
+    /// One exchange up to the response head: waits for a slot under the rate limit, sends, and
+    /// turns an error status into its typed error.
+    fn open_once<O: Operation>(
         &self,
         op: &O,
         request: http::Request<Vec<u8>>,
-    ) -> Result<O::Output, Error> {
+    ) -> Result<(Parts, BlockingBody), Error> {
         let wait = self.shared.reserve_slot();
         if !wait.is_zero() {
             self.transport.sleep(wait);
         }
-        let config = &self.shared.config;
         let exchange = Exchange::start(&request);
         let response = exchange.finished(|| op.describe(), self.transport.send(request))?;
         let (head, mut body) = response.into_parts();
-        let body = read_blocking(&mut body, body_limit(config, &head))
-            .map_err(|e| Error::Transport(Box::new(TransportFailure::new(op.describe(), e))))?;
-        finish(op, config, head, body)
+        if head.status.is_success() {
+            return Ok((head, body));
+        }
+        let error_body = read_blocking(&mut body, ERROR_BODY_BYTES)
+            .map_err(|e| body_failure(op.describe(), e))?;
+        Err(error_response(op.describe(), &head, error_body))
     }
 
     /// Creates (or fetches) the token `token_name` for this user: `POST auth/token/`.
@@ -159,13 +189,27 @@ impl<T: Transport> BlockingClient<T> {
         }
     }
 
-    /// Every output row of a done job: `GET jobs/{id}/data/{output_format_id}/`.
+    /// The output rows of a done job, streamed as the body arrives:
+    /// `GET jobs/{id}/data/{output_format_id}/`. The request is retried as allowed until the
+    /// response starts; a failure while streaming ends the rows with an error.
+    pub fn job_rows(
+        &self,
+        id: &JobId,
+        output_format_id: OutputFormatId,
+    ) -> Result<RowReader, Error> {
+        let op = GetJobData::new(id.clone(), output_format_id);
+        let (_, body) = self.open(&op)?;
+        let state = RowsState::new(op.describe(), self.shared.config.max_row_bytes());
+        Ok(RowReader::new(body, state))
+    }
+
+    /// Every output row of a done job, collected (see [`job_rows`](Self::job_rows) to stream).
     pub fn job_data(
         &self,
         id: &JobId,
         output_format_id: OutputFormatId,
     ) -> Result<Vec<Row>, Error> {
-        self.execute(&GetJobData::new(id.clone(), output_format_id))
+        self.job_rows(id, output_format_id)?.collect()
     }
 }
 

@@ -3,12 +3,17 @@
 //! the configured limits, parse, and retry what is safe to retry.
 
 mod async_jobs;
+mod async_rows;
 mod blocking;
 mod blocking_jobs;
+mod blocking_rows;
 mod nonblocking;
+mod rows;
 
+pub use async_rows::AsyncRowReader;
 pub use blocking::BlockingClient;
 pub use blocking_jobs::Jobs;
+pub use blocking_rows::{RowReader, TypedRows};
 pub use nonblocking::AsyncClient;
 
 use std::sync::Mutex;
@@ -17,11 +22,12 @@ use std::time::{Duration, Instant};
 use http::response::Parts;
 use http::{Method, Request, Response};
 
-use crate::body::{ERROR_BODY_BYTES, ReadBody};
+use crate::body::ReadBody;
 use crate::config::ClientConfig;
 use crate::error::{Error, TooLargeError, TransportError, TransportFailure};
 use crate::ops::Operation;
 use crate::rate_limit::RateLimiter;
+use crate::response::error_for_status;
 use crate::retry::RetryDecision;
 
 /// What every clone of a client shares: its configuration, its rate limiter, its jitter source.
@@ -142,35 +148,32 @@ fn copy_request(request: &Request<Vec<u8>>) -> Request<Vec<u8>> {
     copy
 }
 
-/// How many body bytes to read for a response with this head.
-fn body_limit(config: &ClientConfig, head: &Parts) -> usize {
-    if head.status.is_success() {
-        config.max_document_bytes()
-    } else {
-        ERROR_BODY_BYTES
-    }
-}
-
-/// Parses a response whose body has been read; a success body over the limit is an error,
-/// an error body over the limit is only quoted in part.
-fn finish<O: Operation>(
+/// Parses a success response whose body has been read under the document limit.
+fn parse_document<O: Operation>(
     op: &O,
     config: &ClientConfig,
     head: Parts,
     body: ReadBody,
 ) -> Result<O::Output, Error> {
-    let bytes = match body {
-        ReadBody::Complete(bytes) => bytes,
-        ReadBody::Truncated(_) if head.status.is_success() => {
-            return Err(Error::TooLarge(TooLargeError::new(
-                op.describe(),
-                config.max_document_bytes(),
-                "ClientConfig::with_max_document_bytes",
-            )));
-        }
-        ReadBody::Truncated(bytes) => bytes,
-    };
-    op.parse(&Response::from_parts(head, bytes))
+    match body {
+        ReadBody::Complete(bytes) => op.parse(&Response::from_parts(head, bytes)),
+        ReadBody::Truncated(_) => Err(Error::TooLarge(TooLargeError::new(
+            op.describe(),
+            config.max_document_bytes(),
+            "ClientConfig::with_max_document_bytes",
+        ))),
+    }
+}
+
+/// The typed error for a non-success response; an error body over the limit is quoted in part.
+fn error_response(what: String, head: &Parts, body: ReadBody) -> Error {
+    let (ReadBody::Complete(bytes) | ReadBody::Truncated(bytes)) = body;
+    error_for_status(what, head.status, &head.headers, &bytes)
+}
+
+/// Wraps a transport error met while reading a body.
+fn body_failure(what: String, error: TransportError) -> Error {
+    Error::Transport(Box::new(TransportFailure::new(what, error)))
 }
 
 /// One request on its way: remembers what to log when the response (or the failure) comes back.

@@ -1,19 +1,25 @@
 //! The async client: every operation over any [`AsyncTransport`].
 
 use std::fmt;
+
+use http::response::Parts;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::body::read_async;
+use crate::body::{ERROR_BODY_BYTES, read_async};
+use crate::client::AsyncRowReader;
 use crate::client::async_jobs::job_stream;
-use crate::client::{Attempts, Exchange, Shared, body_limit, copy_request, finish};
+use crate::client::rows::RowsState;
+use crate::client::{
+    Attempts, Exchange, Shared, body_failure, copy_request, error_response, parse_document,
+};
 use crate::config::ClientConfig;
-use crate::error::{Error, TransportFailure};
+use crate::error::Error;
 use crate::model::{Job, JobId, JobSummary, OutputFormatId, Page, Row};
 use crate::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
 use crate::pager::{JobPager, PagerOptions};
 use crate::secret::{Password, Token};
-use crate::transport::AsyncTransport;
+use crate::transport::{AsyncBody, AsyncTransport};
 use crate::waiter::{WaitOptions, WaitOutcome, WaitStep, Waiter};
 
 /// An async SDM client over the transport `T`.
@@ -68,37 +74,65 @@ impl<T: AsyncTransport> AsyncClient<T> {
     ///
     /// [`RetryPolicy`]: crate::RetryPolicy
     pub async fn execute<O: Operation + Sync>(&self, op: &O) -> Result<O::Output, Error> {
-        let request = op.request(&self.shared.config)?;
+        let config = &self.shared.config;
+        let request = op.request(config)?;
         let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
         loop {
-            match self.attempt(op, copy_request(&request)).await {
-                Ok(output) => return Ok(output),
-                Err(error) => {
-                    let delay = attempts.after_error(error)?;
-                    self.transport.sleep(delay).await;
+            // (A loop per method rather than a helper taking an async closure: the futures of
+            // such closures cannot yet be proven `Send` for every lifetime.)
+            let result = match self.open_once(op, copy_request(&request)).await {
+                Ok((head, mut body)) => {
+                    match read_async(&mut body, config.max_document_bytes()).await {
+                        Ok(body) => parse_document(op, config, head, body),
+                        Err(e) => Err(body_failure(op.describe(), e)),
+                    }
                 }
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(output) => return Ok(output),
+                Err(error) => self.transport.sleep(attempts.after_error(error)?).await,
             }
         }
     }
 
-    /// One attempt: wait for a slot under the rate limit, send, read, parse.
-    async fn attempt<O: Operation + Sync>(
+    /// Sends the operation's request, retrying as allowed, until a success response head
+    /// arrives; the body is left to the caller to stream.
+    pub(crate) async fn open<O: Operation + Sync>(
+        &self,
+        op: &O,
+    ) -> Result<(Parts, AsyncBody), Error> {
+        let request = op.request(&self.shared.config)?;
+        let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
+        loop {
+            match self.open_once(op, copy_request(&request)).await {
+                Ok(opened) => return Ok(opened),
+                Err(error) => self.transport.sleep(attempts.after_error(error)?).await,
+            }
+        }
+    }
+
+    /// One exchange up to the response head: waits for a slot under the rate limit, sends, and
+    /// turns an error status into its typed error.
+    async fn open_once<O: Operation + Sync>(
         &self,
         op: &O,
         request: http::Request<Vec<u8>>,
-    ) -> Result<O::Output, Error> {
+    ) -> Result<(Parts, AsyncBody), Error> {
         let wait = self.shared.reserve_slot();
         if !wait.is_zero() {
             self.transport.sleep(wait).await;
         }
-        let config = &self.shared.config;
         let exchange = Exchange::start(&request);
         let response = exchange.finished(|| op.describe(), self.transport.send(request).await)?;
         let (head, mut body) = response.into_parts();
-        let body = read_async(&mut body, body_limit(config, &head))
+        if head.status.is_success() {
+            return Ok((head, body));
+        }
+        let error_body = read_async(&mut body, ERROR_BODY_BYTES)
             .await
-            .map_err(|e| Error::Transport(Box::new(TransportFailure::new(op.describe(), e))))?;
-        finish(op, config, head, body)
+            .map_err(|e| body_failure(op.describe(), e))?;
+        Err(error_response(op.describe(), &head, error_body))
     }
 
     /// Creates (or fetches) the token `token_name` for this user: `POST auth/token/`.
@@ -165,14 +199,32 @@ impl<T: AsyncTransport> AsyncClient<T> {
         }
     }
 
-    /// Every output row of a done job: `GET jobs/{id}/data/{output_format_id}/`.
+    /// The output rows of a done job, streamed as the body arrives:
+    /// `GET jobs/{id}/data/{output_format_id}/`. The request is retried as allowed until the
+    /// response starts; a failure while streaming ends the rows with an error.
+    pub async fn job_rows(
+        &self,
+        id: &JobId,
+        output_format_id: OutputFormatId,
+    ) -> Result<AsyncRowReader, Error> {
+        let op = GetJobData::new(id.clone(), output_format_id);
+        let (_, body) = self.open(&op).await?;
+        let state = RowsState::new(op.describe(), self.shared.config.max_row_bytes());
+        Ok(AsyncRowReader::new(body, state))
+    }
+
+    /// Every output row of a done job, collected (see [`job_rows`](Self::job_rows) to stream).
     pub async fn job_data(
         &self,
         id: &JobId,
         output_format_id: OutputFormatId,
     ) -> Result<Vec<Row>, Error> {
-        self.execute(&GetJobData::new(id.clone(), output_format_id))
-            .await
+        let mut reader = self.job_rows(id, output_format_id).await?;
+        let mut rows = Vec::new();
+        while let Some(row) = reader.next_typed::<Row>().await? {
+            rows.push(row);
+        }
+        Ok(rows)
     }
 }
 

@@ -3,11 +3,11 @@
 use http::{Method, Request, StatusCode};
 
 use crate::config::ClientConfig;
-use crate::error::Error;
+use crate::decoder::RowDecoder;
+use crate::error::{Error, OutputError};
 use crate::model::{JobId, OutputFormatId, Row};
 use crate::ops::Operation;
 use crate::request::{self, Auth};
-use crate::response::decode_json;
 
 /// Fetches every output row of a done job, in one of its output formats.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +44,17 @@ impl Operation for GetJobData {
         request::build(config, Method::GET, &url, Auth::Token, None)
     }
 
-    fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Vec<Row>, Error> {
-        decode_json(|| self.describe(), status, body)
+    /// Reads a whole body already in memory; the clients stream it instead (`job_rows`).
+    fn parse_success(&self, _status: StatusCode, body: &[u8]) -> Result<Vec<Row>, Error> {
+        let output_error =
+            |error| Error::Output(Box::new(OutputError::new(self.describe(), error)));
+        let mut decoder = RowDecoder::new(usize::MAX);
+        decoder.push(body);
+        let mut rows = Vec::new();
+        while let Some(row) = decoder.next_typed::<Row>().map_err(output_error)? {
+            rows.push(row);
+        }
+        decoder.finish().map_err(output_error)?;
+        Ok(rows)
     }
 }
