@@ -134,6 +134,9 @@ pub struct ApiError {
     pub retry_after: Option<RetryAfter>,
     /// The start of the body when it was not a JSON error object (an HTML page from a proxy).
     pub excerpt: Option<String>,
+    /// Where a redirect (3xx) points: often the sign of a wrong base URL (`http` for `https`, a
+    /// missing path prefix). Redirects are reported, never followed with the token.
+    pub location: Option<String>,
     /// How many times the request was sent before giving up (1 when it was not retried).
     pub attempts: u32,
 }
@@ -151,6 +154,9 @@ impl fmt::Display for ApiError {
             _ => "unexpected response",
         };
         write!(f, "{}: {label} (HTTP {})", self.what, self.status)?;
+        if let Some(location) = &self.location {
+            write!(f, " to {location}")?;
+        }
         if let Some(detail) = &self.detail {
             write!(f, ": {detail}")?;
         }
@@ -269,6 +275,33 @@ impl DecodeError {
             message,
             excerpt,
             source,
+        }
+    }
+}
+
+impl DecodeError {
+    /// The same error without anything quoted from the body (a body that carries a secret):
+    /// the excerpt goes, and the message keeps only serde_json's category and position.
+    pub(crate) fn redacted(self) -> Self {
+        let message = match &self.source {
+            Some(source) => format!(
+                "{} at line {} column {} (body not shown: it may hold a secret)",
+                match source.classify() {
+                    serde_json::error::Category::Io => "I/O error",
+                    serde_json::error::Category::Syntax => "invalid JSON",
+                    serde_json::error::Category::Data => "unexpected content",
+                    serde_json::error::Category::Eof => "the body ended early",
+                },
+                source.line(),
+                source.column()
+            ),
+            None => "unexpected content (body not shown: it may hold a secret)".to_owned(),
+        };
+        Self {
+            message,
+            excerpt: String::new(),
+            source: None,
+            ..self
         }
     }
 }

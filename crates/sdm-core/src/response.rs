@@ -1,7 +1,7 @@
 //! Turning responses into values or typed errors: status classification, DRF error bodies,
 //! JSON decoding with paths, and body excerpts.
 
-use http::header::RETRY_AFTER;
+use http::header::{LOCATION, RETRY_AFTER};
 use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -53,6 +53,15 @@ pub(crate) fn error_for_status(
         field_errors,
         retry_after,
         excerpt,
+        location: status
+            .is_redirection()
+            .then(|| {
+                headers
+                    .get(LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            })
+            .flatten(),
         attempts: 1,
     });
     match status.as_u16() {

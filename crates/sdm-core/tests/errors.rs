@@ -332,7 +332,7 @@ fn transport_errors_without_a_cause() {
 /// A redirect is reported, not followed; where it points is what a user needs to fix their base
 /// URL (`http://` for `https://`, a missing `/api/v1`), but `ApiError` drops the `Location`.
 #[test]
-#[ignore = "bug: the Location of a 3xx response is not reported (src/response.rs error_for_status)"]
+
 fn a_redirect_says_where_it_points() {
     let location = "https://sdm.akeneo.cloud/api/v1/jobs/9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b/";
     let error = get_job(response(

@@ -2,7 +2,7 @@
 //! object kept alongside so no field is ever lost (`-o json` prints it back unchanged).
 
 use chrono::{DateTime, Utc};
-use serde::de::{DeserializeOwned, Error as _};
+use serde::de::{DeserializeOwned, DeserializeSeed, Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -57,25 +57,6 @@ impl<'de> Deserialize<'de> for ProjectRef {
     }
 }
 
-/// The fields of a job detail the client understands.
-#[derive(Deserialize)]
-struct JobFields {
-    id: JobId,
-    #[serde(default)]
-    name: Option<String>,
-    status: JobStatus,
-    #[serde(default)]
-    step: Option<Step>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    project: Option<ProjectRef>,
-    #[serde(default)]
-    creation_date: Option<DateTime<Utc>>,
-    #[serde(default)]
-    completion_date: Option<DateTime<Utc>>,
-}
-
 /// One job, as returned by `GET jobs/{job_id}/`.
 ///
 /// Serializing a `Job` writes the object exactly as the server sent it (every field, same names,
@@ -121,17 +102,17 @@ impl Job {
 
 impl<'de> Deserialize<'de> for Job {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (fields, raw) = typed_with_raw::<JobFields, D>(deserializer)?;
+        let mut job = ParsedJob::read(deserializer)?;
         Ok(Job {
-            id: fields.id,
-            name: fields.name,
-            status: fields.status,
-            step: fields.step,
-            message: fields.message,
-            project: fields.project,
-            creation_date: fields.creation_date,
-            completion_date: fields.completion_date,
-            raw,
+            id: job.id()?,
+            status: job.status()?,
+            name: job.name,
+            step: job.step,
+            message: job.message,
+            project: job.project,
+            creation_date: job.creation_date,
+            completion_date: job.completion_date,
+            raw: job.raw,
         })
     }
 }
@@ -140,21 +121,6 @@ impl Serialize for Job {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.raw.serialize(serializer)
     }
-}
-
-/// The fields of a job in a list the client understands.
-#[derive(Deserialize)]
-struct JobSummaryFields {
-    id: JobId,
-    #[serde(default)]
-    name: Option<String>,
-    status: JobStatus,
-    #[serde(default)]
-    project: Option<ProjectRef>,
-    #[serde(default)]
-    creation_date: Option<DateTime<Utc>>,
-    #[serde(default)]
-    completion_date: Option<DateTime<Utc>>,
 }
 
 /// A job as it appears in `GET jobs/` results.
@@ -198,15 +164,15 @@ impl JobSummary {
 
 impl<'de> Deserialize<'de> for JobSummary {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (fields, raw) = typed_with_raw::<JobSummaryFields, D>(deserializer)?;
+        let mut job = ParsedJob::read(deserializer)?;
         Ok(JobSummary {
-            id: fields.id,
-            name: fields.name,
-            status: fields.status,
-            project: fields.project,
-            creation_date: fields.creation_date,
-            completion_date: fields.completion_date,
-            raw,
+            id: job.id()?,
+            status: job.status()?,
+            name: job.name,
+            project: job.project,
+            creation_date: job.creation_date,
+            completion_date: job.completion_date,
+            raw: job.raw,
         })
     }
 }
@@ -217,24 +183,96 @@ impl Serialize for JobSummary {
     }
 }
 
-/// Reads one JSON object, then its known fields from it, keeping the object itself.
-/// A field error names the field's path inside the object (`step.id: invalid type …`).
-fn typed_with_raw<'de, T: DeserializeOwned, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<(T, Map<String, Value>), D::Error> {
-    let raw = Map::<String, Value>::deserialize(deserializer)?;
-    let object = Value::Object(raw);
-    let typed = serde_path_to_error::deserialize::<_, T>(&object).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if path == "." {
-            D::Error::custom(inner)
-        } else {
-            D::Error::custom(format_args!("{path}: {inner}"))
+/// A job object read entry by entry: every entry is kept as sent, and the known ones are read
+/// as they go by, so a decode error's path names the field (`results[3].status`).
+///
+/// `id`, `status` and the dates are documented and must be right; `name`, `message`, `step` and
+/// `project` are read leniently (a surprising shape leaves the typed field empty, the raw value
+/// stays available), as the API's observed-only fields may change.
+#[derive(Default)]
+struct ParsedJob {
+    id: Option<JobId>,
+    status: Option<JobStatus>,
+    name: Option<String>,
+    step: Option<Step>,
+    message: Option<String>,
+    project: Option<ProjectRef>,
+    creation_date: Option<DateTime<Utc>>,
+    completion_date: Option<DateTime<Utc>>,
+    raw: Map<String, Value>,
+}
+
+impl ParsedJob {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(JobVisitor)
+    }
+
+    fn id<E: serde::de::Error>(&mut self) -> Result<JobId, E> {
+        self.id.take().ok_or_else(|| E::missing_field("id"))
+    }
+
+    fn status<E: serde::de::Error>(&mut self) -> Result<JobStatus, E> {
+        self.status.take().ok_or_else(|| E::missing_field("status"))
+    }
+
+    /// Reads the known field `key` from `value`.
+    fn known(&mut self, key: &str, value: &Value) -> Result<(), serde_json::Error> {
+        fn strict<T: DeserializeOwned>(value: &Value) -> Result<T, serde_json::Error> {
+            T::deserialize(value)
         }
-    })?;
-    let Value::Object(raw) = object else {
-        unreachable!("built as an object above")
-    };
-    Ok((typed, raw))
+        fn lenient<T: DeserializeOwned>(value: &Value) -> Option<T> {
+            Option::<T>::deserialize(value).ok().flatten()
+        }
+        match key {
+            "id" => self.id = Some(strict(value)?),
+            "status" => self.status = Some(strict(value)?),
+            "creation_date" => self.creation_date = strict(value)?,
+            "completion_date" => self.completion_date = strict(value)?,
+            "name" => self.name = lenient(value),
+            "message" => self.message = lenient(value),
+            "step" => self.step = lenient(value),
+            "project" => self.project = lenient(value),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+struct JobVisitor;
+
+impl<'de> Visitor<'de> for JobVisitor {
+    type Value = ParsedJob;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a job object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParsedJob, A::Error> {
+        let mut job = ParsedJob::default();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(KnownField {
+                key: &key,
+                job: &mut job,
+            })?;
+            job.raw.insert(key, value);
+        }
+        Ok(job)
+    }
+}
+
+/// Reads one entry's value, and its typed field when the key is known; an error here is
+/// reported at the entry's key.
+struct KnownField<'a> {
+    key: &'a str,
+    job: &'a mut ParsedJob,
+}
+
+impl<'de> DeserializeSeed<'de> for KnownField<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        self.job.known(self.key, &value).map_err(D::Error::custom)?;
+        Ok(value)
+    }
 }

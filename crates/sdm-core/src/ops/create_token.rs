@@ -66,7 +66,10 @@ impl Operation for CreateToken {
     }
 
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Token, Error> {
-        let created: Created = decode_json(|| self.describe(), status, body)?;
-        Ok(Token::new(created.key))
+        match decode_json::<Created>(|| self.describe(), status, body) {
+            Ok(created) => Ok(Token::new(created.key)),
+            Err(Error::Decode(error)) => Err(Error::Decode(Box::new(error.redacted()))),
+            Err(other) => Err(other),
+        }
     }
 }
