@@ -9,7 +9,8 @@ pub mod scenarios;
 pub mod subjects;
 
 use sdm_core::{
-    Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page, Password, Row, Token,
+    Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page, PagerOptions, Password, Row,
+    Token, WaitOptions, WaitOutcome,
 };
 
 /// A client under test: the operations of the API, run to completion.
@@ -24,6 +25,16 @@ pub trait Subject {
     fn list_jobs(&self, query: &JobQuery) -> Result<Page<JobSummary>, Error>;
     /// `GET jobs/{id}/data/{format}/`, every row.
     fn job_data(&self, id: &JobId, format: OutputFormatId) -> Result<Vec<Row>, Error>;
+    /// Every job over all pages, as the client's iterator or stream yields them.
+    fn all_jobs(&self, query: &JobQuery, options: PagerOptions) -> Vec<Result<JobSummary, Error>>;
+    /// Waits for a job; also returns the jobs the change callback saw.
+    fn wait_for_job(
+        &self,
+        id: &JobId,
+        options: WaitOptions,
+    ) -> (Result<WaitOutcome, Error>, Vec<Job>);
+    /// Streams a job's output: each row's JSON text, then the error that ended it, if any.
+    fn raw_rows(&self, id: &JobId, format: OutputFormatId) -> (Vec<String>, Option<Error>);
 }
 
 /// Makes a subject for a base URL and an optional token.

@@ -3,7 +3,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sdm_core::{Error, JobId, JobQuery, JobStatus, OutputFormatId, Password, TransportErrorKind};
+use sdm_core::{
+    Error, JobId, JobQuery, JobStatus, OutputFormatId, PagerOptions, Password, TransportErrorKind,
+};
 use sdm_mock::{MockServer, World};
 use serde_json::Value;
 
@@ -387,4 +389,85 @@ pub fn connection_refused_is_a_connect_error(connect: Connect) {
             client.name()
         ),
     }
+}
+
+fn ids_of(jobs: Vec<Result<sdm_core::JobSummary, Error>>) -> Vec<String> {
+    jobs.into_iter()
+        .map(|job| job.expect("every page arrives").id.to_string())
+        .collect()
+}
+
+/// Walking every page yields each job once, in list order, sequentially or concurrently, with
+/// the server capping the page size.
+pub fn all_pages_yield_every_job_once(connect: Connect) {
+    let server = MockServer::builder()
+        .job_count(1_150)
+        .start()
+        .expect("the fake server starts");
+    let client = connect(server.base_url(), Some(server.token()));
+    let expected = expected_ids(server.world(), |_| true);
+    for options in [
+        PagerOptions::default(),
+        PagerOptions::default().concurrency(1).page_size(25),
+        PagerOptions::default().concurrency(3).page_size(500),
+    ] {
+        let ids = ids_of(client.all_jobs(&JobQuery::new(), options.clone()));
+        assert_eq!(ids, expected, "{}: {options:?}", client.name());
+    }
+}
+
+/// Filters apply to every page, and a limit stops the walk.
+pub fn all_pages_with_filters_and_a_limit(connect: Connect) {
+    let server = MockServer::builder()
+        .job_count(600)
+        .start()
+        .expect("the fake server starts");
+    let client = connect(server.base_url(), Some(server.token()));
+    let done = ids_of(client.all_jobs(
+        &JobQuery::new().status(JobStatus::Done),
+        PagerOptions::default().page_size(40),
+    ));
+    assert_eq!(
+        done,
+        expected_ids(server.world(), |job| job["status"] == "done")
+    );
+    assert!(
+        done.len() > 100,
+        "several pages of done jobs ({})",
+        done.len()
+    );
+    let limited = ids_of(client.all_jobs(&JobQuery::new(), PagerOptions::default().limit(123)));
+    assert_eq!(limited, expected_ids(server.world(), |_| true)[..123]);
+}
+
+/// Streamed rows are the server's rows, byte for byte as it sent them.
+pub fn streamed_rows_are_the_servers_rows(connect: Connect) {
+    let server = server();
+    let world = server.world();
+    let client = connect(server.base_url(), Some(server.token()));
+    let mut compared = 0;
+    for job in world
+        .jobs()
+        .iter()
+        .filter(|job| job["status"] == "done")
+        .take(10)
+    {
+        let expected = world.rows(job["id"].as_str().unwrap(), 1).unwrap();
+        let (rows, error) = client.raw_rows(&id_of(job), OutputFormatId(1));
+        assert!(error.is_none(), "{}: {error:?}", client.name());
+        let sent: Vec<String> = expected
+            .iter()
+            .map(|row| serde_json::to_string(row).unwrap())
+            .collect();
+        assert_eq!(rows, sent, "{}: rows of {}", client.name(), job["id"]);
+        compared += rows.len();
+    }
+    assert!(compared > 50, "enough rows compared ({compared})");
+    let running = first_with_status(world, "running");
+    let (rows, error) = client.raw_rows(&id_of(running), OutputFormatId(1));
+    assert!(rows.is_empty());
+    assert!(
+        matches!(error, Some(Error::Api(ref e)) if e.status == 400),
+        "{error:?}"
+    );
 }

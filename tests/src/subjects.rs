@@ -1,8 +1,9 @@
 //! The first-party transports as [`Subject`]s.
 
+use futures_core::Stream;
 use sdm_core::{
-    ClientConfig, Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page, Password, Row,
-    Token,
+    ClientConfig, Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page, PagerOptions,
+    Password, Row, Token, WaitOptions, WaitOutcome,
 };
 
 use crate::Subject;
@@ -43,6 +44,34 @@ impl Subject for Ureq {
     fn job_data(&self, id: &JobId, format: OutputFormatId) -> Result<Vec<Row>, Error> {
         self.0.job_data(id, format)
     }
+    fn all_jobs(&self, query: &JobQuery, options: PagerOptions) -> Vec<Result<JobSummary, Error>> {
+        self.0.jobs(query, options).collect()
+    }
+    fn wait_for_job(
+        &self,
+        id: &JobId,
+        options: WaitOptions,
+    ) -> (Result<WaitOutcome, Error>, Vec<Job>) {
+        let mut seen = Vec::new();
+        let outcome = self
+            .0
+            .wait_for_job(id, options, |job| seen.push(job.clone()));
+        (outcome, seen)
+    }
+    fn raw_rows(&self, id: &JobId, format: OutputFormatId) -> (Vec<String>, Option<Error>) {
+        let mut rows = Vec::new();
+        let mut reader = match self.0.job_rows(id, format) {
+            Ok(reader) => reader,
+            Err(error) => return (rows, Some(error)),
+        };
+        loop {
+            match reader.next_raw() {
+                Ok(Some(row)) => rows.push(row.to_owned()),
+                Ok(None) => return (rows, None),
+                Err(error) => return (rows, Some(error)),
+            }
+        }
+    }
 }
 
 /// The async client over reqwest, driven on a tokio runtime of its own.
@@ -81,5 +110,44 @@ impl Subject for Reqwest {
     }
     fn job_data(&self, id: &JobId, format: OutputFormatId) -> Result<Vec<Row>, Error> {
         self.runtime.block_on(self.client.job_data(id, format))
+    }
+    fn all_jobs(&self, query: &JobQuery, options: PagerOptions) -> Vec<Result<JobSummary, Error>> {
+        self.runtime.block_on(async {
+            let stream = self.client.jobs(query, options);
+            let mut stream = std::pin::pin!(stream);
+            let mut jobs = Vec::new();
+            while let Some(job) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+                jobs.push(job);
+            }
+            jobs
+        })
+    }
+    fn wait_for_job(
+        &self,
+        id: &JobId,
+        options: WaitOptions,
+    ) -> (Result<WaitOutcome, Error>, Vec<Job>) {
+        let mut seen = Vec::new();
+        let outcome = self.runtime.block_on(
+            self.client
+                .wait_for_job(id, options, |job| seen.push(job.clone())),
+        );
+        (outcome, seen)
+    }
+    fn raw_rows(&self, id: &JobId, format: OutputFormatId) -> (Vec<String>, Option<Error>) {
+        self.runtime.block_on(async {
+            let mut rows = Vec::new();
+            let mut reader = match self.client.job_rows(id, format).await {
+                Ok(reader) => reader,
+                Err(error) => return (rows, Some(error)),
+            };
+            loop {
+                match reader.next_raw().await {
+                    Ok(Some(row)) => rows.push(row.to_owned()),
+                    Ok(None) => return (rows, None),
+                    Err(error) => return (rows, Some(error)),
+                }
+            }
+        })
     }
 }

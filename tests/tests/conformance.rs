@@ -24,4 +24,7 @@ conformance!(
     job_data_matches_the_server,
     job_data_errors,
     connection_refused_is_a_connect_error,
+    all_pages_yield_every_job_once,
+    all_pages_with_filters_and_a_limit,
+    streamed_rows_are_the_servers_rows,
 );
