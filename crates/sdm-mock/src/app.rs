@@ -1,8 +1,9 @@
-//! The request pipeline: shared server state, latency, URL resolution (with `APPEND_SLASH`),
-//! authentication and method checks, then the view.
+//! The request pipeline: shared server state, request counting and the fair-use limit,
+//! latency, URL resolution (with `APPEND_SLASH`), authentication and method checks, then the view.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -11,15 +12,17 @@ use axum::response::Response;
 
 use crate::api;
 use crate::auth::Tokens;
+use crate::control::ListPageHook;
+use crate::fair_use::Throttle;
+use crate::live::Live;
 use crate::responses;
 use crate::urls::{Route, append_slash};
-use crate::world::World;
 
 /// Everything the views share.
 #[derive(Debug)]
 pub(crate) struct App {
-    /// The generated jobs and rows.
-    pub(crate) world: Arc<World>,
+    /// The jobs: generated and added.
+    pub(crate) live: Arc<Live>,
     /// Issued API tokens.
     pub(crate) tokens: Tokens,
     /// The largest `page_size` honoured.
@@ -28,6 +31,14 @@ pub(crate) struct App {
     pub(crate) latency: Duration,
     /// `host:port` used in absolute links when a request has no `Host` header.
     pub(crate) fallback_host: String,
+    /// The fair-use limit, if any.
+    pub(crate) throttle: Option<Throttle>,
+    /// Called after each list page is computed.
+    pub(crate) on_list_page: Option<ListPageHook>,
+    /// Requests received.
+    pub(crate) requests: AtomicU64,
+    /// Requests answered 429.
+    pub(crate) throttled: AtomicU64,
 }
 
 /// The axum router: a single catch-all handler, since routing is Django's, not axum's.
@@ -35,14 +46,26 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new().fallback(dispatch).with_state(app)
 }
 
-/// Handles one request.
+/// Handles one request: counts it, applies the fair-use limit (on arrival, before anything
+/// else, for every path), waits the latency, then answers.
 async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
+    app.requests.fetch_add(1, Ordering::Relaxed);
+    let throttled = app
+        .throttle
+        .as_ref()
+        .and_then(|t| t.acquire(Instant::now()).err().map(|wait| (wait, t)));
     if !app.latency.is_zero() {
         tokio::time::sleep(app.latency).await;
     }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let response = resolve(&app, req).await;
+    let response = match throttled {
+        Some((wait, throttle)) => {
+            app.throttled.fetch_add(1, Ordering::Relaxed);
+            responses::throttled(wait, throttle.send_retry_after())
+        }
+        None => resolve(&app, req).await,
+    };
     tracing::debug!(%method, %path, status = response.status().as_u16(), "sdm-mock request");
     response
 }

@@ -3,6 +3,12 @@
 //! bodies, paginated and filtered job lists, and streamed job output rows, all generated
 //! deterministically from a seed.
 //!
+//! Tests can also change the server while it runs: add jobs that appear at the top of the list
+//! ([`MockServer::insert_jobs`], also from a [`MockBuilder::on_list_page`] hook between two
+//! pages), add jobs whose status advances with time and whose output may have millions of rows
+//! ([`MockServer::add_job`] with a [`JobSpec`]), and enforce a fair-use limit answered with `429`
+//! ([`MockBuilder::fair_use`]).
+//!
 //! ```no_run
 //! let server = sdm_mock::MockServer::start();
 //! println!("{} (token {})", server.base_url(), server.token());
@@ -13,7 +19,10 @@
 mod api;
 mod app;
 mod auth;
+mod control;
 mod datetime;
+mod fair_use;
+mod live;
 mod query;
 mod responses;
 mod rng;
@@ -21,5 +30,8 @@ mod server;
 mod urls;
 mod world;
 
+pub use control::MockControl;
+pub use fair_use::FairUse;
+pub use live::JobSpec;
 pub use server::{MockBuilder, MockServer};
 pub use world::World;

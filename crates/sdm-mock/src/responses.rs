@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::auth::AuthError;
+use crate::fair_use::throttled_detail;
 
 /// Django's production 404 page.
 const NOT_FOUND_HTML: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n";
@@ -42,6 +43,20 @@ pub(crate) fn unauthorized(error: AuthError) -> Response {
     response
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
+    response
+}
+
+/// DRF's 429 for a throttled request, with `Retry-After` (whole seconds) when asked.
+pub(crate) fn throttled(wait_seconds: u64, send_retry_after: bool) -> Response {
+    let mut response = detail(
+        StatusCode::TOO_MANY_REQUESTS,
+        &throttled_detail(wait_seconds),
+    );
+    if send_retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait_seconds));
+    }
     response
 }
 

@@ -4,14 +4,19 @@
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::app::{App, router};
 use crate::auth::{DEFAULT_TOKEN_NAME, EMAIL, PASSWORD, Tokens};
+use crate::control::{ListPageHook, MockControl};
+use crate::fair_use::{FairUse, Throttle};
+use crate::live::{JobSpec, Live};
 use crate::world::World;
 
 /// The seed used unless [`MockBuilder::seed`] says otherwise.
@@ -24,13 +29,29 @@ const DEFAULT_MAX_PAGE_SIZE: usize = 100;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// Configuration of a [`MockServer`]; start it with [`MockBuilder::start`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MockBuilder {
     addr: SocketAddr,
     seed: u64,
     job_count: usize,
     max_page_size: usize,
     latency: Duration,
+    fair_use: Option<FairUse>,
+    on_list_page: Option<ListPageHook>,
+}
+
+impl fmt::Debug for MockBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockBuilder")
+            .field("addr", &self.addr)
+            .field("seed", &self.seed)
+            .field("job_count", &self.job_count)
+            .field("max_page_size", &self.max_page_size)
+            .field("latency", &self.latency)
+            .field("fair_use", &self.fair_use)
+            .field("on_list_page", &self.on_list_page)
+            .finish()
+    }
 }
 
 impl Default for MockBuilder {
@@ -41,6 +62,8 @@ impl Default for MockBuilder {
             job_count: DEFAULT_JOB_COUNT,
             max_page_size: DEFAULT_MAX_PAGE_SIZE,
             latency: Duration::ZERO,
+            fair_use: None,
+            on_list_page: None,
         }
     }
 }
@@ -71,9 +94,27 @@ impl MockBuilder {
         self
     }
 
-    /// A delay added before every response (default zero).
+    /// A delay added before every response (default zero). Requests wait concurrently: each
+    /// one takes about this long, however many are in flight.
     pub fn latency(mut self, d: Duration) -> Self {
         self.latency = d;
+        self
+    }
+
+    /// The fair-use limit (default `None`: no limit): a token bucket over every request to the
+    /// server, whatever the path, method or credentials. A request that finds it empty gets
+    /// DRF's `429` `{"detail": "Request was throttled. Expected available in N second(s)."}`,
+    /// plus `Retry-After: N` (whole seconds, at least 1) if [`FairUse::send_retry_after`].
+    pub fn fair_use(mut self, limit: Option<FairUse>) -> Self {
+        self.fair_use = limit;
+        self
+    }
+
+    /// Calls `f` after each successful job list page is computed (before it is sent), with a
+    /// control handle and the page number served; `f` may add jobs, which later requests see
+    /// (the page just computed does not). `f` runs on the server's runtime: keep it quick.
+    pub fn on_list_page(mut self, f: impl Fn(&MockControl, u64) + Send + Sync + 'static) -> Self {
+        self.on_list_page = Some(ListPageHook(Arc::new(f)));
         self
     }
 
@@ -87,18 +128,25 @@ impl MockBuilder {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let app = Arc::new(App {
-            world: Arc::clone(&world),
+            live: Arc::new(Live::new(world)),
             tokens,
             max_page_size: self.max_page_size,
             latency: self.latency,
             fallback_host: addr.to_string(),
+            throttle: self.fair_use.map(Throttle::new),
+            on_list_page: self.on_list_page,
+            requests: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
         });
 
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let (ready_tx, ready_rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("sdm-mock".to_owned())
-            .spawn(move || run(listener, app, shutdown_rx, ready_tx))?;
+            .spawn({
+                let app = Arc::clone(&app);
+                move || run(listener, app, shutdown_rx, ready_tx)
+            })?;
         let ready = ready_rx
             .recv()
             .unwrap_or_else(|_| Err(io::Error::other("sdm-mock server thread exited")));
@@ -111,7 +159,7 @@ impl MockBuilder {
             base_url: format!("http://{addr}/api/v1/"),
             addr,
             token,
-            world,
+            app,
             shutdown: Some(shutdown_tx),
             thread: Some(thread),
         })
@@ -173,7 +221,7 @@ pub struct MockServer {
     base_url: String,
     addr: SocketAddr,
     token: String,
-    world: Arc<World>,
+    app: Arc<App>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -185,7 +233,7 @@ impl fmt::Debug for MockServer {
             .field("token", &"[redacted]")
             .field("email", &EMAIL)
             .field("password", &"[redacted]")
-            .field("world", &self.world)
+            .field("world", self.world())
             .finish()
     }
 }
@@ -203,7 +251,8 @@ impl MockServer {
         }
     }
 
-    /// A builder to configure the address, seed, job count, page size limit and latency.
+    /// A builder to configure the address, seed, job count, page size limit, latency, fair-use
+    /// limit and list-page hook.
     pub fn builder() -> MockBuilder {
         MockBuilder::default()
     }
@@ -233,9 +282,61 @@ impl MockServer {
         PASSWORD
     }
 
-    /// The generated world the server serves: the ground truth for tests.
+    /// The generated world the server started with: the ground truth for tests. Jobs added
+    /// later ([`MockServer::insert_jobs`], [`MockServer::add_job`]) are not in it; see
+    /// [`MockServer::jobs_snapshot`].
     pub fn world(&self) -> &World {
-        &self.world
+        self.app.live.world()
+    }
+
+    /// A handle to change the jobs from elsewhere (another thread, a hook).
+    pub fn control(&self) -> MockControl {
+        MockControl::new(Arc::clone(&self.app.live))
+    }
+
+    /// Adds `n` new `running` jobs (that never finish), created after every existing job so
+    /// they come first in the newest-first list; returns their objects. Later requests see
+    /// them (list, detail, counts, filters). Content is deterministic (seed and how many jobs
+    /// were added before) and ids are unique.
+    pub fn insert_jobs(&self, n: usize) -> Vec<Value> {
+        self.control().insert_jobs(n)
+    }
+
+    /// Adds a job that reads as `running` (step 2, "Mapping") until `spec.run_for` has passed,
+    /// then as `spec.final_status`; returns its id. Done jobs serve `spec.rows` rows in each
+    /// output format, generated from (seed, job id, format) and streamed.
+    ///
+    /// # Panics
+    /// If `spec.final_status` is not `"done"`, `"error"`, `"pending"` or `"running"`.
+    pub fn add_job(&self, spec: JobSpec) -> String {
+        self.control().add_job(spec)
+    }
+
+    /// Every job object as the detail endpoint serves it now: the generated jobs in generation
+    /// order, then the added ones in the order they were added.
+    pub fn jobs_snapshot(&self) -> Vec<Value> {
+        self.control().jobs_snapshot()
+    }
+
+    /// The rows the data endpoint serves for this job and format once the job is done, generated
+    /// lazily (nothing is materialised); `None` for an unknown job or format, or a job that never
+    /// ends `done`.
+    pub fn job_rows(
+        &self,
+        job_id: &str,
+        output_format_id: u64,
+    ) -> Option<impl ExactSizeIterator<Item = Value> + Send + 'static> {
+        self.app.live.final_rows(job_id, output_format_id)
+    }
+
+    /// How many requests the server has received (throttled ones included).
+    pub fn request_count(&self) -> u64 {
+        self.app.requests.load(Ordering::Relaxed)
+    }
+
+    /// How many requests the server has answered with `429`.
+    pub fn throttled_count(&self) -> u64 {
+        self.app.throttled.load(Ordering::Relaxed)
     }
 
     /// Blocks until the process is killed (for `sdm mock`).

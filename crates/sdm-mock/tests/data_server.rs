@@ -162,6 +162,29 @@ fn latency_is_added_to_every_response() {
 }
 
 #[test]
+fn latency_applies_to_concurrent_requests_in_parallel() {
+    const LATENCY: Duration = Duration::from_millis(300);
+    let server = MockServer::builder()
+        .job_count(10)
+        .latency(LATENCY)
+        .start()
+        .unwrap();
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| get(&server, "jobs/?page_size=1").status))
+            .collect();
+        for thread in threads {
+            assert_eq!(thread.join().unwrap(), 200);
+        }
+    });
+    let elapsed = start.elapsed();
+    assert!(elapsed >= LATENCY, "{elapsed:?}");
+    // Serialized, four requests would take 1200 ms.
+    assert!(elapsed < LATENCY * 2, "{elapsed:?}");
+}
+
+#[test]
 fn base_url_and_custom_address() {
     let server = MockServer::start();
     assert_eq!(

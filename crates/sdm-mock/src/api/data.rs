@@ -1,5 +1,5 @@
 //! `GET jobs/{job_id}/data/{output_format_id}/`: the rows of a done job as one JSON array,
-//! generated and streamed a few rows per chunk.
+//! generated row by row and streamed in chunks of about 64 KiB, in constant memory.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -15,42 +15,54 @@ use crate::query::parse_int;
 use crate::responses;
 use crate::world::{RowSource, Status};
 
-/// Rows serialized per body chunk.
-const ROWS_PER_CHUNK: usize = 16;
+/// Body chunks are flushed once they reach this size (a chunk ends after the row that crosses
+/// it, so it holds at most one row more).
+const CHUNK_SIZE: usize = 64 * 1024;
 
 /// The rows, or 404 (unknown job or format) / 400 (job not done).
 pub(crate) fn rows(app: &App, job_id: &str, output_format: &str) -> Response {
-    let world = &app.world;
-    let Some(index) = world.index_of(job_id) else {
+    let jobs = app.live.view();
+    let Some(job) = jobs.find(job_id) else {
         return responses::not_found();
     };
     let source = parse_int(output_format)
         .and_then(|n| u64::try_from(n).ok())
-        .and_then(|format| world.row_source(index, format));
+        .and_then(|format| jobs.row_source(job, format));
     let Some(source) = source else {
         return responses::not_found();
     };
-    if world.meta(index).status != Status::Done {
+    if jobs.status(job) != Status::Done {
         return responses::detail(StatusCode::BAD_REQUEST, "Job is not finished.");
     }
+    drop(jobs);
     let body = Body::from_stream(JsonArrayStream::new(source));
     responses::with_type(StatusCode::OK, body, "application/json")
 }
 
-/// A stream of body chunks that together form the compact JSON array of the rows.
+/// A stream of body chunks that together form the compact JSON array of the rows, generated on
+/// demand: only the chunk being filled is ever in memory.
 #[derive(Debug)]
 struct JsonArrayStream {
     rows: RowSource,
-    started: bool,
+    chunk_size: usize,
+    opened: bool,
+    wrote_row: bool,
     finished: bool,
 }
 
 impl JsonArrayStream {
-    /// Streams the rows of `rows`.
+    /// Streams the rows of `rows` in chunks of about [`CHUNK_SIZE`] bytes.
     fn new(rows: RowSource) -> Self {
+        Self::with_chunk_size(rows, CHUNK_SIZE)
+    }
+
+    /// Streams the rows of `rows` in chunks of about `chunk_size` bytes.
+    fn with_chunk_size(rows: RowSource, chunk_size: usize) -> Self {
         Self {
             rows,
-            started: false,
+            chunk_size,
+            opened: false,
+            wrote_row: false,
             finished: false,
         }
     }
@@ -60,24 +72,23 @@ impl JsonArrayStream {
         if self.finished {
             return None;
         }
-        let mut buf = Vec::with_capacity(ROWS_PER_CHUNK * 256);
-        if !self.started {
+        let mut buf = Vec::with_capacity(self.chunk_size.min(CHUNK_SIZE) + 1024);
+        if !self.opened {
             buf.push(b'[');
+            self.opened = true;
         }
-        for _ in 0..ROWS_PER_CHUNK {
-            let Some(row) = self.rows.next() else {
+        while buf.len() < self.chunk_size {
+            if self.rows.remaining() == 0 {
                 buf.push(b']');
                 self.finished = true;
                 break;
-            };
-            if self.started {
+            }
+            if self.wrote_row {
                 buf.push(b',');
             }
-            self.started = true;
-            // Serializing a `Value` into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut buf, &row);
+            self.rows.write_next(&mut buf);
+            self.wrote_row = true;
         }
-        self.started = true;
         Some(Bytes::from(buf))
     }
 }
@@ -94,26 +105,41 @@ impl futures_core::Stream for JsonArrayStream {
 mod tests {
     use super::*;
 
-    fn concat(source: RowSource) -> String {
-        let mut stream = JsonArrayStream::new(source);
+    fn concat(source: RowSource, chunk_size: usize) -> (String, Vec<usize>) {
+        let mut stream = JsonArrayStream::with_chunk_size(source, chunk_size);
         let mut out = Vec::new();
+        let mut sizes = Vec::new();
         while let Some(chunk) = stream.next_chunk() {
             out.extend_from_slice(&chunk);
+            sizes.push(chunk.len());
         }
-        String::from_utf8(out).unwrap()
+        (String::from_utf8(out).unwrap(), sizes)
     }
 
     #[test]
     fn chunks_form_the_compact_array_at_any_length() {
-        for len in [0, 1, 2, 15, 16, 17, 31, 32, 33, 60] {
-            let source = RowSource::with_len(77, 0, 1, len);
-            let expected: Vec<serde_json::Value> = source.clone().collect();
-            assert_eq!(expected.len(), len as usize);
-            assert_eq!(
-                concat(source),
-                serde_json::to_string(&expected).unwrap(),
-                "{len} rows"
-            );
+        for chunk_size in [1, 200, 1000, CHUNK_SIZE] {
+            for len in [0, 1, 2, 3, 5, 8, 15, 16, 17, 60] {
+                let source = RowSource::with_len(77, 0, 1, len);
+                let expected: Vec<serde_json::Value> = source.clone().collect();
+                assert_eq!(expected.len(), len as usize);
+                let (text, _) = concat(source, chunk_size);
+                assert_eq!(
+                    text,
+                    serde_json::to_string(&expected).unwrap(),
+                    "{len} rows in chunks of {chunk_size}"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn chunks_are_about_the_chunk_size() {
+        let (text, sizes) = concat(RowSource::keyed(1, "job", 301, 1, 5_000), CHUNK_SIZE);
+        assert!(sizes.len() > 5, "{sizes:?}");
+        for &size in &sizes[..sizes.len() - 1] {
+            assert!((CHUNK_SIZE..CHUNK_SIZE + 1024).contains(&size), "{sizes:?}");
+        }
+        assert_eq!(sizes.iter().sum::<usize>(), text.len());
     }
 }

@@ -1,5 +1,7 @@
 //! `GET jobs/` (filtered, paginated, newest first) and `GET jobs/{job_id}/`.
 
+use std::borrow::Cow;
+
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
@@ -9,6 +11,8 @@ use serde_json::Value;
 use super::filters::JobFilter;
 use super::pagination::Page;
 use crate::app::App;
+use crate::control::MockControl;
+use crate::live::JobRef;
 use crate::query::Query;
 use crate::responses;
 
@@ -18,43 +22,50 @@ struct Envelope<'a> {
     count: usize,
     next: Option<String>,
     previous: Option<String>,
-    results: Vec<&'a Value>,
+    results: Vec<Cow<'a, Value>>,
 }
 
-/// The job list: filters, then ordering `-creation_date` (ties by id), then one page.
+/// The job list: filters, then ordering `-creation_date` (ties by id), then one page; then the
+/// `on_list_page` hook, if any, with the page number.
 pub(crate) fn list(app: &App, req: &Request) -> Response {
     let query = Query::parse(req.uri().query());
     let filter = match JobFilter::from_query(&query) {
         Ok(filter) => filter,
         Err(errors) => return responses::json(StatusCode::BAD_REQUEST, &errors),
     };
-    let world = &app.world;
-    let matching: Vec<usize> = world
-        .newest_first()
-        .iter()
-        .copied()
-        .filter(|&i| filter.matches(world.meta(i)))
-        .collect();
-    let Some(page) = Page::select(matching.len(), &query, app.max_page_size) else {
-        return responses::detail(StatusCode::NOT_FOUND, "Invalid page.");
+    let (response, page_number) = {
+        let jobs = app.live.view();
+        let matching: Vec<JobRef> = jobs
+            .newest_first()
+            .filter(|&job| filter.matches(&jobs.meta(job)))
+            .collect();
+        let Some(page) = Page::select(matching.len(), &query, app.max_page_size) else {
+            return responses::detail(StatusCode::NOT_FOUND, "Invalid page.");
+        };
+        let page_url = format!("http://{}{}", host(app, req), req.uri().path());
+        let envelope = Envelope {
+            count: matching.len(),
+            next: page.next_link(&page_url, &query),
+            previous: page.previous_link(&page_url, &query),
+            results: matching[page.range()]
+                .iter()
+                .map(|&job| jobs.json(job))
+                .collect(),
+        };
+        (responses::json(StatusCode::OK, &envelope), page.number())
     };
-    let page_url = format!("http://{}{}", host(app, req), req.uri().path());
-    let envelope = Envelope {
-        count: matching.len(),
-        next: page.next_link(&page_url, &query),
-        previous: page.previous_link(&page_url, &query),
-        results: matching[page.range()]
-            .iter()
-            .map(|&i| world.json(i))
-            .collect(),
-    };
-    responses::json(StatusCode::OK, &envelope)
+    // The view (and its lock) is gone, so the hook may add jobs.
+    if let Some(hook) = &app.on_list_page {
+        (hook.0)(&MockControl::new(app.live.clone()), page_number);
+    }
+    response
 }
 
 /// One job, or DRF's 404.
 pub(crate) fn detail(app: &App, job_id: &str) -> Response {
-    match app.world.job(job_id) {
-        Some(job) => responses::json(StatusCode::OK, job),
+    let jobs = app.live.view();
+    match jobs.find(job_id) {
+        Some(job) => responses::json(StatusCode::OK, &jobs.json(job)),
         None => responses::not_found(),
     }
 }

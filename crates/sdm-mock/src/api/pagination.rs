@@ -42,6 +42,11 @@ impl Page {
         })
     }
 
+    /// The 1-based page number.
+    pub(super) fn number(&self) -> u64 {
+        self.number as u64
+    }
+
     /// The positions of this page's items in the full result set.
     pub(super) fn range(&self) -> Range<usize> {
         let start = (self.number - 1) * self.size;

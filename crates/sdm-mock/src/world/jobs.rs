@@ -11,8 +11,9 @@ use crate::rng::{Rng, mix};
 const JOB_STREAM: u64 = 0x10b;
 /// First creation instant: 2022-01-01T00:00:00Z.
 const FIRST_CREATION: i64 = 1_640_995_200;
-/// End (exclusive) of the creation range: 2026-01-01T00:00:00Z.
-const END_CREATION: i64 = 1_767_225_600;
+/// End (exclusive) of the creation range: 2026-01-01T00:00:00Z. Jobs added while the server
+/// runs are created after it.
+pub(crate) const END_CREATION: i64 = 1_767_225_600;
 /// The organization every job belongs to (a field clients do not know).
 const ORGANIZATION: &str = "Acme Retail Europe";
 
@@ -25,12 +26,12 @@ const STEPS: [(u64, &str); 5] = [
     (5, "Export"),
 ];
 /// Step number of the last step (where done jobs end).
-const LAST_STEP: u64 = 5;
+pub(crate) const LAST_STEP: u64 = 5;
 /// Step number where jobs wait for a human.
-const VALIDATION_STEP: u64 = 3;
+pub(crate) const VALIDATION_STEP: u64 = 3;
 
 /// Project names, indexed by project id - 1.
-const PROJECTS: [&str; 6] = [
+pub(crate) const PROJECTS: [&str; 6] = [
     "Spring catalogue",
     "Supplier onboarding",
     "Électroménager",
@@ -67,31 +68,81 @@ const PRECISIONS: [u32; 9] = [6, 6, 6, 3, 2, 0, 1, 4, 5];
 /// Precisions of the first eight jobs, so 0, 2, 3 and 6 always occur.
 const FORCED_PRECISIONS: [u32; 8] = [6, 2, 0, 3, 3, 6, 2, 0];
 
+/// The fields of one job object, in the order the API sends them.
+#[derive(Debug, Clone)]
+pub(crate) struct JobParts<'a> {
+    /// `id`: the UUID.
+    pub(crate) id: &'a str,
+    /// `name`.
+    pub(crate) name: &'a str,
+    /// `status`.
+    pub(crate) status: Status,
+    /// `step.number` (1 to 5; `step.id` and `step.name` follow from it).
+    pub(crate) step_number: u64,
+    /// `message` (null unless the job failed).
+    pub(crate) message: Option<&'a str>,
+    /// `project` id.
+    pub(crate) project: u64,
+    /// Whether `project` is sent as an object with `id` and `name` rather than an integer.
+    pub(crate) project_object: bool,
+    /// `file.id`.
+    pub(crate) file_id: u64,
+    /// `creation_date`, already formatted.
+    pub(crate) creation_date: &'a str,
+    /// `completion_date`, already formatted (null while unfinished).
+    pub(crate) completion_date: Option<&'a str>,
+}
+
+impl JobParts<'_> {
+    /// The job object as the detail endpoint serves it.
+    pub(crate) fn to_json(&self) -> Value {
+        let project = self.project;
+        let project_json = if self.project_object {
+            json!({"id": project, "name": PROJECTS[project as usize - 1]})
+        } else {
+            json!(project)
+        };
+        let step = self.step_number;
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "status": self.status.as_str(),
+            "step": {"id": project * 10 + step, "name": STEPS[step as usize - 1].1, "number": step},
+            "message": self.message,
+            "project": project_json,
+            "file": {"id": self.file_id},
+            "creation_date": self.creation_date,
+            "completion_date": self.completion_date,
+            "model_version": 0,
+            "organization": ORGANIZATION,
+        })
+    }
+}
+
+/// A job name such as `Price list 0042 – Müller GmbH` for the job numbered `number` (1-based).
+pub(crate) fn job_name(rng: &mut Rng, number: usize) -> String {
+    format!(
+        "{} {number:04} – {}",
+        rng.pick(&KINDS),
+        rng.pick(&SUPPLIERS)
+    )
+}
+
 /// Generates the job at `index` (with its already chosen unique `id`).
 pub(super) fn generate(seed: u64, index: usize, id: String) -> (Value, JobMeta) {
     let mut rng = Rng::new(mix(mix(seed, JOB_STREAM), index as u64));
     let status = pick_status(&mut rng, index);
     let project = rng.range(1, PROJECTS.len() as u64);
-    let project_json = if index == 7 || (index >= 8 && rng.chance(5)) {
-        json!({"id": project, "name": PROJECTS[project as usize - 1]})
-    } else {
-        json!(project)
-    };
-    let name = format!(
-        "{} {:04} – {}",
-        rng.pick(&KINDS),
-        index + 1,
-        rng.pick(&SUPPLIERS)
-    );
+    let project_object = index == 7 || (index >= 8 && rng.chance(5));
+    let name = job_name(&mut rng, index + 1);
     let step_number = match status {
         Status::Done => LAST_STEP,
         Status::Pending => VALIDATION_STEP,
         Status::Running | Status::Error => rng.range(1, LAST_STEP - 1),
     };
-    let step_name = STEPS[step_number as usize - 1].1;
     let message = match status {
-        Status::Error => Value::String(error_message(&mut rng)),
-        _ => Value::Null,
+        Status::Error => Some(error_message(&mut rng)),
+        _ => None,
     };
     let file_id = 5_000 + index as u64 * 7 + rng.below(7);
 
@@ -110,24 +161,24 @@ pub(super) fn generate(seed: u64, index: usize, id: String) -> (Value, JobMeta) 
             let precision = *rng.pick(&PRECISIONS);
             let after = Duration::seconds(rng.range(5, 3 * 86_400) as i64)
                 + Duration::microseconds(rng.below(1_000_000) as i64);
-            Value::String(format_utc(truncate(created + after, precision), precision))
+            Some(format_utc(truncate(created + after, precision), precision))
         }
-        Status::Running | Status::Pending => Value::Null,
+        Status::Running | Status::Pending => None,
     };
 
-    let json = json!({
-        "id": id,
-        "name": name,
-        "status": status.as_str(),
-        "step": {"id": project * 10 + step_number, "name": step_name, "number": step_number},
-        "message": message,
-        "project": project_json,
-        "file": {"id": file_id},
-        "creation_date": format_utc(created, precision),
-        "completion_date": completion,
-        "model_version": 0,
-        "organization": ORGANIZATION,
-    });
+    let json = JobParts {
+        id: &id,
+        name: &name,
+        status,
+        step_number,
+        message: message.as_deref(),
+        project,
+        project_object,
+        file_id,
+        creation_date: &format_utc(created, precision),
+        completion_date: completion.as_deref(),
+    }
+    .to_json();
     let meta = JobMeta {
         id,
         status,
@@ -158,7 +209,7 @@ fn pick_status(rng: &mut Rng, index: usize) -> Status {
 }
 
 /// A human-readable reason for a failed job.
-fn error_message(rng: &mut Rng) -> String {
+pub(crate) fn error_message(rng: &mut Rng) -> String {
     let row = rng.range(2, 500);
     let column = rng.pick(&COLUMNS);
     match rng.below(5) {

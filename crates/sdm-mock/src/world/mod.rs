@@ -1,5 +1,6 @@
 //! The generated world: every job the fake server knows, its metadata, and its output rows.
 
+mod cell;
 mod jobs;
 mod rows;
 
@@ -11,6 +12,9 @@ use serde_json::Value;
 
 use crate::rng::{Rng, mix};
 
+pub(crate) use jobs::{
+    END_CREATION, JobParts, LAST_STEP, PROJECTS, VALIDATION_STEP, error_message, job_name,
+};
 pub(crate) use rows::RowSource;
 
 /// Sub-stream label for job ids.
@@ -143,6 +147,11 @@ impl World {
             return None;
         }
         Some(self.row_source(index, output_format_id)?.collect())
+    }
+
+    /// The seed the world was generated from.
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// The position of a job in [`World::jobs`].

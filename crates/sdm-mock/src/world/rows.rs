@@ -3,28 +3,102 @@
 
 use serde_json::{Map, Value};
 
-use crate::rng::{Rng, mix};
+use super::cell::Cell;
+use crate::rng::{Rng, mix, mix_str};
 
 /// Sub-stream label for rows.
 const ROW_STREAM: u64 = 0x2a5;
+/// Sub-stream label for the rows of jobs added while the server runs.
+const KEYED_ROW_STREAM: u64 = 0x2a6;
 /// The most rows a job has in one format.
 const MAX_ROWS: u64 = 60;
 
-/// Column order of format 1 (the full export); absent columns are skipped.
-const FULL_COLUMNS: [&str; 10] = [
-    "sku",
-    "ean",
-    "name",
-    "description",
-    "brand",
-    "price",
-    "color",
-    "weight_kg",
-    "Désignation",
-    "in_stock",
-];
-/// Column order of format 2 (a short export).
-const SHORT_COLUMNS: [&str; 5] = ["sku", "ean", "name", "description", "price"];
+/// The columns of format 1 (the full export), in order; absent cells are left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Sku,
+    Ean,
+    Name,
+    Description,
+    Brand,
+    Price,
+    Color,
+    WeightKg,
+    Designation,
+    InStock,
+}
+
+impl Column {
+    /// Every column, in output order.
+    const ALL: [Column; 10] = [
+        Self::Sku,
+        Self::Ean,
+        Self::Name,
+        Self::Description,
+        Self::Brand,
+        Self::Price,
+        Self::Color,
+        Self::WeightKg,
+        Self::Designation,
+        Self::InStock,
+    ];
+
+    /// The column name (the row object's key).
+    fn name(self) -> &'static str {
+        match self {
+            Self::Sku => "sku",
+            Self::Ean => "ean",
+            Self::Name => "name",
+            Self::Description => "description",
+            Self::Brand => "brand",
+            Self::Price => "price",
+            Self::Color => "color",
+            Self::WeightKg => "weight_kg",
+            Self::Designation => "Désignation",
+            Self::InStock => "in_stock",
+        }
+    }
+
+    /// The key as compact JSON, followed by `:`.
+    fn json_key(self) -> &'static str {
+        match self {
+            Self::Sku => "\"sku\":",
+            Self::Ean => "\"ean\":",
+            Self::Name => "\"name\":",
+            Self::Description => "\"description\":",
+            Self::Brand => "\"brand\":",
+            Self::Price => "\"price\":",
+            Self::Color => "\"color\":",
+            Self::WeightKg => "\"weight_kg\":",
+            Self::Designation => "\"Désignation\":",
+            Self::InStock => "\"in_stock\":",
+        }
+    }
+
+    /// Whether format 2 (a short export) keeps the column.
+    fn in_short_format(self) -> bool {
+        matches!(
+            self,
+            Self::Sku | Self::Ean | Self::Name | Self::Description | Self::Price
+        )
+    }
+
+    /// How often (in percent) the cell is filled.
+    fn presence(self) -> u64 {
+        match self {
+            Self::Sku => 97,
+            Self::Ean => 90,
+            Self::Name => 95,
+            Self::Description => 70,
+            Self::Brand => 85,
+            Self::Price => 90,
+            Self::Color => 60,
+            Self::WeightKg => 70,
+            Self::Designation => 75,
+            Self::InStock => 50,
+        }
+    }
+}
 
 /// Descriptions that exercise every escaping and encoding corner; the first rows of each job
 /// cycle through all of them.
@@ -107,6 +181,28 @@ impl RowSource {
         }
     }
 
+    /// Exactly `len` rows of a job added while the server runs, derived from (seed, job id,
+    /// format); `job_number` appears in the SKUs.
+    pub(crate) fn keyed(
+        seed: u64,
+        job_id: &str,
+        job_number: usize,
+        output_format_id: u64,
+        len: u64,
+    ) -> Self {
+        let base = mix(
+            mix_str(mix(seed, KEYED_ROW_STREAM), job_id),
+            output_format_id,
+        );
+        Self {
+            base,
+            job_number,
+            output_format_id,
+            next: 0,
+            len,
+        }
+    }
+
     /// The same source with exactly `len` rows (to test chunk boundaries).
     #[cfg(test)]
     pub(crate) fn with_len(seed: u64, index: usize, output_format_id: u64, len: u64) -> Self {
@@ -116,20 +212,53 @@ impl RowSource {
         }
     }
 
-    /// Generates row number `row` (0-based).
-    fn row(&self, row: u64) -> Value {
+    /// Calls `f` with each non-empty cell of row number `row` (0-based), in column order.
+    fn for_each_cell(&self, row: u64, mut f: impl FnMut(Column, Cell)) {
         let mut rng = Rng::new(mix(self.base, row));
-        let mut cells = Map::new();
-        for column in FULL_COLUMNS {
+        for column in Column::ALL {
             // Every column draws from the generator whether or not the format keeps it, so a
             // value depends only on (seed, job, format, row, column).
             let value = cell(&mut rng, column, self.job_number, row);
-            let kept = self.output_format_id != 2 || SHORT_COLUMNS.contains(&column);
+            let kept = self.output_format_id != 2 || column.in_short_format();
             if let (Some(value), true) = (value, kept) {
-                cells.insert(column.to_owned(), value);
+                f(column, value);
             }
         }
+    }
+
+    /// Generates row number `row` as a JSON object.
+    fn row(&self, row: u64) -> Value {
+        let mut cells = Map::new();
+        self.for_each_cell(row, |column, value| {
+            cells.insert(column.name().to_owned(), value.into_value());
+        });
         Value::Object(cells)
+    }
+
+    /// Appends the compact JSON of the next row to `out` and advances; `false` (and nothing
+    /// written) once every row has been produced. The bytes are exactly `serde_json`'s.
+    pub(crate) fn write_next(&mut self, out: &mut Vec<u8>) -> bool {
+        if self.next >= self.len {
+            return false;
+        }
+        out.push(b'{');
+        let mut first = true;
+        self.for_each_cell(self.next, |column, value| {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(column.json_key().as_bytes());
+            value.write_json(out);
+        });
+        out.push(b'}');
+        self.next += 1;
+        true
+    }
+
+    /// How many rows are left.
+    pub(crate) fn remaining(&self) -> u64 {
+        self.len - self.next
     }
 }
 
@@ -146,74 +275,79 @@ impl Iterator for RowSource {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = (self.len - self.next) as usize;
+        let left = usize::try_from(self.remaining()).unwrap_or(usize::MAX);
         (left, Some(left))
     }
 }
 
+impl ExactSizeIterator for RowSource {}
+
+/// One of `items`, as a cell.
+fn word(rng: &mut Rng, items: &[&'static str]) -> Cell {
+    Cell::Str(items[rng.below(items.len() as u64) as usize])
+}
+
 /// The value of `column` in a row, or `None` when the cell is empty (and thus left out).
-fn cell(rng: &mut Rng, column: &str, job_number: usize, row: u64) -> Option<Value> {
+fn cell(rng: &mut Rng, column: Column, job_number: usize, row: u64) -> Option<Cell> {
     let present = rng.below(100);
     let style = rng.below(100);
     let value = match column {
-        "sku" => {
-            let sku = format!("SKU-{job_number:04}-{:03}", row + 1);
-            Value::String(if style < 5 { format!(" {sku} ") } else { sku })
-        }
-        "ean" => {
+        Column::Sku => Cell::Sku {
+            job: job_number as u64,
+            item: row + 1,
+            padded: style < 5,
+        },
+        Column::Ean => {
             let ean = 4_000_000_000_000 + rng.below(999_999_999_999);
             if style < 20 {
-                ean.into()
+                Cell::Int(ean)
             } else {
-                ean.to_string().into()
+                Cell::Digits(ean)
             }
         }
-        "name" => (*rng.pick(&NAMES)).into(),
-        "description" => {
+        Column::Name => word(rng, &NAMES),
+        Column::Description => {
             let i = row as usize;
             if i < TRICKY.len() {
-                return Some(TRICKY[i].into());
+                return Some(Cell::Str(TRICKY[i]));
             }
-            (*rng.pick(&TRICKY)).into()
+            word(rng, &TRICKY)
         }
-        "brand" if style < 10 => Value::Null,
-        "brand" => (*rng.pick(&BRANDS)).into(),
-        "price" => {
+        Column::Brand if style < 10 => Cell::Null,
+        Column::Brand => word(rng, &BRANDS),
+        Column::Price => {
             let cents = rng.range(49, 99_999);
             match style {
-                0..60 => format!("{}.{:02}", cents / 100, cents % 100).into(),
-                60..85 => (cents as f64 / 100.0).into(),
-                _ => format!("{},{:02}", cents / 100, cents % 100).into(),
+                60..85 => Cell::Float(cents as f64 / 100.0),
+                _ => Cell::Decimal {
+                    whole: cents / 100,
+                    separator: if style < 60 { b'.' } else { b',' },
+                    fraction: cents % 100,
+                    digits: 2,
+                },
             }
         }
-        "color" => (*rng.pick(&COLORS)).into(),
-        "weight_kg" => {
+        Column::Color => word(rng, &COLORS),
+        Column::WeightKg => {
             let grams = rng.range(5, 25_000);
             if style < 50 {
-                (grams as f64 / 1000.0).into()
+                Cell::Float(grams as f64 / 1000.0)
             } else {
-                format!("{}.{:03}", grams / 1000, grams % 1000).into()
+                Cell::Decimal {
+                    whole: grams / 1000,
+                    separator: b'.',
+                    fraction: grams % 1000,
+                    digits: 3,
+                }
             }
         }
-        "Désignation" => (*rng.pick(&DESIGNATIONS)).into(),
-        "in_stock" => match style {
-            0..60 => (style.is_multiple_of(2)).into(),
-            _ => Value::from(if style.is_multiple_of(2) { "yes" } else { "no" }),
+        Column::Designation => word(rng, &DESIGNATIONS),
+        Column::InStock => match style {
+            0..60 => Cell::Bool(style.is_multiple_of(2)),
+            _ => Cell::Str(if style.is_multiple_of(2) { "yes" } else { "no" }),
         },
-        _ => return None,
     };
-    let presence = match column {
-        "sku" => 97,
-        "ean" => 90,
-        "name" => 95,
-        "description" => 70,
-        "brand" => 85,
-        "price" => 90,
-        "color" => 60,
-        "weight_kg" => 70,
-        "Désignation" => 75,
-        _ => 50,
-    };
+    let presence = column.presence();
     (present < presence).then_some(value)
 }
 
@@ -243,6 +377,47 @@ mod tests {
     }
 
     #[test]
+    fn written_rows_are_serde_json_bytes() {
+        for format in [1, 2] {
+            let mut writer = RowSource::keyed(5, "job", 301, format, 2_000);
+            let mut buf = Vec::new();
+            for (i, row) in RowSource::keyed(5, "job", 301, format, 2_000).enumerate() {
+                buf.clear();
+                assert!(writer.write_next(&mut buf));
+                assert_eq!(
+                    String::from_utf8(buf.clone()).unwrap(),
+                    serde_json::to_string(&row).unwrap(),
+                    "row {i} of format {format}"
+                );
+            }
+            assert!(!writer.write_next(&mut buf));
+            assert_eq!(writer.remaining(), 0);
+        }
+    }
+
+    #[test]
+    fn keyed_rows_depend_on_the_job_id_and_have_the_asked_length() {
+        let a = RowSource::keyed(5, "a", 301, 1, 50);
+        assert_eq!(a.len(), 50);
+        let b: Vec<Value> = RowSource::keyed(5, "b", 301, 1, 50).collect();
+        assert_ne!(a.clone().collect::<Vec<_>>(), b);
+        assert_eq!(
+            a.collect::<Vec<_>>(),
+            RowSource::keyed(5, "a", 301, 1, 50).collect::<Vec<_>>()
+        );
+        let ten_million = RowSource::keyed(5, "a", 301, 1, 10_000_000);
+        assert_eq!(ten_million.len(), 10_000_000);
+    }
+
+    #[test]
+    fn json_keys_are_the_escaped_names() {
+        for column in Column::ALL {
+            let key = format!("{}:", serde_json::to_string(column.name()).unwrap());
+            assert_eq!(column.json_key(), key);
+        }
+    }
+
+    #[test]
     fn columns_keep_a_fixed_order() {
         for row in RowSource::new(11, 0, 1).chain(RowSource::new(11, 0, 2)) {
             let keys: Vec<&str> = row
@@ -253,7 +428,7 @@ mod tests {
                 .collect();
             let positions: Vec<usize> = keys
                 .iter()
-                .map(|k| FULL_COLUMNS.iter().position(|c| c == k).unwrap())
+                .map(|k| Column::ALL.iter().position(|c| c.name() == *k).unwrap())
                 .collect();
             assert!(positions.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
         }

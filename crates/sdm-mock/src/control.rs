@@ -1,0 +1,74 @@
+//! [`MockControl`]: changing a running server's jobs, from tests or from a list-page hook.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::live::{JobSpec, Live};
+
+/// A handle on a running server's jobs; cheap to clone and usable from any thread. Hooks set
+/// with [`crate::MockBuilder::on_list_page`] receive one.
+#[derive(Clone)]
+pub struct MockControl {
+    live: Arc<Live>,
+}
+
+impl fmt::Debug for MockControl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockControl").finish_non_exhaustive()
+    }
+}
+
+impl MockControl {
+    /// A handle on `live`.
+    pub(crate) fn new(live: Arc<Live>) -> Self {
+        Self { live }
+    }
+
+    /// Adds `n` new `running` jobs (that never finish), created after every existing job so they
+    /// come first in the newest-first list; returns their objects. Their content depends only on
+    /// the seed and how many jobs were added before, and their ids are unique.
+    pub fn insert_jobs(&self, n: usize) -> Vec<Value> {
+        self.live.insert_jobs(n)
+    }
+
+    /// Adds a job that runs for `spec.run_for`, then reads as `spec.final_status`; returns its
+    /// id. Like [`MockControl::insert_jobs`], it is created after every existing job.
+    ///
+    /// # Panics
+    /// If `spec.final_status` is not `"done"`, `"error"`, `"pending"` or `"running"`.
+    pub fn add_job(&self, spec: JobSpec) -> String {
+        self.live.add_job(spec)
+    }
+
+    /// Every job object as the detail endpoint serves it now: the generated jobs in generation
+    /// order, then the added ones in the order they were added.
+    pub fn jobs_snapshot(&self) -> Vec<Value> {
+        self.live.snapshot()
+    }
+
+    /// The rows the data endpoint serves for this job and format once the job is done, generated
+    /// lazily (nothing is materialised); `None` for an unknown job or format, or a job that never
+    /// ends `done`.
+    pub fn job_rows(
+        &self,
+        job_id: &str,
+        output_format_id: u64,
+    ) -> Option<impl ExactSizeIterator<Item = Value> + Send + 'static> {
+        self.live.final_rows(job_id, output_format_id)
+    }
+}
+
+/// The function [`crate::MockBuilder::on_list_page`] installs.
+pub(crate) type ListPageFn = dyn Fn(&MockControl, u64) + Send + Sync;
+
+/// A shareable [`ListPageFn`] with a `Debug` impl.
+#[derive(Clone)]
+pub(crate) struct ListPageHook(pub(crate) Arc<ListPageFn>);
+
+impl fmt::Debug for ListPageHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ListPageHook(..)")
+    }
+}
