@@ -1,12 +1,14 @@
 //! The scenarios every transport must pass. Each takes a [`Connect`] and starts its own server.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sdm_core::{
     Error, JobId, JobQuery, JobStatus, OutputFormatId, PagerOptions, Password, TransportErrorKind,
+    WaitOptions, WaitOutcome,
 };
-use sdm_mock::{MockServer, World};
+use sdm_mock::{FairUse, JobSpec, MockServer, World};
 use serde_json::Value;
 
 use crate::Connect;
@@ -470,4 +472,136 @@ pub fn streamed_rows_are_the_servers_rows(connect: Connect) {
         matches!(error, Some(Error::Api(ref e)) if e.status == 400),
         "{error:?}"
     );
+}
+
+/// With the server's fair-use limit on (429 + Retry-After), walking 1,000+ jobs still returns
+/// exactly the set the server holds: the client paces itself and retries what was throttled.
+pub fn all_pages_under_the_fair_use_limit(connect: Connect) {
+    let server = MockServer::builder()
+        .job_count(1_050)
+        .fair_use(Some(FairUse::per_second(5)))
+        .start()
+        .expect("the fake server starts");
+    let client = connect(server.base_url(), Some(server.token()));
+    let expected = expected_ids(server.world(), |_| true);
+    let ids = ids_of(client.all_jobs(
+        &JobQuery::new(),
+        PagerOptions::default().page_size(100).concurrency(4),
+    ));
+    assert_eq!(ids.len(), expected.len(), "{}", client.name());
+    let mut sorted_ids = ids.clone();
+    sorted_ids.sort();
+    let mut sorted_expected = expected.clone();
+    sorted_expected.sort();
+    assert_eq!(
+        sorted_ids,
+        sorted_expected,
+        "{}: exactly the server's set",
+        client.name()
+    );
+    assert_eq!(ids, expected, "{}: in list order", client.name());
+    assert!(
+        server.throttled_count() > 0,
+        "the server's limit was reached and retried through"
+    );
+}
+
+/// Jobs created while the pages are walked shift page contents; no job comes twice and every
+/// job present at the start is yielded.
+pub fn jobs_created_during_a_walk(connect: Connect) {
+    for options in [
+        PagerOptions::default().page_size(50),
+        PagerOptions::default().page_size(50).concurrency(1),
+    ] {
+        let server = MockServer::builder()
+            .job_count(420)
+            .on_list_page(|control, page| {
+                if page == 1 || page == 2 {
+                    control.insert_jobs(9);
+                }
+            })
+            .start()
+            .expect("the fake server starts");
+        let client = connect(server.base_url(), Some(server.token()));
+        let ids = ids_of(client.all_jobs(&JobQuery::new(), options.clone()));
+        let unique: BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(
+            unique.len(),
+            ids.len(),
+            "{}: no job twice ({options:?})",
+            client.name()
+        );
+        for id in expected_ids(server.world(), |_| true) {
+            assert!(
+                unique.contains(&id),
+                "{}: job {id} present at the start was lost ({options:?})",
+                client.name()
+            );
+        }
+    }
+}
+
+/// Waiting ends with the job's real outcome: done, failed with its message, or needs action.
+pub fn waiting_for_jobs_that_finish_fail_or_need_action(connect: Connect) {
+    let server = server();
+    let client = connect(server.base_url(), Some(server.token()));
+    let fast = WaitOptions::default()
+        .interval(Duration::from_millis(50))
+        .max_interval(Duration::from_millis(100));
+    for status in ["done", "error", "pending"] {
+        let id = server.add_job(JobSpec::new(status, Duration::from_millis(300)));
+        let id = JobId::parse(&id).unwrap();
+        let (outcome, seen) =
+            client.wait_for_job(&id, fast.clone().timeout(Duration::from_secs(20)));
+        let statuses: Vec<&str> = seen.iter().map(|job| job.status.as_str()).collect();
+        assert_eq!(
+            statuses.first(),
+            Some(&"running"),
+            "{}: the first poll is reported",
+            client.name()
+        );
+        match (status, outcome.unwrap()) {
+            ("done", WaitOutcome::Done(job)) => assert!(job.completion_date.is_some()),
+            ("error", WaitOutcome::Failed(job)) => {
+                assert!(job.message.is_some_and(|m| !m.is_empty()))
+            }
+            ("pending", WaitOutcome::NeedsAction(job)) => {
+                assert!(job.step.is_some())
+            }
+            (status, outcome) => panic!("{}: {status} job gave {outcome:?}", client.name()),
+        }
+    }
+    let forever = JobId::parse(&server.add_job(JobSpec::new("running", Duration::ZERO))).unwrap();
+    let (outcome, _) = client.wait_for_job(&forever, fast.timeout(Duration::from_millis(400)));
+    match outcome.unwrap() {
+        WaitOutcome::TimedOut {
+            polls,
+            elapsed,
+            last,
+        } => {
+            assert!(polls >= 3, "{polls} polls");
+            assert!(elapsed >= Duration::from_millis(400));
+            assert_eq!(last.map(|job| job.status), Some(JobStatus::Running));
+        }
+        other => panic!("{}: expected a timeout, got {other:?}", client.name()),
+    }
+}
+
+/// A 100,000-row output streams completely: exact count and content.
+pub fn a_large_output_streams_completely(connect: Connect) {
+    let server = server();
+    let client = connect(server.base_url(), Some(server.token()));
+    let id = server.add_job(JobSpec::new("done", Duration::ZERO).rows(100_000));
+    let (rows, error) = client.raw_rows(&JobId::parse(&id).unwrap(), OutputFormatId(1));
+    assert!(error.is_none(), "{}: {error:?}", client.name());
+    assert_eq!(rows.len(), 100_000);
+    let expected = server.job_rows(&id, 1).expect("a done job has rows");
+    for (index, (row, want)) in rows.iter().zip(expected).enumerate() {
+        assert_eq!(
+            row,
+            &serde_json::to_string(&want).unwrap(),
+            "{}: row {index}",
+            client.name()
+        );
+    }
 }

@@ -27,4 +27,8 @@ conformance!(
     all_pages_yield_every_job_once,
     all_pages_with_filters_and_a_limit,
     streamed_rows_are_the_servers_rows,
+    all_pages_under_the_fair_use_limit,
+    jobs_created_during_a_walk,
+    waiting_for_jobs_that_finish_fail_or_need_action,
+    a_large_output_streams_completely,
 );
