@@ -1,0 +1,299 @@
+//! The command line as clap sees it: global options, commands, their arguments and help.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use sdm_ureq::{BaseUrl, DEFAULT_BASE_URL, JobId, JobStatus, OutputFormatId, ProjectId, Token};
+
+use crate::date;
+
+/// Command line for the Akeneo Supplier Data Manager (SDM) jobs API.
+///
+/// Data goes to standard output, errors and progress to standard error, so pipes stay clean.
+#[derive(Debug, Parser)]
+#[command(name = "sdm", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Options every command accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// Parses the process arguments, exiting with clap's message and status 2 on a usage error.
+    pub fn parse_args() -> Self {
+        Self::try_parse_args(std::env::args_os()).unwrap_or_else(|error| error.exit())
+    }
+
+    /// Parses `args` (the program name first).
+    ///
+    /// `--token` and `--token-file` together are refused, but `SDM_TOKEN` in the environment
+    /// gives way to `--token-file`: an explicit option beats an ambient variable. (clap's own
+    /// `conflicts_with` would count the variable as given and refuse both.)
+    pub fn try_parse_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Self::command().try_get_matches_from(args)?;
+        let mut cli = Self::from_arg_matches(&matches)?;
+        if cli.global.token_file.is_some() && cli.global.token.is_some() {
+            if token_given_on_command_line(&matches) {
+                return Err(Self::command().error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "the argument '--token <TOKEN>' cannot be used with '--token-file <PATH>'",
+                ));
+            }
+            cli.global.token = None;
+        }
+        Ok(cli)
+    }
+}
+
+/// Whether `--token` came from the command line (rather than `SDM_TOKEN`), at any level: a
+/// global option may follow the subcommand.
+fn token_given_on_command_line(matches: &ArgMatches) -> bool {
+    let mut level = Some(matches);
+    while let Some(matches) = level {
+        if matches.value_source("token") == Some(ValueSource::CommandLine) {
+            return true;
+        }
+        level = matches.subcommand().map(|(_, sub)| sub);
+    }
+    false
+}
+
+const EXIT_CODES: &str = "\
+Exit codes: 0 success, 1 other failure, 2 usage error, 3 authentication or permission refused,
+4 not found, 8 server unavailable or rate limited.";
+
+/// The help section of the options every command accepts.
+const GLOBAL: &str = "Global options";
+
+/// Where the API is and how to authenticate.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Base URL of the SDM API (with or without the trailing slash).
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "SDM_BASE_URL",
+        value_name = "URL",
+        default_value = DEFAULT_BASE_URL
+    )]
+    pub base_url: BaseUrl,
+
+    /// API token (prefer SDM_TOKEN or --token-file: arguments show in the process list).
+    //
+    // `hide_env_values` keeps the value out of `--help`; `allow_hyphen_values` keeps clap from
+    // reading a token that starts with `-` as flags and quoting it back in an error.
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "SDM_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<Token>,
+
+    /// Read the API token from this file (surrounding whitespace is ignored; wins over SDM_TOKEN).
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Exchange an e-mail and password for an API token, printed on standard output.
+    ///
+    /// The password comes from SDM_PASSWORD, or from the first line of standard input with
+    /// --password-stdin. The same token name always gives back the same token.
+    Login(LoginArgs),
+    /// Look at jobs and fetch their output.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Serve the embedded fake SDM API in the foreground (for trying the CLI and for tests).
+    Mock(MockArgs),
+    /// Start the embedded fake API and walk through login, list, get and data against it.
+    Demo,
+}
+
+/// `sdm login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The SDM user's e-mail address.
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// Name of the token to create or fetch.
+    #[arg(long, value_name = "NAME", default_value = "sdm-cli")]
+    pub token_name: String,
+    /// Read the password from the first line of standard input instead of SDM_PASSWORD.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `sdm jobs ...`.
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Show one job.
+    Get(JobsGetArgs),
+    /// List jobs, one page at a time, newest first.
+    List(JobsListArgs),
+    /// Fetch the output rows of a done job.
+    Data(JobsDataArgs),
+}
+
+/// `sdm jobs get`.
+#[derive(Debug, Args)]
+pub struct JobsGetArgs {
+    /// The job id (a UUID).
+    #[arg(value_name = "JOB_ID")]
+    pub job_id: JobId,
+    /// Output format; `json` prints the object exactly as the server sent it.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+/// `sdm jobs list`.
+#[derive(Debug, Args)]
+pub struct JobsListArgs {
+    /// Only jobs with this status (running, done, error, pending, or any newer value).
+    #[arg(long, value_name = "STATUS", value_parser = parse_status)]
+    pub status: Option<JobStatus>,
+    /// Only jobs of this project (its integer id).
+    #[arg(long, value_name = "PROJECT_ID")]
+    pub project: Option<ProjectId>,
+    /// Only jobs created at or after this time (RFC 3339, or YYYY-MM-DD for midnight UTC).
+    #[arg(long, value_name = "TIME", value_parser = date::parse_time_arg)]
+    pub created_after: Option<DateTime<Utc>>,
+    /// Only jobs created before this time (RFC 3339, or YYYY-MM-DD for midnight UTC).
+    #[arg(long, value_name = "TIME", value_parser = date::parse_time_arg)]
+    pub created_before: Option<DateTime<Utc>>,
+    /// The page to show, from 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub page: Option<u64>,
+    /// Jobs per page (the server's default is 25; it caps large values).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub page_size: Option<u64>,
+    /// Output format; `json` is an array of the server's job objects, `ndjson` one per line.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+/// `sdm jobs data`.
+#[derive(Debug, Args)]
+pub struct JobsDataArgs {
+    /// The job id (a UUID).
+    #[arg(value_name = "JOB_ID")]
+    pub job_id: JobId,
+    /// The output format id configured in SDM (an integer).
+    #[arg(value_name = "OUTPUT_FORMAT_ID")]
+    pub output_format_id: OutputFormatId,
+    /// Output format of the rows.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = DataFormat::Ndjson)]
+    pub output: DataFormat,
+    /// Write to this file instead of standard output (replaced only once all rows are written).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `sdm mock`.
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// How many jobs the fake organization has.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Seed of the generated jobs and rows (the same seed gives the same world).
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// Delay added before every response, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<u64>,
+    /// The largest page size the server honours.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_page_size: Option<u64>,
+}
+
+/// How `jobs get` and `jobs list` print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    /// The server's JSON, pretty-printed.
+    Json,
+    /// One compact JSON object per line.
+    Ndjson,
+    /// RFC 4180 CSV with a header line.
+    Csv,
+}
+
+/// How `jobs data` prints rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    /// One compact JSON object per line.
+    Ndjson,
+    /// One JSON array.
+    Json,
+}
+
+/// Any non-empty status: unknown values go to the server as typed, for forward compatibility.
+fn parse_status(text: &str) -> Result<JobStatus, String> {
+    if text.trim().is_empty() {
+        return Err("the status must not be empty (running, done, error or pending)".to_owned());
+    }
+    Ok(JobStatus::from_api(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn data_output_is_ndjson_by_default_and_refuses_csv() {
+        let id = "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b";
+        let cli = Cli::try_parse_from(["sdm", "jobs", "data", id, "1"]).unwrap();
+        let Command::Jobs(JobsCommand::Data(args)) = cli.command else {
+            panic!("parsed as {:?}", cli.command)
+        };
+        assert_eq!(args.output, DataFormat::Ndjson);
+        let error = Cli::try_parse_from(["sdm", "jobs", "data", id, "1", "-o", "csv"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
+    }
+
+    #[test]
+    fn bad_ids_are_usage_errors() {
+        for args in [
+            ["sdm", "jobs", "get", "../etc"].as_slice(),
+            &[
+                "sdm",
+                "jobs",
+                "data",
+                "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b",
+                "-1",
+            ],
+            &["sdm", "jobs", "list", "--page", "0"],
+            &["sdm", "jobs", "list", "--created-after", "yesterday"],
+        ] {
+            let error = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{args:?}");
+        }
+    }
+}

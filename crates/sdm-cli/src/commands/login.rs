@@ -1,0 +1,117 @@
+//! `sdm login`: exchange an e-mail and password for an API token and print it.
+
+use std::io::{self, BufRead, Write};
+
+use sdm_ureq::{Error, Password};
+
+use super::{anonymous_client, stdout_error};
+use crate::cli::{GlobalArgs, LoginArgs};
+use crate::error::CliError;
+
+/// The environment variable the password is read from unless `--password-stdin` is given.
+const PASSWORD_ENV: &str = "SDM_PASSWORD";
+
+/// Prints the token alone on one line: the one place the CLI shows a token, since it was asked.
+pub fn run(global: &GlobalArgs, args: &LoginArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
+    let email = args.email.trim();
+    if email.is_empty() {
+        return Err(CliError::usage("the e-mail address is empty"));
+    }
+    let password = if args.password_stdin {
+        password_from(&mut io::stdin().lock())?
+    } else {
+        password_from_env()?
+    };
+    let client = anonymous_client(&global.base_url);
+    let token = client
+        .login(email, &password, &args.token_name)
+        .map_err(credentials_error)?;
+    writeln!(stdout, "{}", token.expose()).map_err(stdout_error)
+}
+
+/// The first line of `input`, without its line ending.
+fn password_from(input: &mut dyn BufRead) -> Result<Password, CliError> {
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .map_err(|e| CliError::io("could not read the password from standard input", e))?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(CliError::usage(
+            "no password on standard input (--password-stdin reads its first line)",
+        ));
+    }
+    Ok(Password::new(password))
+}
+
+fn password_from_env() -> Result<Password, CliError> {
+    match std::env::var(PASSWORD_ENV) {
+        Ok(password) if !password.is_empty() => Ok(Password::new(password)),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Err(CliError::usage(format!(
+            "no password: set {PASSWORD_ENV} or pass --password-stdin"
+        ))),
+        Err(std::env::VarError::NotUnicode(_)) => Err(CliError::usage(format!(
+            "{PASSWORD_ENV} is not valid UTF-8"
+        ))),
+    }
+}
+
+/// DRF answers bad credentials with `400 {"non_field_errors": [...]}` rather than 401: a 400
+/// with a message and no per-field errors is that refusal. A 400 naming fields (a blank or
+/// malformed e-mail) stays an ordinary API error.
+fn credentials_error(error: Error) -> CliError {
+    match &error {
+        Error::Api(api)
+            if api.status.as_u16() == 400
+                && api.field_errors.is_empty()
+                && api.detail.is_some() =>
+        {
+            CliError::CredentialsRefused(error)
+        }
+        _ => CliError::Api(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sdm_ureq::http::Response;
+    use sdm_ureq::ops::{CreateToken, Operation};
+
+    use super::*;
+
+    fn read(input: &str) -> Result<Password, CliError> {
+        password_from(&mut input.as_bytes())
+    }
+
+    #[test]
+    fn the_password_is_the_first_line() {
+        assert_eq!(read("s3cret\n").unwrap().expose(), "s3cret");
+        assert_eq!(read("s3cret\r\nignored\n").unwrap().expose(), "s3cret");
+        assert_eq!(read("no newline").unwrap().expose(), "no newline");
+        assert_eq!(read(" spaces kept \n").unwrap().expose(), " spaces kept ");
+        assert!(matches!(read(""), Err(CliError::Usage { .. })));
+        assert!(matches!(read("\n"), Err(CliError::Usage { .. })));
+    }
+
+    fn login_error(body: &str) -> CliError {
+        let op = CreateToken::new("a@example.com", Password::new("x"), "sdm-cli");
+        let response = Response::builder()
+            .status(400)
+            .body(body.as_bytes().to_vec())
+            .unwrap();
+        credentials_error(op.parse(&response).unwrap_err())
+    }
+
+    #[test]
+    fn bad_credentials_are_told_apart_from_bad_fields() {
+        let refused =
+            login_error(r#"{"non_field_errors": ["Unable to log in with provided credentials."]}"#);
+        assert!(
+            matches!(refused, CliError::CredentialsRefused(_)),
+            "{refused:?}"
+        );
+        let fields = login_error(r#"{"email": ["This field may not be blank."]}"#);
+        assert!(matches!(fields, CliError::Api(_)), "{fields:?}");
+    }
+}

@@ -1,0 +1,144 @@
+//! The commands, one module each, and what they share: resolving the token and building the
+//! client from the global options.
+
+mod demo;
+mod jobs_data;
+mod jobs_get;
+mod jobs_list;
+mod login;
+mod mock;
+
+use std::io::{self, Write};
+
+use sdm_ureq::{BaseUrl, Client, ClientConfig, Token, UreqTransport};
+
+use crate::cli::{Cli, Command, GlobalArgs, JobsCommand};
+use crate::error::CliError;
+
+/// The `User-Agent` product token of this program, sent before the library's own.
+const USER_AGENT_PRODUCT: &str = concat!("sdm-cli/", env!("CARGO_PKG_VERSION"));
+
+/// Runs the parsed command, writing its data to `stdout`.
+pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<(), CliError> {
+    let global = cli.global;
+    match cli.command {
+        Command::Login(args) => login::run(&global, &args, stdout),
+        Command::Jobs(JobsCommand::Get(args)) => jobs_get::run(&global, &args, stdout),
+        Command::Jobs(JobsCommand::List(args)) => jobs_list::run(&global, &args, stdout),
+        Command::Jobs(JobsCommand::Data(args)) => jobs_data::run(&global, &args, stdout),
+        Command::Mock(args) => mock::run(&args, stdout),
+        Command::Demo => demo::run(stdout),
+    }
+}
+
+/// The API token from `--token`, `SDM_TOKEN` or `--token-file`, trimmed.
+fn token(global: &GlobalArgs) -> Result<Token, CliError> {
+    const MISSING: &str = "no API token: pass --token, --token-file or set SDM_TOKEN";
+    if let Some(path) = &global.token_file {
+        let text = std::fs::read_to_string(path).map_err(|source| CliError::Usage {
+            message: format!("could not read the token file {}", path.display()),
+            source: Some(source),
+        })?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(CliError::usage(format!(
+                "the token file {} is empty",
+                path.display()
+            )));
+        }
+        return Ok(Token::new(text));
+    }
+    match &global.token {
+        Some(token) if !token.expose().trim().is_empty() => Ok(Token::new(token.expose().trim())),
+        _ => Err(CliError::usage(MISSING)),
+    }
+}
+
+/// A client configuration for `base_url`, with this program's user agent and no token.
+fn config(base_url: &BaseUrl) -> ClientConfig {
+    ClientConfig::from_base_url(base_url.clone()).with_user_agent_prefix(USER_AGENT_PRODUCT)
+}
+
+/// The client for commands that need a token.
+fn client(global: &GlobalArgs) -> Result<Client, CliError> {
+    client_with(global, |config| config)
+}
+
+/// The client for commands that need a token, with `adjust` applied to its configuration.
+fn client_with(
+    global: &GlobalArgs,
+    adjust: impl FnOnce(ClientConfig) -> ClientConfig,
+) -> Result<Client, CliError> {
+    let config = adjust(config(&global.base_url).with_token(token(global)?));
+    Ok(Client::with_transport(config, UreqTransport::new()))
+}
+
+/// A client without a token (for `login`).
+fn anonymous_client(base_url: &BaseUrl) -> Client {
+    Client::with_transport(config(base_url), UreqTransport::new())
+}
+
+/// Maps write errors on standard output to [`CliError::Stdout`].
+fn stdout_error(error: io::Error) -> CliError {
+    CliError::Stdout(error)
+}
+
+/// Best-effort notes on standard error (footers, hints): losing one is no reason to fail.
+fn note(message: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr(), "{message}");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    /// Global options as clap would give them, without reading the environment.
+    fn global(token: Option<&str>, token_file: Option<PathBuf>) -> GlobalArgs {
+        GlobalArgs {
+            base_url: BaseUrl::default(),
+            token: token.map(Token::new),
+            token_file,
+        }
+    }
+
+    #[test]
+    fn tokens_are_trimmed_and_required() {
+        let found = token(&global(Some(" abc \n"), None)).unwrap();
+        assert_eq!(found.expose(), "abc");
+        for given in [None, Some(""), Some("  ")] {
+            let error = token(&global(given, None)).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "no API token: pass --token, --token-file or set SDM_TOKEN"
+            );
+        }
+    }
+
+    #[test]
+    fn token_files_are_trimmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "  0b5e1c5e-aaaa-4bbb-8ccc-123456789abc\n").unwrap();
+        let found = token(&global(None, Some(path.clone()))).unwrap();
+        assert_eq!(found.expose(), "0b5e1c5e-aaaa-4bbb-8ccc-123456789abc");
+
+        std::fs::write(&path, "\n \n").unwrap();
+        let error = token(&global(None, Some(path.clone()))).unwrap_err();
+        assert!(error.to_string().contains("is empty"), "{error}");
+
+        let missing = dir.path().join("missing");
+        let error = token(&global(None, Some(missing))).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                CliError::Usage {
+                    source: Some(_),
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+}

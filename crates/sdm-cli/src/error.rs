@@ -1,0 +1,113 @@
+//! What can make a command fail, and how a failure is told on standard error.
+
+use std::error::Error as StdError;
+use std::io::{self, Write};
+
+/// A failed command. [`crate::exit::exit_code`] turns it into the process exit status.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The arguments cannot work (no token, unreadable token file, empty password, ...).
+    #[error("{message}")]
+    Usage {
+        /// What is wrong, for the user.
+        message: String,
+        /// The underlying cause, when there is one (e.g. the token file could not be read).
+        #[source]
+        source: Option<io::Error>,
+    },
+    /// The API refused the request or could not be reached.
+    #[error(transparent)]
+    Api(#[from] sdm_ureq::Error),
+    /// The server refused the e-mail and password at login.
+    ///
+    /// DRF answers bad credentials with `400 {"non_field_errors": [...]}`, not 401; this keeps
+    /// that case apart from other 400s so it exits like any other refused authentication.
+    #[error(transparent)]
+    CredentialsRefused(sdm_ureq::Error),
+    /// Standard output could not be written (closed pipe, full disk, ...).
+    #[error("could not write to standard output")]
+    Stdout(#[source] io::Error),
+    /// Any other local input/output failure (reading standard input, writing `--out`).
+    #[error("{what}")]
+    Io {
+        /// What was being done, e.g. `could not write "rows.json"`.
+        what: String,
+        /// The system's error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl CliError {
+    /// A usage error with no underlying cause.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError::Usage {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A local input/output failure while doing `what`.
+    pub fn io(what: impl Into<String>, source: io::Error) -> Self {
+        CliError::Io {
+            what: what.into(),
+            source,
+        }
+    }
+
+    /// True when the reader of standard output went away (`sdm jobs data … | head`): the
+    /// command ends quietly then, as `head` asked for no more.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Stdout(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Prints `error: <what>` and one `  caused by: <why>` line per source in the chain.
+///
+/// Writing to standard error is best effort: if even that fails there is nobody left to tell.
+pub fn report(error: &CliError, stderr: &mut dyn Write) {
+    let _ = writeln!(stderr, "error: {error}");
+    let mut last = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // Some errors repeat their cause's text in their own; saying it twice helps nobody.
+        if !text.is_empty() && !last.contains(&text) {
+            let _ = writeln!(stderr, "  caused by: {text}");
+        }
+        last = text;
+        source = cause.source();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_prints_the_chain_once_each() {
+        let error = CliError::io(
+            "could not write \"out.json\"",
+            io::Error::new(io::ErrorKind::PermissionDenied, "permission denied"),
+        );
+        let mut out = Vec::new();
+        report(&error, &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "error: could not write \"out.json\"\n  caused by: permission denied\n"
+        );
+
+        let error = CliError::usage("no API token");
+        let mut out = Vec::new();
+        report(&error, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "error: no API token\n");
+    }
+
+    #[test]
+    fn only_stdout_broken_pipes_are_quiet() {
+        let pipe = || io::Error::from(io::ErrorKind::BrokenPipe);
+        assert!(CliError::Stdout(pipe()).is_broken_pipe());
+        assert!(!CliError::io("writing rows.json", pipe()).is_broken_pipe());
+        assert!(!CliError::Stdout(io::Error::other("disk full")).is_broken_pipe());
+    }
+}

@@ -1,0 +1,155 @@
+//! The exit status contract: which failure exits with which code.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success (also when the reader of standard output went away, as with `| head`) |
+//! | 1 | any other failure |
+//! | 2 | usage error: bad arguments, no token, an id that is not one (clap's own errors too) |
+//! | 3 | authentication or permission refused (401, 403, and bad credentials at login) |
+//! | 4 | not found (404) |
+//! | 5, 6, 7 | reserved for `jobs wait`: the job failed, the job is pending, timed out |
+//! | 8 | the server is unavailable or rate limited (429, 502, 503, 504, no connection, timeout) |
+
+use sdm_ureq::{Error, TransportErrorKind};
+
+use crate::error::CliError;
+
+/// Success.
+pub const SUCCESS: u8 = 0;
+/// Any failure without a more specific code.
+pub const FAILURE: u8 = 1;
+/// The command line cannot work as given.
+pub const USAGE: u8 = 2;
+/// The server refused the credentials or the permission.
+pub const REFUSED: u8 = 3;
+/// The job, output format or page does not exist.
+pub const NOT_FOUND: u8 = 4;
+/// The server is down, overloaded, unreachable or rate limiting.
+pub const UNAVAILABLE: u8 = 8;
+
+/// The exit code for a failed command.
+pub fn exit_code(error: &CliError) -> u8 {
+    match error {
+        CliError::Usage { .. } => USAGE,
+        CliError::CredentialsRefused(_) => REFUSED,
+        CliError::Stdout(_) if error.is_broken_pipe() => SUCCESS,
+        CliError::Stdout(_) | CliError::Io { .. } => FAILURE,
+        CliError::Api(error) => match error {
+            Error::Authentication(_) | Error::Permission(_) => REFUSED,
+            Error::NotFound(_) => NOT_FOUND,
+            Error::RateLimited(_) => UNAVAILABLE,
+            Error::Api(api) if matches!(api.status.as_u16(), 502..=504) => UNAVAILABLE,
+            Error::Transport(failure)
+                if matches!(
+                    failure.error.kind(),
+                    TransportErrorKind::Connect | TransportErrorKind::Timeout
+                ) =>
+            {
+                UNAVAILABLE
+            }
+            Error::InvalidInput(_) => USAGE,
+            _ => FAILURE,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use sdm_ureq::http::{Request, Response};
+    use sdm_ureq::ops::{GetJob, Operation};
+    use sdm_ureq::{
+        BlockingClient, ClientConfig, InvalidInput, JobId, RetryPolicy, TransportError,
+        TransportErrorKind,
+    };
+
+    use super::*;
+
+    fn job_id() -> JobId {
+        JobId::parse("9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b").unwrap()
+    }
+
+    /// The error the client makes of a response with this status and body.
+    fn api_error(status: u16, body: &str) -> CliError {
+        let response = Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap();
+        CliError::Api(GetJob::new(job_id()).parse(&response).unwrap_err())
+    }
+
+    /// The error the client makes of a transport failing this way.
+    fn transport_error(kind: TransportErrorKind) -> CliError {
+        let config = ClientConfig::new("http://127.0.0.1:9/")
+            .unwrap()
+            .with_token("t")
+            .with_retry_policy(RetryPolicy::none());
+        let failing = move |_: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
+            Err(TransportError::from_kind(kind))
+        };
+        let client = BlockingClient::with_transport(config, failing);
+        CliError::Api(client.get_job(&job_id()).unwrap_err())
+    }
+
+    #[test]
+    fn http_statuses() {
+        let detail = r#"{"detail": "x"}"#;
+        assert_eq!(exit_code(&api_error(401, detail)), REFUSED);
+        assert_eq!(exit_code(&api_error(403, detail)), REFUSED);
+        assert_eq!(exit_code(&api_error(404, detail)), NOT_FOUND);
+        assert_eq!(exit_code(&api_error(429, detail)), UNAVAILABLE);
+        for status in [502, 503, 504] {
+            assert_eq!(
+                exit_code(&api_error(status, "<html>")),
+                UNAVAILABLE,
+                "{status}"
+            );
+        }
+        for status in [400, 405, 500, 501, 418] {
+            assert_eq!(exit_code(&api_error(status, detail)), FAILURE, "{status}");
+        }
+    }
+
+    #[test]
+    fn bad_credentials_at_login_are_refused() {
+        let body = r#"{"non_field_errors": ["Unable to log in with provided credentials."]}"#;
+        let CliError::Api(error) = api_error(400, body) else {
+            unreachable!()
+        };
+        assert_eq!(exit_code(&CliError::CredentialsRefused(error)), REFUSED);
+    }
+
+    #[test]
+    fn transport_failures() {
+        assert_eq!(
+            exit_code(&transport_error(TransportErrorKind::Connect)),
+            UNAVAILABLE
+        );
+        assert_eq!(
+            exit_code(&transport_error(TransportErrorKind::Timeout)),
+            UNAVAILABLE
+        );
+        assert_eq!(exit_code(&transport_error(TransportErrorKind::Io)), FAILURE);
+        assert_eq!(
+            exit_code(&transport_error(TransportErrorKind::Other)),
+            FAILURE
+        );
+    }
+
+    #[test]
+    fn local_failures() {
+        assert_eq!(exit_code(&CliError::usage("no API token")), USAGE);
+        let invalid = sdm_ureq::Error::InvalidInput(InvalidInput::new("page", "from 1"));
+        assert_eq!(exit_code(&CliError::Api(invalid)), USAGE);
+        let pipe = io::Error::from(io::ErrorKind::BrokenPipe);
+        assert_eq!(exit_code(&CliError::Stdout(pipe)), SUCCESS);
+        let full = io::Error::other("no space left on device");
+        assert_eq!(exit_code(&CliError::Stdout(full)), FAILURE);
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            exit_code(&CliError::io("writing out.json", denied)),
+            FAILURE
+        );
+    }
+}

@@ -1,0 +1,311 @@
+//! Rendering for people and for programs: aligned tables and key/value listings, JSON (pretty,
+//! one per line, or a streamed array) and RFC 4180 CSV.
+//!
+//! Everything writes to a `Write` given by the caller and returns its `io::Error`s, so a closed
+//! pipe or a full disk is an error the command reports, never a panic.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::cli::DataFormat;
+
+/// Space between table columns.
+const GAP: &str = "  ";
+
+/// Columns of text aligned by display width (a CJK character takes two columns).
+#[derive(Debug)]
+pub struct Table {
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these column headers and no rows yet.
+    pub fn new(headers: &[&'static str]) -> Self {
+        Self {
+            headers: headers.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row; its cells are made printable (no control characters reach the terminal).
+    pub fn push(&mut self, cells: Vec<String>) {
+        debug_assert_eq!(cells.len(), self.headers.len());
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|c| printable(&c).into_owned())
+                .collect(),
+        );
+    }
+
+    /// Writes the header line and the rows; no line has trailing spaces.
+    pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.width()).collect();
+        for row in &self.rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.width());
+            }
+        }
+        let header: Vec<String> = self.headers.iter().map(|h| (*h).to_owned()).collect();
+        for row in std::iter::once(&header).chain(&self.rows) {
+            let mut line = String::new();
+            for (index, (cell, width)) in row.iter().zip(&widths).enumerate() {
+                if index > 0 {
+                    line.push_str(GAP);
+                }
+                line.push_str(cell);
+                if index + 1 < row.len() {
+                    line.extend(std::iter::repeat_n(' ', width - cell.width()));
+                }
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `key  value` lines with the values aligned, for one record (`sdm jobs get`).
+pub fn write_key_values(out: &mut dyn Write, pairs: &[(&str, String)]) -> io::Result<()> {
+    let width = pairs.iter().map(|(key, _)| key.width()).max().unwrap_or(0);
+    for (key, value) in pairs {
+        let padding = width - key.width();
+        let value = printable(value);
+        writeln!(out, "{key}{:padding$}{GAP}{value}", "")?;
+    }
+    Ok(())
+}
+
+/// `text` cut to at most `max` display columns, ending in `…` when something was cut.
+pub fn truncate(text: &str, max: usize) -> Cow<'_, str> {
+    if text.width() <= max {
+        return Cow::Borrowed(text);
+    }
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        cut.push(c);
+        used += w;
+    }
+    cut.push('…');
+    Cow::Owned(cut)
+}
+
+/// Text safe to show on a terminal: line breaks and tabs become spaces, other control
+/// characters (escape sequences from a hostile or broken server) become `�`.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                '\n' | '\r' | '\t' => ' ',
+                c if c.is_control() => '\u{fffd}',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+/// A time for people: RFC 3339 to the second, in UTC; `-` when absent.
+pub fn time(time: Option<&DateTime<Utc>>) -> String {
+    time.map_or_else(
+        || "-".to_owned(),
+        |t| t.to_rfc3339_opts(SecondsFormat::Secs, true),
+    )
+}
+
+/// Writes `value` as indented JSON and a newline.
+pub fn write_json_pretty(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// Writes `value` as compact JSON on one line (NDJSON).
+pub fn write_json_line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// One CSV field, quoted when RFC 4180 requires it (a `"`, `,`, CR or LF inside).
+pub fn csv_field(text: &str) -> Cow<'_, str> {
+    if text.contains(['"', ',', '\r', '\n']) {
+        Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Writes one CSV record ending in CRLF, as RFC 4180 specifies.
+pub fn write_csv_record<S: AsRef<str>>(out: &mut dyn Write, fields: &[S]) -> io::Result<()> {
+    for (index, field) in fields.iter().enumerate() {
+        if index > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(csv_field(field.as_ref()).as_bytes())?;
+    }
+    out.write_all(b"\r\n")
+}
+
+/// A JSON value as a CSV cell: strings as they are, `null` empty, anything else as JSON text.
+pub fn csv_value(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Writes rows one at a time as NDJSON or as one JSON array, so rows can be streamed.
+#[derive(Debug)]
+pub struct RowWriter<W: Write> {
+    out: W,
+    format: DataFormat,
+    rows: u64,
+}
+
+impl<W: Write> RowWriter<W> {
+    /// Starts the output (the `[` of a JSON array).
+    pub fn new(mut out: W, format: DataFormat) -> io::Result<Self> {
+        if format == DataFormat::Json {
+            out.write_all(b"[")?;
+        }
+        Ok(Self {
+            out,
+            format,
+            rows: 0,
+        })
+    }
+
+    /// Writes one row.
+    pub fn write_row(&mut self, row: &impl Serialize) -> io::Result<()> {
+        match self.format {
+            DataFormat::Ndjson => write_json_line(&mut self.out, row)?,
+            DataFormat::Json => {
+                self.out
+                    .write_all(if self.rows == 0 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut self.out, row)?;
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Ends the output (the `]` of a JSON array), flushes, and gives back the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        if self.format == DataFormat::Json {
+            self.out
+                .write_all(if self.rows == 0 { b"]\n" } else { b"\n]\n" })?;
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    /// How many rows were written.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn text(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn csv_quoting_follows_rfc_4180() {
+        assert_eq!(csv_field("plain text"), "plain text");
+        assert_eq!(csv_field(""), "");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(
+            csv_field("O'Neil \"Quality\" Tools"),
+            "\"O'Neil \"\"Quality\"\" Tools\""
+        );
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_field("cr\r"), "\"cr\r\"");
+        assert_eq!(csv_field("Électroménager – 東京"), "Électroménager – 東京");
+        let line = text(|out| write_csv_record(out, &["id", "a \"b\", c", ""]));
+        assert_eq!(line, "id,\"a \"\"b\"\", c\",\r\n");
+    }
+
+    #[test]
+    fn csv_values_from_json() {
+        assert_eq!(csv_value(None), "");
+        assert_eq!(csv_value(Some(&Value::Null)), "");
+        assert_eq!(csv_value(Some(&json!("x"))), "x");
+        assert_eq!(csv_value(Some(&json!(3))), "3");
+        assert_eq!(csv_value(Some(&json!({"id": 3}))), r#"{"id":3}"#);
+    }
+
+    #[test]
+    fn tables_align_by_display_width() {
+        let mut table = Table::new(&["ID", "NAME", "STATUS"]);
+        table.push(vec!["1".into(), "東京 Trading".into(), "done".into()]);
+        table.push(vec!["22".into(), "Café".into(), "error".into()]);
+        table.push(vec!["3".into(), "bad\x1b[31m\nname".into(), "".into()]);
+        let out = text(|out| table.write(out));
+        assert_eq!(
+            out,
+            "ID  NAME           STATUS\n\
+             1   東京 Trading   done\n\
+             22  Café           error\n\
+             3   bad�[31m name\n"
+        );
+    }
+
+    #[test]
+    fn truncation_counts_display_columns() {
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate("exactly10!", 10), "exactly10!");
+        assert_eq!(truncate("a longer name", 8), "a longe…");
+        let cut = truncate("東京東京東京", 6);
+        assert_eq!(cut, "東京…");
+        assert!(cut.width() <= 6);
+    }
+
+    #[test]
+    fn key_values_align() {
+        let out =
+            text(|out| write_key_values(out, &[("id", "x".into()), ("status", "done".into())]));
+        assert_eq!(out, "id      x\nstatus  done\n");
+    }
+
+    #[test]
+    fn row_writer_formats() {
+        let rows = [json!({"a": "1"}), json!({"b": 2})];
+        let write = |format, rows: &[Value]| {
+            let mut writer = RowWriter::new(Vec::new(), format).unwrap();
+            for row in rows {
+                writer.write_row(row).unwrap();
+            }
+            assert_eq!(writer.rows(), rows.len() as u64);
+            String::from_utf8(writer.finish().unwrap()).unwrap()
+        };
+        assert_eq!(
+            write(DataFormat::Ndjson, &rows),
+            "{\"a\":\"1\"}\n{\"b\":2}\n"
+        );
+        let array = write(DataFormat::Json, &rows);
+        assert_eq!(array, "[\n{\"a\":\"1\"},\n{\"b\":2}\n]\n");
+        assert_eq!(serde_json::from_str::<Value>(&array).unwrap(), json!(rows));
+        assert_eq!(write(DataFormat::Json, &[]), "[]\n");
+        assert_eq!(write(DataFormat::Ndjson, &[]), "");
+    }
+}

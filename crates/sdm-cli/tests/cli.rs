@@ -1,0 +1,897 @@
+//! The `sdm` binary end to end: each test starts the embedded fake server, runs the real binary
+//! against it with a clean environment, and checks standard output, standard error and the exit
+//! code, reading outputs back with serde_json.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use chrono::{DateTime, Utc};
+use sdm_mock::MockServer;
+use serde_json::Value;
+
+/// What one run of the binary gave.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// The binary with no `SDM_*` or `RUST_LOG` variable inherited from the test's environment.
+fn sdm(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sdm"));
+    command.args(args).stdin(Stdio::null());
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("SDM_") || name == "RUST_LOG" {
+            command.env_remove(&*name);
+        }
+    }
+    command
+}
+
+/// The binary pointed at `server` with its token on the command line.
+fn sdm_at(server: &MockServer, args: &[&str]) -> Command {
+    let mut command = sdm(args);
+    command.args(["--base-url", server.base_url(), "--token", server.token()]);
+    command
+}
+
+fn run(command: &mut Command) -> Run {
+    run_with_stdin(command, None)
+}
+
+fn run_with_stdin(command: &mut Command, stdin: Option<&str>) -> Run {
+    if stdin.is_some() {
+        command.stdin(Stdio::piped());
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sdm binary starts");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(input.as_bytes()).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let run = Run {
+        code: output
+            .status
+            .code()
+            .expect("sdm exited normally, not by a signal"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    };
+    assert!(!run.stderr.contains("panicked"), "{run:#?}");
+    run
+}
+
+/// Runs and checks the exit code, showing everything when it is not the expected one.
+fn run_expect(command: &mut Command, code: i32) -> Run {
+    let run = run(command);
+    assert_eq!(run.code, code, "{command:?}\n{run:#?}");
+    run
+}
+
+fn ndjson(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|line| serde_json::from_str(line).expect("each line is a JSON value"))
+        .collect()
+}
+
+/// A small RFC 4180 reader: quoted fields with doubled quotes, CRLF or LF record ends.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted, "unterminated quoted field");
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    records
+}
+
+fn time(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value.as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn project_id(job: &Value) -> u64 {
+    match &job["project"] {
+        Value::Object(project) => project["id"].as_u64().unwrap(),
+        id => id.as_u64().unwrap(),
+    }
+}
+
+/// The world's jobs as the list endpoint orders them: newest first, ties by id.
+fn newest_first(server: &MockServer, keep: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let mut jobs: Vec<Value> = server
+        .world()
+        .jobs()
+        .iter()
+        .filter(|job| keep(job))
+        .cloned()
+        .collect();
+    jobs.sort_by(|a, b| {
+        time(&b["creation_date"])
+            .cmp(&time(&a["creation_date"]))
+            .then_with(|| a["id"].as_str().cmp(&b["id"].as_str()))
+    });
+    jobs
+}
+
+fn job_with_status<'a>(server: &'a MockServer, status: &str) -> &'a Value {
+    server
+        .world()
+        .jobs()
+        .iter()
+        .find(|job| job["status"] == status)
+        .unwrap_or_else(|| panic!("the world has a {status} job"))
+}
+
+fn id_of(job: &Value) -> &str {
+    job["id"].as_str().unwrap()
+}
+
+/// A local port nothing listens on.
+fn dead_base_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/api/v1/")
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn jobs_get_json_is_the_server_object_field_for_field() {
+    let server = MockServer::start();
+    // A job whose project is an object and which has extra fields the client does not model.
+    let job = server
+        .world()
+        .jobs()
+        .iter()
+        .find(|job| job["project"].is_object())
+        .unwrap();
+    let id = id_of(job);
+
+    let run = run_expect(&mut sdm_at(&server, &["jobs", "get", id, "-o", "json"]), 0);
+    let printed: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(&printed, server.world().job(id).unwrap());
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&printed), keys(job), "field order is the server's");
+    assert_eq!(
+        run.stdout,
+        serde_json::to_string_pretty(job).unwrap() + "\n"
+    );
+    assert_eq!(run.stderr, "");
+
+    let run = run_expect(
+        &mut sdm_at(&server, &["jobs", "get", id, "-o", "ndjson"]),
+        0,
+    );
+    assert_eq!(run.stdout, serde_json::to_string(job).unwrap() + "\n");
+
+    let run = run_expect(&mut sdm_at(&server, &["jobs", "get", id]), 0);
+    let status = job["status"].as_str().unwrap();
+    assert!(run.stdout.starts_with("id "), "{}", run.stdout);
+    assert!(run.stdout.contains(id), "{}", run.stdout);
+    let status_line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("status"))
+        .unwrap();
+    assert_eq!(
+        status_line.split_whitespace().collect::<Vec<_>>(),
+        ["status", status]
+    );
+    let project_line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("project"))
+        .unwrap();
+    assert!(
+        project_line.contains(&project_id(job).to_string()),
+        "{project_line}"
+    );
+
+    let run = run_expect(&mut sdm_at(&server, &["jobs", "get", id, "-o", "csv"]), 0);
+    let records = parse_csv(&run.stdout);
+    assert_eq!(
+        records[0],
+        [
+            "id",
+            "name",
+            "status",
+            "project",
+            "creation_date",
+            "completion_date"
+        ]
+    );
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[1][0], id);
+    assert_eq!(records[1][1], job["name"].as_str().unwrap());
+    assert_eq!(records[1][3], project_id(job).to_string());
+    assert_eq!(records[1][4], job["creation_date"].as_str().unwrap());
+}
+
+#[test]
+fn jobs_get_shows_every_status() {
+    let server = MockServer::start();
+    for status in ["running", "done", "error", "pending"] {
+        let job = job_with_status(&server, status);
+        let run = run_expect(&mut sdm_at(&server, &["jobs", "get", id_of(job)]), 0);
+        assert!(run.stdout.contains(status), "{}", run.stdout);
+        if status == "error" {
+            let message = job["message"].as_str().unwrap();
+            assert!(run.stdout.contains(message), "{}", run.stdout);
+        }
+    }
+}
+
+#[test]
+fn jobs_list_pages_through_the_filtered_newest_first_set() {
+    let server = MockServer::start();
+    let done = newest_first(&server, |job| job["status"] == "done");
+    assert!(done.len() > 14, "enough done jobs for two pages of 7");
+    let expected: Vec<&Value> = done[7..14].iter().collect();
+
+    let args = [
+        "jobs",
+        "list",
+        "--status",
+        "done",
+        "--page-size",
+        "7",
+        "--page",
+        "2",
+    ];
+    let run = run_expect(
+        &mut sdm_at(&server, &[&args[..], &["-o", "ndjson"]].concat()),
+        0,
+    );
+    let lines = ndjson(&run.stdout);
+    assert_eq!(lines.iter().collect::<Vec<_>>(), expected);
+    assert_eq!(run.stderr, "", "no footer outside tables");
+
+    let run = run_expect(
+        &mut sdm_at(&server, &[&args[..], &["-o", "json"]].concat()),
+        0,
+    );
+    let array: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(array.iter().collect::<Vec<_>>(), expected);
+
+    let run = run_expect(&mut sdm_at(&server, &args), 0);
+    let mut lines = run.stdout.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["ID", "STATUS", "NAME", "PROJECT", "CREATED", "COMPLETED"]
+    );
+    let ids: Vec<&str> = lines
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(ids, expected.iter().map(|j| id_of(j)).collect::<Vec<_>>());
+    let pages = done.len().div_ceil(7);
+    assert_eq!(
+        run.stderr,
+        format!("page 2 of {pages} ({} jobs)\n", done.len())
+    );
+
+    let run = run_expect(
+        &mut sdm_at(&server, &[&args[..], &["-o", "csv"]].concat()),
+        0,
+    );
+    assert!(run.stdout.ends_with("\r\n"));
+    let records = parse_csv(&run.stdout);
+    assert_eq!(
+        records[0],
+        [
+            "id",
+            "name",
+            "status",
+            "project",
+            "creation_date",
+            "completion_date"
+        ]
+    );
+    assert_eq!(records.len(), 8);
+    for (record, job) in records[1..].iter().zip(&expected) {
+        let cells = [
+            id_of(job).to_owned(),
+            job["name"].as_str().unwrap().to_owned(),
+            "done".to_owned(),
+            project_id(job).to_string(),
+            job["creation_date"].as_str().unwrap().to_owned(),
+            job["completion_date"].as_str().unwrap().to_owned(),
+        ];
+        assert_eq!(record, &cells);
+    }
+}
+
+#[test]
+fn jobs_list_filters_by_project_and_creation_time() {
+    let server = MockServer::start();
+    let after = time(&Value::from("2023-01-01T00:00:00Z"));
+    let before = time(&Value::from("2024-06-01T12:00:00Z"));
+    let expected = newest_first(&server, |job| {
+        let created = time(&job["creation_date"]);
+        project_id(job) == 2 && created >= after && created < before
+    });
+    assert!(!expected.is_empty());
+    let run = run_expect(
+        &mut sdm_at(
+            &server,
+            &[
+                "jobs",
+                "list",
+                "--project",
+                "2",
+                "--created-after",
+                "2023-01-01",
+                "--created-before",
+                "2024-06-01T14:00:00+02:00",
+                "--page-size",
+                "100",
+                "-o",
+                "ndjson",
+            ],
+        ),
+        0,
+    );
+    assert_eq!(ndjson(&run.stdout), expected);
+}
+
+#[test]
+fn jobs_list_refuses_bad_arguments_before_any_request() {
+    let dead = dead_base_url();
+    for (args, needle) in [
+        (&["--created-after", "yesterday"][..], "RFC 3339"),
+        (
+            &["--created-before", "2024-02-30"],
+            "not a valid calendar date",
+        ),
+        (&["--page", "0"], "--page"),
+        (&["--page-size=-3"], "--page-size"),
+        (&["--project", "two"], "--project"),
+        (&["-o", "xml"], "possible values"),
+    ] {
+        let mut command = sdm(&[&["jobs", "list"], args].concat());
+        command.args(["--base-url", &dead, "--token", "t"]);
+        let run = run_expect(&mut command, 2);
+        assert!(run.stderr.starts_with("error:"), "{}", run.stderr);
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+        assert_eq!(run.stdout, "");
+    }
+}
+
+#[test]
+fn jobs_data_rows_round_trip_in_ndjson_and_json() {
+    let server = MockServer::start();
+    let job = job_with_status(&server, "done");
+    let id = id_of(job);
+    let rows = server.world().rows(id, 1).unwrap();
+    assert!(!rows.is_empty());
+
+    let run = run_expect(&mut sdm_at(&server, &["jobs", "data", id, "1"]), 0);
+    assert_eq!(ndjson(&run.stdout), rows, "ndjson is the default");
+    assert_eq!(run.stderr, "");
+
+    let run = run_expect(
+        &mut sdm_at(&server, &["jobs", "data", id, "1", "-o", "json"]),
+        0,
+    );
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&run.stdout).unwrap(),
+        rows
+    );
+
+    let run = run_expect(
+        &mut sdm_at(&server, &["jobs", "data", id, "2", "-o", "ndjson"]),
+        0,
+    );
+    assert_eq!(ndjson(&run.stdout), server.world().rows(id, 2).unwrap());
+
+    let run = run_expect(
+        &mut sdm_at(&server, &["jobs", "data", id, "1", "-o", "csv"]),
+        2,
+    );
+    assert!(
+        run.stderr.contains("possible values: ndjson, json"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn jobs_data_out_writes_the_file_or_nothing() {
+    let server = MockServer::start();
+    let job = job_with_status(&server, "done");
+    let id = id_of(job);
+    let rows = server.world().rows(id, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    let target = dir.path().join("rows.json");
+    let out = target.to_str().unwrap();
+    let run = run_expect(
+        &mut sdm_at(
+            &server,
+            &["jobs", "data", id, "1", "-o", "json", "--out", out],
+        ),
+        0,
+    );
+    assert_eq!(run.stdout, "", "the rows went to the file");
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&written).unwrap(), rows);
+    assert_eq!(files_in(dir.path()), ["rows.json"]);
+
+    // Unknown job: a 404 after the temporary file was created leaves nothing behind.
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    assert!(server.world().job(unknown).is_none());
+    let failed = dir.path().join("failed.ndjson");
+    let run = run_expect(
+        &mut sdm_at(
+            &server,
+            &[
+                "jobs",
+                "data",
+                unknown,
+                "1",
+                "--out",
+                failed.to_str().unwrap(),
+            ],
+        ),
+        4,
+    );
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert_eq!(files_in(dir.path()), ["rows.json"]);
+
+    // A failure does not touch an existing file either.
+    let run = run_expect(
+        &mut sdm_at(&server, &["jobs", "data", unknown, "1", "--out", out]),
+        4,
+    );
+    assert!(run.stderr.contains("not found"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), written);
+    assert_eq!(files_in(dir.path()), ["rows.json"]);
+}
+
+#[test]
+fn login_prints_a_token_that_works() {
+    let server = MockServer::start();
+    let mut command = sdm(&["--base-url", server.base_url(), "login"]);
+    command.args(["--email", server.email(), "--password-stdin"]);
+    let run = run_with_stdin(&mut command, Some(&format!("{}\n", server.password())));
+    assert_eq!(run.code, 0, "{run:#?}");
+    let token = run.stdout.strip_suffix('\n').expect("one line");
+    assert!(!token.is_empty() && !token.contains(char::is_whitespace));
+    assert_eq!(run.stderr, "");
+
+    let mut command = sdm(&["--base-url", server.base_url(), "jobs", "list"]);
+    command.env("SDM_TOKEN", token);
+    run_expect(&mut command, 0);
+
+    // The password from SDM_PASSWORD, the same token name: the same token.
+    let mut command = sdm(&["--base-url", server.base_url(), "login"]);
+    command.args(["--email", server.email()]);
+    command.env("SDM_PASSWORD", server.password());
+    let again = run_expect(&mut command, 0);
+    assert_eq!(again.stdout, run.stdout);
+}
+
+#[test]
+fn login_failures() {
+    let server = MockServer::start();
+    let login = || {
+        let mut command = sdm(&["--base-url", server.base_url(), "login"]);
+        command.args(["--email", server.email()]);
+        command
+    };
+
+    let mut command = login();
+    command.arg("--password-stdin");
+    let run = run_with_stdin(&mut command, Some("not the password\n"));
+    assert_eq!(
+        run.code, 3,
+        "bad credentials are refused authentication: {run:#?}"
+    );
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(run.stderr.contains("Unable to log in"), "{}", run.stderr);
+    assert!(!run.stderr.contains("not the password"));
+    assert_eq!(run.stdout, "");
+
+    let run = run_expect(&mut login(), 2);
+    assert!(run.stderr.contains("SDM_PASSWORD"), "{}", run.stderr);
+
+    let mut command = login();
+    command.arg("--password-stdin");
+    let run = run_with_stdin(&mut command, Some(""));
+    assert_eq!(run.code, 2, "{run:#?}");
+
+    let mut command = login();
+    command.env("SDM_PASSWORD", server.password());
+    command.args(["--base-url", &dead_base_url()]);
+    run_expect(&mut command, 8);
+}
+
+#[test]
+fn missing_token_is_a_usage_error() {
+    let server = MockServer::start();
+    let run = run_expect(
+        &mut sdm(&["--base-url", server.base_url(), "jobs", "list"]),
+        2,
+    );
+    assert_eq!(
+        run.stderr,
+        "error: no API token: pass --token, --token-file or set SDM_TOKEN\n"
+    );
+    assert_eq!(run.stdout, "");
+
+    let mut command = sdm(&["--base-url", server.base_url(), "jobs", "list"]);
+    command.env("SDM_TOKEN", "");
+    run_expect(&mut command, 2);
+}
+
+#[test]
+fn token_sources() {
+    let server = MockServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{}\n", server.token())).unwrap();
+    let file = file.to_str().unwrap();
+    let list = [
+        "--base-url",
+        server.base_url(),
+        "jobs",
+        "list",
+        "-o",
+        "ndjson",
+    ];
+
+    let mut command = sdm(&list);
+    command.args(["--token-file", file]);
+    let from_file = run_expect(&mut command, 0);
+    assert_eq!(ndjson(&from_file.stdout).len(), 25);
+
+    let mut command = sdm(&list);
+    command.env("SDM_TOKEN", server.token());
+    let from_env = run_expect(&mut command, 0);
+    assert_eq!(from_env.stdout, from_file.stdout);
+
+    // An explicit --token-file beats SDM_TOKEN from the environment.
+    let mut command = sdm(&list);
+    command
+        .args(["--token-file", file])
+        .env("SDM_TOKEN", "stale");
+    let run = run_expect(&mut command, 0);
+    assert_eq!(run.stdout, from_file.stdout);
+
+    // Both on the command line is ambiguous; clap says so without quoting the token.
+    let mut command = sdm(&list);
+    command.args(["--token", server.token(), "--token-file", file]);
+    let run = run_expect(&mut command, 2);
+    assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
+    assert!(!run.stderr.contains(server.token()));
+
+    let mut command = sdm(&list);
+    command.args(["--token-file", dir.path().join("missing").to_str().unwrap()]);
+    let run = run_expect(&mut command, 2);
+    assert!(
+        run.stderr
+            .starts_with("error: could not read the token file"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("\n  caused by: "), "{}", run.stderr);
+}
+
+#[test]
+fn http_failures_map_to_exit_codes() {
+    let server = MockServer::start();
+    let known = id_of(&server.world().jobs()[0]).to_owned();
+
+    let mut command = sdm(&["--base-url", server.base_url(), "jobs", "get", &known]);
+    command.args(["--token", "00000000-0000-4000-8000-00000000dead"]);
+    let run = run_expect(&mut command, 3);
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(run.stderr.contains("Invalid token"), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    let run = run_expect(&mut sdm_at(&server, &["jobs", "get", unknown]), 4);
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(run.stderr.contains(unknown), "{}", run.stderr);
+
+    let run = run_expect(&mut sdm_at(&server, &["jobs", "list", "--page", "999"]), 4);
+    assert!(run.stderr.contains("Invalid page"), "{}", run.stderr);
+
+    // No server needed to refuse a job id that is not a UUID.
+    let mut command = sdm(&["--base-url", &dead_base_url(), "--token", "t"]);
+    command.args(["jobs", "get", "../etc"]);
+    let run = run_expect(&mut command, 2);
+    assert!(run.stderr.contains("invalid job id"), "{}", run.stderr);
+
+    let mut command = sdm(&["--base-url", &dead_base_url(), "--token", "t"]);
+    command.args(["jobs", "data", &known, "1/../2"]);
+    let run = run_expect(&mut command, 2);
+    assert!(
+        run.stderr.contains("invalid output format id"),
+        "{}",
+        run.stderr
+    );
+
+    let mut command = sdm(&["--base-url", &dead_base_url(), "--token", "t"]);
+    command.args(["jobs", "get", &known]);
+    let run = run_expect(&mut command, 8);
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(run.stderr.contains("could not connect"), "{}", run.stderr);
+
+    let run = run_expect(&mut sdm(&["--base-url", "ftp://example.com/", "demo"]), 2);
+    assert!(run.stderr.contains("--base-url"), "{}", run.stderr);
+}
+
+#[test]
+fn the_token_never_shows_in_output() {
+    let server = MockServer::start();
+    let token = server.token();
+    let done = id_of(job_with_status(&server, "done")).to_owned();
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    let base = ["--base-url", server.base_url()];
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["jobs", "list", "--page-size", "3"],
+        vec!["jobs", "get", &done, "-o", "json"],
+        vec!["jobs", "data", &done, "1"],
+        vec!["jobs", "get", unknown],
+        vec!["jobs", "data", unknown, "1"],
+        vec!["jobs", "list", "--page", "9999"],
+        vec!["jobs", "get", "not-a-uuid"],
+        vec!["jobs", "list", "--bogus-flag"],
+        vec!["jobs", "list", "--token-file", "/nonexistent/token"],
+        vec!["--help"],
+        vec!["jobs", "list", "--help"],
+    ];
+    let check = |what: &str, run: &Run| {
+        assert!(
+            !shows_part_of(token, &run.stdout) && !shows_part_of(token, &run.stderr),
+            "{what}: the token shows: {run:#?}"
+        );
+    };
+    let mut traced = 0;
+    for args in &commands {
+        let mut on_command_line = sdm(&[&base[..], args].concat());
+        on_command_line.args(["--token", token]);
+        check(&format!("--token {args:?}"), &run(&mut on_command_line));
+
+        let mut in_env = sdm(&[&base[..], args].concat());
+        in_env.env("SDM_TOKEN", token);
+        check(&format!("SDM_TOKEN {args:?}"), &run(&mut in_env));
+
+        let mut logged = sdm(&[&base[..], args].concat());
+        logged.env("SDM_TOKEN", token).env("RUST_LOG", "trace");
+        let run = run(&mut logged);
+        traced += run.stderr.lines().count();
+        check(&format!("RUST_LOG=trace {args:?}"), &run);
+    }
+    assert!(traced > 50, "trace logging produced output to check");
+
+    let mut login = sdm(&["--base-url", server.base_url(), "login"]);
+    login.args(["--email", server.email(), "--password-stdin"]);
+    login.env("RUST_LOG", "trace");
+    let run = run_with_stdin(&mut login, Some(&format!("{}\n", server.password())));
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stderr.lines().count() > 5, "{}", run.stderr);
+    assert!(
+        !shows_part_of(server.password(), &run.stderr),
+        "the password shows in the logs: {}",
+        run.stderr
+    );
+    let new_token = run.stdout.trim();
+    assert!(
+        !shows_part_of(new_token, &run.stderr),
+        "the token shows in the logs: {}",
+        run.stderr
+    );
+}
+
+/// Whether `text` contains any 12 characters of `secret` in a row: enough to give part of it
+/// away (a hex dump of the wire, for one, splits a secret across lines).
+fn shows_part_of(secret: &str, text: &str) -> bool {
+    let chars: Vec<char> = secret.chars().collect();
+    chars
+        .windows(12.min(chars.len()))
+        .any(|window| text.contains(&window.iter().collect::<String>()))
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let server = MockServer::start();
+    let done = id_of(job_with_status(&server, "done")).to_owned();
+    let mut child = sdm_at(&server, &["jobs", "data", &done, "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before anything is written, like `| head -0`.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn demo_walks_through_the_fake_api() {
+    let run = run_expect(&mut sdm(&["demo"]), 0);
+    for heading in [
+        "== 1. Log in ==",
+        "== 2. List the newest jobs ==",
+        "== 3. Get one job of each status ==",
+        "== 4. Fetch the output of a done job ==",
+    ] {
+        assert!(
+            run.stdout.contains(heading),
+            "{heading} missing:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout.contains("obtained an API token"),
+        "{}",
+        run.stdout
+    );
+    let is_uuid = |word: &str| {
+        word.len() == 36
+            && word.char_indices().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => c == '-',
+                _ => c.is_ascii_hexdigit(),
+            })
+    };
+    let uuids = run.stdout.split_whitespace().filter(|w| is_uuid(w)).count();
+    assert!(uuids >= 5, "job ids printed:\n{}", run.stdout);
+    for status in ["running", "done", "error", "pending"] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.starts_with("status") && l.ends_with(status)),
+            "a {status} job shown:\n{}",
+            run.stdout
+        );
+    }
+    let count_line = run
+        .stdout
+        .lines()
+        .find(|line| line.contains(" rows in output format "))
+        .unwrap_or_else(|| panic!("row count line:\n{}", run.stdout));
+    let count: usize = count_line
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(count > 0, "{count_line}");
+    let shown = run
+        .stdout
+        .lines()
+        .skip_while(|line| !line.contains(" rows in output format "))
+        .skip(1)
+        .take_while(|line| line.starts_with('{'))
+        .inspect(|line| {
+            serde_json::from_str::<Value>(line).expect("rows are shown as NDJSON");
+        })
+        .count();
+    assert_eq!(shown, count.min(3));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["jobs"][..],
+        &["jobs", "frobnicate"],
+        &["jobs", "get"],
+        &["login"],
+        &["mock", "--addr", "not-an-address"],
+    ] {
+        let run = run_expect(&mut sdm(args), 2);
+        assert!(
+            run.stderr.contains("error") || run.stderr.contains("Usage"),
+            "{}",
+            run.stderr
+        );
+    }
+    run_expect(&mut sdm(&["--version"]), 0);
+}
+
+#[test]
+fn mock_serves_in_the_foreground_and_prints_how_to_reach_it() {
+    use std::io::BufRead;
+
+    /// The server process, stopped however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    let mut child = Stop(
+        sdm(&[
+            "mock",
+            "--addr",
+            "127.0.0.1:0",
+            "--jobs",
+            "12",
+            "--seed",
+            "7",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap(),
+    );
+    let mut banner = Vec::new();
+    for line in std::io::BufReader::new(child.0.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let last = line.starts_with("export ");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
+    let field = |name: &str| {
+        banner
+            .iter()
+            .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("{name} in the banner: {banner:#?}"))
+            .to_owned()
+    };
+    let (base_url, token) = (field("base URL"), field("token"));
+    assert_eq!(field("email"), "demo@example.com");
+    assert!(!field("password").is_empty());
+    assert_eq!(
+        banner.last().unwrap(),
+        &format!("export SDM_BASE_URL={base_url} SDM_TOKEN={token}")
+    );
+
+    // The base URL works with or without its trailing slash.
+    let mut command = sdm(&["jobs", "list", "-o", "ndjson"]);
+    command
+        .env("SDM_BASE_URL", base_url.trim_end_matches('/'))
+        .env("SDM_TOKEN", &token);
+    let run = run(&mut command);
+    drop(child);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(ndjson(&run.stdout).len(), 12);
+}
