@@ -7,6 +7,7 @@
 //! A truncated body, trailing bytes after the array, or a body that is not an array of objects
 //! is an error: never silently fewer rows.
 
+use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{DeserializeOwned, IgnoredAny};
@@ -162,6 +163,8 @@ pub struct RowDecoder {
     /// The last raw row handed out, as a range of `buffer`.
     current: (usize, usize),
     failed: bool,
+    /// Set by `current_raw` on a row that is not UTF-8: the decoder stops there.
+    bad_utf8: Cell<bool>,
 }
 
 impl Default for RowDecoder {
@@ -183,6 +186,7 @@ impl RowDecoder {
             partial: None,
             current: (0, 0),
             failed: false,
+            bad_utf8: Cell::new(false),
         }
     }
 
@@ -216,11 +220,11 @@ impl RowDecoder {
     /// The next row as validated JSON text, or `None` when the pushed bytes hold no complete row
     /// (push more) or the array has ended.
     pub fn next_raw(&mut self) -> Result<Option<&str>, RowError> {
-        Ok(if self.advance_raw()? {
-            Some(self.current_raw())
+        if self.advance_raw()? {
+            self.current_raw().map(Some)
         } else {
-            None
-        })
+            Ok(None)
+        }
     }
 
     /// Moves to the next row, like [`next_raw`](Self::next_raw), without borrowing the decoder:
@@ -229,25 +233,24 @@ impl RowDecoder {
         let Some((_, start, end)) = self.advance::<IgnoredAny>()? else {
             return Ok(false);
         };
-        // serde_json checks the syntax but not the UTF-8 of what it skips; RawValue does this
-        // same check.
-        if let Err(e) = std::str::from_utf8(&self.buffer[start..end]) {
-            let offset = self.dropped + (start + e.valid_up_to()) as u64;
-            let row = self.rows - 1;
-            return self.fail(RowError::Syntax {
-                row,
-                offset,
-                message: "invalid UTF-8 in a row".into(),
-            });
-        }
         self.current = (start, end);
         Ok(true)
     }
 
     /// The row the last successful [`advance_raw`](Self::advance_raw) reached (empty before any).
-    pub fn current_raw(&self) -> &str {
+    ///
+    /// serde_json checks a row's syntax but not the UTF-8 of the strings it skips; this is where
+    /// that check happens (as `RawValue` does it), once per row.
+    pub fn current_raw(&self) -> Result<&str, RowError> {
         let (start, end) = self.current;
-        std::str::from_utf8(&self.buffer[start..end]).unwrap_or_default()
+        std::str::from_utf8(&self.buffer[start..end]).map_err(|e| {
+            self.bad_utf8.set(true);
+            RowError::Syntax {
+                row: self.rows.saturating_sub(1),
+                offset: self.dropped + (start + e.valid_up_to()) as u64,
+                message: "invalid UTF-8 in a row".into(),
+            }
+        })
     }
 
     /// The next row deserialized as `T` (a map, `serde_json::Value`, or a struct of your own),
@@ -258,7 +261,7 @@ impl RowDecoder {
 
     /// Checks, at the end of the body, that the array was complete.
     pub fn finish(&mut self) -> Result<(), RowError> {
-        if self.failed {
+        if self.failed || self.bad_utf8.get() {
             return Ok(());
         }
         // Consume what is left: trailing whitespace, or the error it hides.
@@ -307,7 +310,7 @@ impl RowDecoder {
 
     /// Moves to the next row: returns it with its byte range, or `None` if more input is needed.
     fn advance<T: DeserializeOwned>(&mut self) -> Result<Option<(T, usize, usize)>, RowError> {
-        if self.failed {
+        if self.failed || self.bad_utf8.get() {
             return Ok(None);
         }
         loop {

@@ -21,6 +21,7 @@
 mod base_url;
 mod body;
 mod client;
+mod compact;
 mod config;
 mod decoder;
 mod error;
@@ -37,6 +38,7 @@ mod waiter;
 
 pub use base_url::{BaseUrl, DEFAULT_BASE_URL};
 pub use client::{AsyncClient, AsyncRowReader, BlockingClient, Jobs, RowReader, TypedRows};
+pub use compact::write_compact;
 pub use config::{ClientConfig, DEFAULT_MAX_DOCUMENT_BYTES, USER_AGENT};
 pub use decoder::{DEFAULT_MAX_ROW_BYTES, RowDecoder, RowError};
 pub use error::{

@@ -42,7 +42,7 @@ impl RowReader {
     pub fn next_raw(&mut self) -> Result<Option<&str>, Error> {
         loop {
             match self.state.pull_raw()? {
-                Pull::Ready(()) => return Ok(Some(self.state.current_raw())),
+                Pull::Ready(()) => return self.state.current_raw().map(Some),
                 Pull::NeedInput => self.read_chunk()?,
                 Pull::Finished => return Ok(None),
             }

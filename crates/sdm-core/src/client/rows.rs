@@ -62,8 +62,10 @@ impl RowsState {
         }
     }
 
-    pub(crate) fn current_raw(&self) -> &str {
-        self.decoder.current_raw()
+    pub(crate) fn current_raw(&self) -> Result<&str, Error> {
+        self.decoder
+            .current_raw()
+            .map_err(|error| self.output_error(error))
     }
 
     pub(crate) fn rows(&self) -> u64 {
