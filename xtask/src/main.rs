@@ -1,6 +1,9 @@
 //! Project chores, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml`).
 //!
 //! - `ci`: what CI checks, in order: formatting, clippy with warnings denied, the test suite.
+//! - `bench [decode|list|data]`: the performance targets against their baselines (see `bench.rs`).
+
+mod bench;
 
 use std::process::{Command, ExitCode};
 
@@ -11,8 +14,11 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1);
     let result = match task.as_deref() {
         Some("ci") => ci(),
+        Some("bench") => bench::run(std::env::args().nth(2).as_deref()),
         _ => {
-            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci    fmt check, clippy (-D warnings), tests");
+            eprintln!(
+                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  bench [decode|list|data]   performance against baselines (release builds)"
+            );
             return ExitCode::from(2);
         }
     };
@@ -27,12 +33,20 @@ fn main() -> ExitCode {
 
 fn ci() -> Result<(), String> {
     cargo(&["fmt", "--all", "--check"])?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     cargo(TEST_COMMAND)
 }
 
 /// Runs one cargo command, echoing it first so CI logs say what ran.
-fn cargo(args: &[&str]) -> Result<(), String> {
+pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("==> cargo {}", args.join(" "));
     let status = Command::new(&cargo)
