@@ -23,6 +23,7 @@ pub struct ClientConfig {
     max_row_bytes: usize,
     retry_policy: RetryPolicy,
     rate_limit: Option<RateLimit>,
+    allow_http: bool,
 }
 
 impl ClientConfig {
@@ -41,6 +42,7 @@ impl ClientConfig {
             max_row_bytes: DEFAULT_MAX_ROW_BYTES,
             retry_policy: RetryPolicy::default(),
             rate_limit: Some(RateLimit::FAIR_USE),
+            allow_http: false,
         }
     }
 
@@ -81,6 +83,30 @@ impl ClientConfig {
         self
     }
 
+    /// Allows a plain `http://` base URL on a host other than loopback. Off by default: the
+    /// token would cross the network in clear text.
+    pub fn with_allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Refuses to send the token in clear text: `http://` is only for loopback hosts (the fake
+    /// server, a local proxy) unless [`with_allow_http`](Self::with_allow_http) says otherwise.
+    pub(crate) fn check_transport_security(&self) -> Result<(), InvalidInput> {
+        let url = self.base_url.as_url();
+        if url.scheme() == "https" || self.allow_http || is_loopback(url) {
+            return Ok(());
+        }
+        Err(InvalidInput::new(
+            "base URL",
+            format!(
+                "{url} is plain http on a host that is not loopback: the token would travel in clear \
+                 text; use https, or allow insecure HTTP explicitly (--allow-http, \
+                 ClientConfig::with_allow_http)"
+            ),
+        ))
+    }
+
     /// The base URL.
     pub fn base_url(&self) -> &BaseUrl {
         &self.base_url
@@ -114,5 +140,54 @@ impl ClientConfig {
     /// The client-side rate limit, if any.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         self.rate_limit
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_on_loopback_unless_allowed() {
+        for ok in [
+            "https://sdm.akeneo.cloud/api/v1/",
+            "http://127.0.0.1:8080/",
+            "http://127.3.2.1/",
+            "http://[::1]:9/",
+            "http://localhost:1/",
+        ] {
+            assert!(
+                ClientConfig::new(ok)
+                    .unwrap()
+                    .check_transport_security()
+                    .is_ok(),
+                "{ok}"
+            );
+        }
+        for refused in [
+            "http://sdm.akeneo.cloud/api/v1/",
+            "http://10.0.0.5/",
+            "http://localhost.evil.example/",
+            "http://[::2]/",
+        ] {
+            let config = ClientConfig::new(refused).unwrap();
+            let error = config.check_transport_security().unwrap_err();
+            assert!(error.reason.contains("--allow-http"), "{error}");
+            assert!(
+                config
+                    .with_allow_http(true)
+                    .check_transport_security()
+                    .is_ok()
+            );
+        }
     }
 }

@@ -24,6 +24,8 @@ pub(crate) fn build(
     auth: Auth,
     json_body: Option<Vec<u8>>,
 ) -> Result<Request<Vec<u8>>, Error> {
+    // Every request carries a secret (the token, or the password to create one).
+    config.check_transport_security()?;
     let mut builder = Request::builder()
         .method(method)
         .uri(url.as_str())
