@@ -2,8 +2,10 @@
 //!
 //! - `ci`: what CI checks, in order: formatting, clippy with warnings denied, the test suite.
 //! - `bench [decode|list|data]`: the performance targets against their baselines (see `bench.rs`).
+//! - `fuzz <target> [seconds]`: a cargo-fuzz target with a seed corpus from the fixtures.
 
 mod bench;
+mod fuzz;
 
 use std::process::{Command, ExitCode};
 
@@ -15,9 +17,13 @@ fn main() -> ExitCode {
     let result = match task.as_deref() {
         Some("ci") => ci(),
         Some("bench") => bench::run(std::env::args().nth(2).as_deref()),
+        Some("fuzz") => fuzz::run(
+            std::env::args().nth(2).as_deref(),
+            std::env::args().nth(3).as_deref(),
+        ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  bench [decode|list|data]   performance against baselines (release builds)"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  bench [decode|list|data]   performance against baselines (release builds)\n  fuzz <target> [seconds]    run a fuzz target (responses, row_decoder)"
             );
             return ExitCode::from(2);
         }
