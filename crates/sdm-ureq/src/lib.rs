@@ -12,6 +12,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Logging and secrets
+//!
+//! sdm-rs never logs the token. ureq, however, logs through the `log` crate, and at *trace*
+//! level its `ureq_proto` module dumps every byte on the wire, the `Authorization` header
+//! included. Do not enable trace logging for `ureq_proto` where logs are kept, or drop it when
+//! bridging (`tracing_log::LogTracer::builder().ignore_crate("ureq_proto")`, as `sdm` does).
+//!
+//! # Configuration
+//!
 //! Timeouts and TLS are set on the transport:
 //!
 //! ```no_run
