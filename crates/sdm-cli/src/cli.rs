@@ -2,13 +2,17 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use sdm_ureq::{BaseUrl, DEFAULT_BASE_URL, JobId, JobStatus, OutputFormatId, ProjectId, Token};
+use sdm_ureq::{
+    BaseUrl, DEFAULT_BASE_URL, DEFAULT_MAX_ROW_BYTES, JobId, JobStatus, OutputFormatId, ProjectId,
+    Token,
+};
 
-use crate::date;
+use crate::{date, duration};
 
 /// Command line for the Akeneo Supplier Data Manager (SDM) jobs API.
 ///
@@ -71,7 +75,8 @@ fn token_given_on_command_line(matches: &ArgMatches) -> bool {
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success, 1 other failure, 2 usage error, 3 authentication or permission refused,
-4 not found, 8 server unavailable or rate limited.";
+4 not found, 5 the job failed, 6 the job needs action in SDM, 7 timed out, 8 server unavailable
+or rate limited.";
 
 /// The help section of the options every command accepts.
 const GLOBAL: &str = "Global options";
@@ -108,7 +113,37 @@ pub struct GlobalArgs {
     /// Read the API token from this file (surrounding whitespace is ignored; wins over SDM_TOKEN).
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
+
+    /// Requests per second this client sends at most (the API's fair-use rate is 10; 0 turns the
+    /// limit off).
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "SDM_RATE_LIMIT",
+        value_name = "RPS",
+        default_value_t = DEFAULT_RATE_LIMIT
+    )]
+    pub rate_limit: u32,
+
+    /// Attempts per request in all, the first included: failures a retry can cure (429, 502,
+    /// 503, 504, lost connections) are retried with backoff; 1 turns retries off.
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "SDM_RETRIES",
+        value_name = "N",
+        default_value_t = DEFAULT_RETRIES,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub retries: u32,
 }
+
+/// `--rate-limit` unless given: the API's documented fair-use rate.
+pub const DEFAULT_RATE_LIMIT: u32 = 10;
+/// `--retries` unless given (the library's default policy).
+pub const DEFAULT_RETRIES: u32 = 4;
 
 /// The commands.
 #[derive(Debug, Subcommand)]
@@ -123,7 +158,7 @@ pub enum Command {
     Jobs(JobsCommand),
     /// Serve the embedded fake SDM API in the foreground (for trying the CLI and for tests).
     Mock(MockArgs),
-    /// Start the embedded fake API and walk through login, list, get and data against it.
+    /// Start the embedded fake API and walk through login, list, get, wait and data against it.
     Demo,
 }
 
@@ -146,9 +181,14 @@ pub struct LoginArgs {
 pub enum JobsCommand {
     /// Show one job.
     Get(JobsGetArgs),
-    /// List jobs, one page at a time, newest first.
+    /// List jobs, newest first: one page, or every page with --all.
     List(JobsListArgs),
-    /// Fetch the output rows of a done job.
+    /// Wait until a job stops running, then show it.
+    ///
+    /// Exits 0 when the job is done, 5 when it failed, 6 when it needs action in SDM (pending),
+    /// 7 when --timeout passed first.
+    Wait(JobsWaitArgs),
+    /// Fetch the output rows of a done job, streamed.
     Data(JobsDataArgs),
 }
 
@@ -181,10 +221,44 @@ pub struct JobsListArgs {
     /// The page to show, from 1.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub page: Option<u64>,
-    /// Jobs per page (the server's default is 25; it caps large values).
+    /// Jobs per page (the server's default is 25, or 100 with --all; it caps large values).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub page_size: Option<u64>,
+    /// Every page, not just one: jobs are printed as they arrive (tables once all are in).
+    #[arg(long, conflicts_with = "page")]
+    pub all: bool,
+    /// With --all: stop after this many jobs.
+    #[arg(long, value_name = "N", requires = "all")]
+    pub limit: Option<u64>,
+    /// With --all: pages fetched at once (default 4; 1 follows the server's `next` links).
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "all",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_CONCURRENCY)
+    )]
+    pub concurrency: Option<u64>,
     /// Output format; `json` is an array of the server's job objects, `ndjson` one per line.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+/// The most pages `--concurrency` fetches at once.
+const MAX_CONCURRENCY: u64 = 32;
+
+/// `sdm jobs wait`.
+#[derive(Debug, Args)]
+pub struct JobsWaitArgs {
+    /// The job id (a UUID).
+    #[arg(value_name = "JOB_ID")]
+    pub job_id: JobId,
+    /// Give up after this long (90s, 5m, 1h30m, 500ms or seconds; default: wait forever).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    pub timeout: Option<Duration>,
+    /// Pause after the first poll; pauses then grow by half each time, up to 30 s (default 2s).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse_positive)]
+    pub interval: Option<Duration>,
+    /// How to print the job at the end; `json` prints the object exactly as the server sent it.
     #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 }
@@ -204,6 +278,14 @@ pub struct JobsDataArgs {
     /// Write to this file instead of standard output (replaced only once all rows are written).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// The largest row accepted, in bytes (the output as a whole has no limit).
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = DEFAULT_MAX_ROW_BYTES,
+        value_parser = parse_row_bytes
+    )]
+    pub max_row_bytes: usize,
 }
 
 /// `sdm mock`.
@@ -224,9 +306,19 @@ pub struct MockArgs {
     /// The largest page size the server honours.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_page_size: Option<u64>,
+    /// Enforce a fair-use limit of this many requests per second (answered with 429).
+    #[arg(long, value_name = "RPS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub fair_use: Option<u32>,
+    /// Add a done job with this many output rows (its id is printed as `big job:`).
+    #[arg(long, value_name = "N")]
+    pub big_job_rows: Option<u64>,
+    /// Add a job that runs this long, then is done (seconds, or 90s, 5m...; its id is printed
+    /// as `slow job:`).
+    #[arg(long, value_name = "SECS", value_parser = duration::parse)]
+    pub slow_job: Option<Duration>,
 }
 
-/// How `jobs get` and `jobs list` print.
+/// How `jobs get`, `jobs list` and `jobs wait` print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     /// Aligned columns for people.
@@ -246,6 +338,17 @@ pub enum DataFormat {
     Ndjson,
     /// One JSON array.
     Json,
+    /// RFC 4180 CSV; the header is every column met, in first-seen order.
+    Csv,
+}
+
+/// A row size limit: a positive number of bytes.
+fn parse_row_bytes(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("the limit must be at least 1 byte".to_owned()),
+        Ok(bytes) => Ok(bytes),
+        Err(e) => Err(format!("expected a number of bytes ({e})")),
+    }
 }
 
 /// Any non-empty status: unknown values go to the server as typed, for forward compatibility.
@@ -266,16 +369,98 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    const ID: &str = "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b";
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("sdm").chain(args.iter().copied()))
+    }
+
     #[test]
-    fn data_output_is_ndjson_by_default_and_refuses_csv() {
-        let id = "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b";
-        let cli = Cli::try_parse_from(["sdm", "jobs", "data", id, "1"]).unwrap();
+    fn data_output_is_ndjson_by_default() {
+        let cli = parse(&["jobs", "data", ID, "1"]).unwrap();
         let Command::Jobs(JobsCommand::Data(args)) = cli.command else {
             panic!("parsed as {:?}", cli.command)
         };
         assert_eq!(args.output, DataFormat::Ndjson);
-        let error = Cli::try_parse_from(["sdm", "jobs", "data", id, "1", "-o", "csv"]).unwrap_err();
-        assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
+        assert_eq!(args.max_row_bytes, DEFAULT_MAX_ROW_BYTES);
+        let cli = parse(&[
+            "jobs",
+            "data",
+            ID,
+            "1",
+            "-o",
+            "csv",
+            "--max-row-bytes",
+            "100",
+        ])
+        .unwrap();
+        let Command::Jobs(JobsCommand::Data(args)) = cli.command else {
+            panic!("parsed as {:?}", cli.command)
+        };
+        assert_eq!((args.output, args.max_row_bytes), (DataFormat::Csv, 100));
+        assert!(parse(&["jobs", "data", ID, "1", "--max-row-bytes", "0"]).is_err());
+    }
+
+    #[test]
+    fn global_limits_have_defaults() {
+        let cli = parse(&["jobs", "get", ID]).unwrap();
+        assert_eq!((cli.global.rate_limit, cli.global.retries), (10, 4));
+        let cli = parse(&["jobs", "get", ID, "--rate-limit", "0", "--retries", "1"]).unwrap();
+        assert_eq!((cli.global.rate_limit, cli.global.retries), (0, 1));
+        assert!(parse(&["--retries", "0", "jobs", "get", ID]).is_err());
+        assert!(parse(&["--rate-limit", "-1", "jobs", "get", ID]).is_err());
+    }
+
+    #[test]
+    fn list_all_options_need_all() {
+        let cli = parse(&[
+            "jobs",
+            "list",
+            "--all",
+            "--limit",
+            "5",
+            "--concurrency",
+            "2",
+        ])
+        .unwrap();
+        let Command::Jobs(JobsCommand::List(args)) = cli.command else {
+            panic!("parsed as {:?}", cli.command)
+        };
+        assert!(args.all);
+        assert_eq!((args.limit, args.concurrency), (Some(5), Some(2)));
+        for args in [
+            &["jobs", "list", "--limit", "5"][..],
+            &["jobs", "list", "--concurrency", "2"],
+            &["jobs", "list", "--all", "--page", "2"],
+            &["jobs", "list", "--all", "--concurrency", "0"],
+        ] {
+            assert_eq!(parse(args).unwrap_err().exit_code(), 2, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn wait_durations() {
+        let cli = parse(&[
+            "jobs",
+            "wait",
+            ID,
+            "--timeout",
+            "1h30m",
+            "--interval",
+            "500ms",
+        ])
+        .unwrap();
+        let Command::Jobs(JobsCommand::Wait(args)) = cli.command else {
+            panic!("parsed as {:?}", cli.command)
+        };
+        assert_eq!(args.timeout, Some(Duration::from_secs(5400)));
+        assert_eq!(args.interval, Some(Duration::from_millis(500)));
+        for bad in [
+            &["jobs", "wait", ID, "--timeout", "soon"][..],
+            &["jobs", "wait", ID, "--interval", "0"],
+        ] {
+            assert_eq!(parse(bad).unwrap_err().exit_code(), 2, "{bad:?}");
+        }
     }
 
     #[test]

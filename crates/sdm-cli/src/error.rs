@@ -36,6 +36,35 @@ pub enum CliError {
         #[source]
         source: io::Error,
     },
+    /// A failure, with advice on the option to change (told after the failure).
+    #[error("{error}")]
+    Hinted {
+        /// The failure.
+        error: Box<CliError>,
+        /// What to try, e.g. `raise the limit with --max-row-bytes`.
+        hint: String,
+    },
+    /// `jobs wait` ended without the job being done.
+    #[error("{message}")]
+    Job {
+        /// How the wait ended; decides the exit code.
+        outcome: JobOutcome,
+        /// What to tell the user, e.g. `job … failed: Column "EAN" is missing`.
+        message: String,
+    },
+}
+
+/// How a wait ended when the job is not done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// The job ended in `error`.
+    Failed,
+    /// The job is `pending`: a person must act in SDM.
+    NeedsAction,
+    /// The deadline passed while the job was still running.
+    TimedOut,
+    /// An ending this program does not know (a newer library).
+    Unexpected,
 }
 
 impl CliError {
@@ -55,17 +84,43 @@ impl CliError {
         }
     }
 
+    /// A wait that ended with `outcome`, told by `message`.
+    pub fn job(outcome: JobOutcome, message: impl Into<String>) -> Self {
+        CliError::Job {
+            outcome,
+            message: message.into(),
+        }
+    }
+
+    /// The same failure, with advice on what to change.
+    pub fn with_hint(self, hint: impl Into<String>) -> Self {
+        CliError::Hinted {
+            error: Box::new(self),
+            hint: hint.into(),
+        }
+    }
+
     /// True when the reader of standard output went away (`sdm jobs data … | head`): the
     /// command ends quietly then, as `head` asked for no more.
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, CliError::Stdout(e) if e.kind() == io::ErrorKind::BrokenPipe)
+        match self {
+            CliError::Stdout(e) => e.kind() == io::ErrorKind::BrokenPipe,
+            CliError::Hinted { error, .. } => error.is_broken_pipe(),
+            _ => false,
+        }
     }
 }
 
-/// Prints `error: <what>` and one `  caused by: <why>` line per source in the chain.
+/// Prints `error: <what>`, one `  caused by: <why>` line per source in the chain, and the
+/// `  hint: <advice>` if there is one.
 ///
 /// Writing to standard error is best effort: if even that fails there is nobody left to tell.
 pub fn report(error: &CliError, stderr: &mut dyn Write) {
+    if let CliError::Hinted { error, hint } = error {
+        report(error, stderr);
+        let _ = writeln!(stderr, "  hint: {hint}");
+        return;
+    }
     let _ = writeln!(stderr, "error: {error}");
     let mut last = error.to_string();
     let mut source = error.source();
@@ -101,6 +156,24 @@ mod tests {
         let mut out = Vec::new();
         report(&error, &mut out);
         assert_eq!(String::from_utf8(out).unwrap(), "error: no API token\n");
+    }
+
+    #[test]
+    fn hints_come_after_the_chain() {
+        let error = CliError::io(
+            "could not write \"out.json\"",
+            io::Error::new(io::ErrorKind::PermissionDenied, "permission denied"),
+        )
+        .with_hint("try another directory");
+        let mut out = Vec::new();
+        report(&error, &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "error: could not write \"out.json\"\n  caused by: permission denied\n  \
+             hint: try another directory\n"
+        );
+        let pipe = CliError::Stdout(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(pipe.with_hint("x").is_broken_pipe());
     }
 
     #[test]

@@ -7,12 +7,14 @@
 //! | 2 | usage error: bad arguments, no token, an id that is not one (clap's own errors too) |
 //! | 3 | authentication or permission refused (401, 403, and bad credentials at login) |
 //! | 4 | not found (404) |
-//! | 5, 6, 7 | reserved for `jobs wait`: the job failed, the job is pending, timed out |
-//! | 8 | the server is unavailable or rate limited (429, 502, 503, 504, no connection, timeout) |
+//! | 5 | `jobs wait`: the job ended in `error` |
+//! | 6 | `jobs wait`: the job is `pending` (a person must act in SDM) |
+//! | 7 | `jobs wait`: the timeout passed while the job was still running |
+//! | 8 | unavailable or rate limited after the retries: 429, 502-504, connect, timeout, lost |
 
 use sdm_ureq::{Error, TransportErrorKind};
 
-use crate::error::CliError;
+use crate::error::{CliError, JobOutcome};
 
 /// Success.
 pub const SUCCESS: u8 = 0;
@@ -24,6 +26,12 @@ pub const USAGE: u8 = 2;
 pub const REFUSED: u8 = 3;
 /// The job, output format or page does not exist.
 pub const NOT_FOUND: u8 = 4;
+/// The job ended in `error`.
+pub const JOB_FAILED: u8 = 5;
+/// The job is `pending`: a person must act in SDM.
+pub const JOB_PENDING: u8 = 6;
+/// The wait's deadline passed.
+pub const TIMED_OUT: u8 = 7;
 /// The server is down, overloaded, unreachable or rate limiting.
 pub const UNAVAILABLE: u8 = 8;
 
@@ -34,6 +42,13 @@ pub fn exit_code(error: &CliError) -> u8 {
         CliError::CredentialsRefused(_) => REFUSED,
         CliError::Stdout(_) if error.is_broken_pipe() => SUCCESS,
         CliError::Stdout(_) | CliError::Io { .. } => FAILURE,
+        CliError::Hinted { error, .. } => exit_code(error),
+        CliError::Job { outcome, .. } => match outcome {
+            JobOutcome::Failed => JOB_FAILED,
+            JobOutcome::NeedsAction => JOB_PENDING,
+            JobOutcome::TimedOut => TIMED_OUT,
+            JobOutcome::Unexpected => FAILURE,
+        },
         CliError::Api(error) => match error {
             Error::Authentication(_) | Error::Permission(_) => REFUSED,
             Error::NotFound(_) => NOT_FOUND,
@@ -42,7 +57,9 @@ pub fn exit_code(error: &CliError) -> u8 {
             Error::Transport(failure)
                 if matches!(
                     failure.error.kind(),
-                    TransportErrorKind::Connect | TransportErrorKind::Timeout
+                    TransportErrorKind::Connect
+                        | TransportErrorKind::Timeout
+                        | TransportErrorKind::Io
                 ) =>
             {
                 UNAVAILABLE
@@ -130,7 +147,10 @@ mod tests {
             exit_code(&transport_error(TransportErrorKind::Timeout)),
             UNAVAILABLE
         );
-        assert_eq!(exit_code(&transport_error(TransportErrorKind::Io)), FAILURE);
+        assert_eq!(
+            exit_code(&transport_error(TransportErrorKind::Io)),
+            UNAVAILABLE
+        );
         assert_eq!(
             exit_code(&transport_error(TransportErrorKind::Other)),
             FAILURE
@@ -151,5 +171,20 @@ mod tests {
             exit_code(&CliError::io("writing out.json", denied)),
             FAILURE
         );
+    }
+
+    #[test]
+    fn hints_keep_the_code() {
+        let error = transport_error(TransportErrorKind::Timeout).with_hint("x");
+        assert_eq!(exit_code(&error), UNAVAILABLE);
+    }
+
+    #[test]
+    fn wait_outcomes() {
+        let code = |outcome| exit_code(&CliError::job(outcome, "x"));
+        assert_eq!(code(JobOutcome::Failed), JOB_FAILED);
+        assert_eq!(code(JobOutcome::NeedsAction), JOB_PENDING);
+        assert_eq!(code(JobOutcome::TimedOut), TIMED_OUT);
+        assert_eq!(code(JobOutcome::Unexpected), FAILURE);
     }
 }

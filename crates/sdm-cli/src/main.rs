@@ -5,10 +5,17 @@
 
 mod cli;
 mod commands;
+mod csv;
+mod csv_spool;
 mod date;
+mod duration;
 mod error;
 mod exit;
+mod job_writer;
+mod out_file;
 mod output;
+mod progress;
+mod rows;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;

@@ -1,5 +1,5 @@
-//! Rendering for people and for programs: aligned tables and key/value listings, JSON (pretty,
-//! one per line, or a streamed array) and RFC 4180 CSV.
+//! Rendering for people and for programs: aligned tables and key/value listings, times, and
+//! JSON (pretty, or one value per line).
 //!
 //! Everything writes to a `Write` given by the caller and returns its `io::Error`s, so a closed
 //! pipe or a full disk is an error the command reports, never a panic.
@@ -9,10 +9,7 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use serde_json::Value;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-
-use crate::cli::DataFormat;
 
 /// Space between table columns.
 const GAP: &str = "  ";
@@ -137,121 +134,14 @@ pub fn write_json_line(out: &mut dyn Write, value: &impl Serialize) -> io::Resul
     out.write_all(b"\n")
 }
 
-/// One CSV field, quoted when RFC 4180 requires it (a `"`, `,`, CR or LF inside).
-pub fn csv_field(text: &str) -> Cow<'_, str> {
-    if text.contains(['"', ',', '\r', '\n']) {
-        Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
-/// Writes one CSV record ending in CRLF, as RFC 4180 specifies.
-pub fn write_csv_record<S: AsRef<str>>(out: &mut dyn Write, fields: &[S]) -> io::Result<()> {
-    for (index, field) in fields.iter().enumerate() {
-        if index > 0 {
-            out.write_all(b",")?;
-        }
-        out.write_all(csv_field(field.as_ref()).as_bytes())?;
-    }
-    out.write_all(b"\r\n")
-}
-
-/// A JSON value as a CSV cell: strings as they are, `null` empty, anything else as JSON text.
-pub fn csv_value(value: Option<&Value>) -> String {
-    match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(text)) => text.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
-/// Writes rows one at a time as NDJSON or as one JSON array, so rows can be streamed.
-#[derive(Debug)]
-pub struct RowWriter<W: Write> {
-    out: W,
-    format: DataFormat,
-    rows: u64,
-}
-
-impl<W: Write> RowWriter<W> {
-    /// Starts the output (the `[` of a JSON array).
-    pub fn new(mut out: W, format: DataFormat) -> io::Result<Self> {
-        if format == DataFormat::Json {
-            out.write_all(b"[")?;
-        }
-        Ok(Self {
-            out,
-            format,
-            rows: 0,
-        })
-    }
-
-    /// Writes one row.
-    pub fn write_row(&mut self, row: &impl Serialize) -> io::Result<()> {
-        match self.format {
-            DataFormat::Ndjson => write_json_line(&mut self.out, row)?,
-            DataFormat::Json => {
-                self.out
-                    .write_all(if self.rows == 0 { b"\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut self.out, row)?;
-            }
-        }
-        self.rows += 1;
-        Ok(())
-    }
-
-    /// Ends the output (the `]` of a JSON array), flushes, and gives back the writer.
-    pub fn finish(mut self) -> io::Result<W> {
-        if self.format == DataFormat::Json {
-            self.out
-                .write_all(if self.rows == 0 { b"]\n" } else { b"\n]\n" })?;
-        }
-        self.out.flush()?;
-        Ok(self.out)
-    }
-
-    /// How many rows were written.
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
     fn text(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
         let mut out = Vec::new();
         write(&mut out).unwrap();
         String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn csv_quoting_follows_rfc_4180() {
-        assert_eq!(csv_field("plain text"), "plain text");
-        assert_eq!(csv_field(""), "");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(
-            csv_field("O'Neil \"Quality\" Tools"),
-            "\"O'Neil \"\"Quality\"\" Tools\""
-        );
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_field("cr\r"), "\"cr\r\"");
-        assert_eq!(csv_field("Électroménager – 東京"), "Électroménager – 東京");
-        let line = text(|out| write_csv_record(out, &["id", "a \"b\", c", ""]));
-        assert_eq!(line, "id,\"a \"\"b\"\", c\",\r\n");
-    }
-
-    #[test]
-    fn csv_values_from_json() {
-        assert_eq!(csv_value(None), "");
-        assert_eq!(csv_value(Some(&Value::Null)), "");
-        assert_eq!(csv_value(Some(&json!("x"))), "x");
-        assert_eq!(csv_value(Some(&json!(3))), "3");
-        assert_eq!(csv_value(Some(&json!({"id": 3}))), r#"{"id":3}"#);
     }
 
     #[test]
@@ -285,27 +175,5 @@ mod tests {
         let out =
             text(|out| write_key_values(out, &[("id", "x".into()), ("status", "done".into())]));
         assert_eq!(out, "id      x\nstatus  done\n");
-    }
-
-    #[test]
-    fn row_writer_formats() {
-        let rows = [json!({"a": "1"}), json!({"b": 2})];
-        let write = |format, rows: &[Value]| {
-            let mut writer = RowWriter::new(Vec::new(), format).unwrap();
-            for row in rows {
-                writer.write_row(row).unwrap();
-            }
-            assert_eq!(writer.rows(), rows.len() as u64);
-            String::from_utf8(writer.finish().unwrap()).unwrap()
-        };
-        assert_eq!(
-            write(DataFormat::Ndjson, &rows),
-            "{\"a\":\"1\"}\n{\"b\":2}\n"
-        );
-        let array = write(DataFormat::Json, &rows);
-        assert_eq!(array, "[\n{\"a\":\"1\"},\n{\"b\":2}\n]\n");
-        assert_eq!(serde_json::from_str::<Value>(&array).unwrap(), json!(rows));
-        assert_eq!(write(DataFormat::Json, &[]), "[]\n");
-        assert_eq!(write(DataFormat::Ndjson, &[]), "");
     }
 }

@@ -2,178 +2,14 @@
 //! against it with a clean environment, and checks standard output, standard error and the exit
 //! code, reading outputs back with serde_json.
 
-use std::io::Write;
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod common;
 
-use chrono::{DateTime, Utc};
-use sdm_mock::MockServer;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::*;
+use sdm_mock::{JobSpec, MockServer};
 use serde_json::Value;
-
-/// What one run of the binary gave.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// The binary with no `SDM_*` or `RUST_LOG` variable inherited from the test's environment.
-fn sdm(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sdm"));
-    command.args(args).stdin(Stdio::null());
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("SDM_") || name == "RUST_LOG" {
-            command.env_remove(&*name);
-        }
-    }
-    command
-}
-
-/// The binary pointed at `server` with its token on the command line.
-fn sdm_at(server: &MockServer, args: &[&str]) -> Command {
-    let mut command = sdm(args);
-    command.args(["--base-url", server.base_url(), "--token", server.token()]);
-    command
-}
-
-fn run(command: &mut Command) -> Run {
-    run_with_stdin(command, None)
-}
-
-fn run_with_stdin(command: &mut Command, stdin: Option<&str>) -> Run {
-    if stdin.is_some() {
-        command.stdin(Stdio::piped());
-    }
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the sdm binary starts");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        pipe.write_all(input.as_bytes()).unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    let run = Run {
-        code: output
-            .status
-            .code()
-            .expect("sdm exited normally, not by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(!run.stderr.contains("panicked"), "{run:#?}");
-    run
-}
-
-/// Runs and checks the exit code, showing everything when it is not the expected one.
-fn run_expect(command: &mut Command, code: i32) -> Run {
-    let run = run(command);
-    assert_eq!(run.code, code, "{command:?}\n{run:#?}");
-    run
-}
-
-fn ndjson(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|line| serde_json::from_str(line).expect("each line is a JSON value"))
-        .collect()
-}
-
-/// A small RFC 4180 reader: quoted fields with doubled quotes, CRLF or LF record ends.
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\r') if chars.peek() == Some(&'\n') => {}
-            (false, '\n') => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    assert!(!quoted, "unterminated quoted field");
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
-    }
-    records
-}
-
-fn time(value: &Value) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(value.as_str().unwrap())
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn project_id(job: &Value) -> u64 {
-    match &job["project"] {
-        Value::Object(project) => project["id"].as_u64().unwrap(),
-        id => id.as_u64().unwrap(),
-    }
-}
-
-/// The world's jobs as the list endpoint orders them: newest first, ties by id.
-fn newest_first(server: &MockServer, keep: impl Fn(&Value) -> bool) -> Vec<Value> {
-    let mut jobs: Vec<Value> = server
-        .world()
-        .jobs()
-        .iter()
-        .filter(|job| keep(job))
-        .cloned()
-        .collect();
-    jobs.sort_by(|a, b| {
-        time(&b["creation_date"])
-            .cmp(&time(&a["creation_date"]))
-            .then_with(|| a["id"].as_str().cmp(&b["id"].as_str()))
-    });
-    jobs
-}
-
-fn job_with_status<'a>(server: &'a MockServer, status: &str) -> &'a Value {
-    server
-        .world()
-        .jobs()
-        .iter()
-        .find(|job| job["status"] == status)
-        .unwrap_or_else(|| panic!("the world has a {status} job"))
-}
-
-fn id_of(job: &Value) -> &str {
-    job["id"].as_str().unwrap()
-}
-
-/// A local port nothing listens on.
-fn dead_base_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}/api/v1/")
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 #[test]
 fn jobs_get_json_is_the_server_object_field_for_field() {
@@ -425,11 +261,11 @@ fn jobs_data_rows_round_trip_in_ndjson_and_json() {
     assert_eq!(ndjson(&run.stdout), server.world().rows(id, 2).unwrap());
 
     let run = run_expect(
-        &mut sdm_at(&server, &["jobs", "data", id, "1", "-o", "csv"]),
+        &mut sdm_at(&server, &["jobs", "data", id, "1", "-o", "xml"]),
         2,
     );
     assert!(
-        run.stderr.contains("possible values: ndjson, json"),
+        run.stderr.contains("possible values: ndjson, json, csv"),
         "{}",
         run.stderr
     );
@@ -667,8 +503,14 @@ fn the_token_never_shows_in_output() {
     let server = MockServer::start();
     let token = server.token();
     let done = id_of(job_with_status(&server, "done")).to_owned();
+    let failed = id_of(job_with_status(&server, "error")).to_owned();
+    let running = id_of(job_with_status(&server, "running")).to_owned();
+    let not_done = server.add_job(JobSpec::new("running", Duration::ZERO));
     let unknown = "00000000-0000-4000-8000-000000000000";
-    let base = ["--base-url", server.base_url()];
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rows.json");
+    let out = out.to_str().unwrap();
+    let base = ["--base-url", server.base_url(), "--rate-limit", "0"];
     let commands: Vec<Vec<&str>> = vec![
         vec!["jobs", "list", "--page-size", "3"],
         vec!["jobs", "get", &done, "-o", "json"],
@@ -681,6 +523,38 @@ fn the_token_never_shows_in_output() {
         vec!["jobs", "list", "--token-file", "/nonexistent/token"],
         vec!["--help"],
         vec!["jobs", "list", "--help"],
+        // The commands added with --all, wait and streamed data.
+        vec!["jobs", "list", "--all", "--limit", "120", "-o", "json"],
+        vec![
+            "jobs",
+            "list",
+            "--all",
+            "--page-size",
+            "40",
+            "--concurrency",
+            "3",
+        ],
+        vec!["jobs", "list", "--all", "--page-size", "50", "-o", "csv"],
+        vec!["jobs", "list", "--limit", "3"],
+        vec!["jobs", "wait", &done, "-o", "json"],
+        vec!["jobs", "wait", &failed],
+        vec![
+            "jobs",
+            "wait",
+            &running,
+            "--timeout",
+            "300ms",
+            "--interval",
+            "100ms",
+        ],
+        vec!["jobs", "wait", unknown],
+        vec!["jobs", "wait", &done, "--timeout", "soon"],
+        vec!["jobs", "data", &done, "1", "-o", "csv"],
+        vec!["jobs", "data", &done, "1", "-o", "json", "--out", out],
+        vec!["jobs", "data", &not_done, "1", "-o", "csv", "--out", out],
+        vec!["jobs", "data", unknown, "1", "-o", "csv"],
+        vec!["jobs", "wait", "--help"],
+        vec!["jobs", "data", "--help"],
     ];
     let check = |what: &str, run: &Run| {
         assert!(
@@ -725,15 +599,6 @@ fn the_token_never_shows_in_output() {
     );
 }
 
-/// Whether `text` contains any 12 characters of `secret` in a row: enough to give part of it
-/// away (a hex dump of the wire, for one, splits a secret across lines).
-fn shows_part_of(secret: &str, text: &str) -> bool {
-    let chars: Vec<char> = secret.chars().collect();
-    chars
-        .windows(12.min(chars.len()))
-        .any(|window| text.contains(&window.iter().collect::<String>()))
-}
-
 #[test]
 fn a_closed_stdout_ends_quietly() {
     let server = MockServer::start();
@@ -758,7 +623,8 @@ fn demo_walks_through_the_fake_api() {
         "== 1. Log in ==",
         "== 2. List the newest jobs ==",
         "== 3. Get one job of each status ==",
-        "== 4. Fetch the output of a done job ==",
+        "== 4. Wait for a job ==",
+        "== 5. Fetch the output of a done job ==",
     ] {
         assert!(
             run.stdout.contains(heading),
@@ -812,6 +678,30 @@ fn demo_walks_through_the_fake_api() {
         })
         .count();
     assert_eq!(shown, count.min(3));
+    assert_eq!(count, 100, "the waited job's rows: {count_line}");
+
+    let wait_step: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("== 4. Wait for a job"))
+        .take_while(|line| !line.starts_with("== 5."))
+        .collect();
+    assert!(
+        wait_step
+            .iter()
+            .any(|l| l.ends_with("running · step 2 Mapping")),
+        "{wait_step:#?}"
+    );
+    assert!(
+        wait_step.iter().any(|l| l.contains("] done")),
+        "{wait_step:#?}"
+    );
+    assert!(
+        wait_step
+            .iter()
+            .any(|l| l.starts_with("status") && l.ends_with("done")),
+        "{wait_step:#?}"
+    );
 }
 
 #[test]
@@ -833,33 +723,26 @@ fn usage_errors_exit_2() {
     run_expect(&mut sdm(&["--version"]), 0);
 }
 
-#[test]
-fn mock_serves_in_the_foreground_and_prints_how_to_reach_it() {
+/// A `sdm mock` process, stopped however the test ends.
+struct MockProcess(std::process::Child);
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `sdm mock` with `args` and reads its banner, up to the `export` line.
+fn spawn_mock(args: &[&str]) -> (MockProcess, Vec<String>) {
     use std::io::BufRead;
 
-    /// The server process, stopped however the test ends.
-    struct Stop(std::process::Child);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    let mut child = Stop(
-        sdm(&[
-            "mock",
-            "--addr",
-            "127.0.0.1:0",
-            "--jobs",
-            "12",
-            "--seed",
-            "7",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap(),
+    let mut child = MockProcess(
+        sdm(&[&["mock", "--addr", "127.0.0.1:0"], args].concat())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
     );
     let mut banner = Vec::new();
     for line in std::io::BufReader::new(child.0.stdout.take().unwrap()).lines() {
@@ -870,13 +753,22 @@ fn mock_serves_in_the_foreground_and_prints_how_to_reach_it() {
             break;
         }
     }
-    let field = |name: &str| {
-        banner
-            .iter()
-            .find_map(|line| line.strip_prefix(&format!("{name}: ")))
-            .unwrap_or_else(|| panic!("{name} in the banner: {banner:#?}"))
-            .to_owned()
-    };
+    (child, banner)
+}
+
+/// The value of `name: value` in a banner.
+fn banner_field(banner: &[String], name: &str) -> String {
+    banner
+        .iter()
+        .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+        .unwrap_or_else(|| panic!("{name} in the banner: {banner:#?}"))
+        .to_owned()
+}
+
+#[test]
+fn mock_serves_in_the_foreground_and_prints_how_to_reach_it() {
+    let (child, banner) = spawn_mock(&["--jobs", "12", "--seed", "7"]);
+    let field = |name: &str| banner_field(&banner, name);
     let (base_url, token) = (field("base URL"), field("token"));
     assert_eq!(field("email"), "demo@example.com");
     assert!(!field("password").is_empty());
@@ -884,6 +776,7 @@ fn mock_serves_in_the_foreground_and_prints_how_to_reach_it() {
         banner.last().unwrap(),
         &format!("export SDM_BASE_URL={base_url} SDM_TOKEN={token}")
     );
+    assert!(!banner.iter().any(|l| l.contains(" job: ")), "{banner:#?}");
 
     // The base URL works with or without its trailing slash.
     let mut command = sdm(&["jobs", "list", "-o", "ndjson"]);
@@ -894,4 +787,73 @@ fn mock_serves_in_the_foreground_and_prints_how_to_reach_it() {
     drop(child);
     assert_eq!(run.code, 0, "{run:#?}");
     assert_eq!(ndjson(&run.stdout).len(), 12);
+}
+
+#[test]
+fn mock_adds_a_big_job_a_slow_job_and_a_fair_use_limit() {
+    let (child, banner) = spawn_mock(&[
+        "--jobs",
+        "5",
+        "--big-job-rows",
+        "1234",
+        "--slow-job",
+        "1",
+        "--fair-use",
+        "2",
+    ]);
+    let field = |name: &str| banner_field(&banner, name);
+    let (big, slow) = (field("big job"), field("slow job"));
+    let at = |args: &[&str]| {
+        let mut command = sdm(args);
+        command
+            .env("SDM_BASE_URL", field("base URL"))
+            .env("SDM_TOKEN", field("token"));
+        command
+    };
+
+    // The slow job runs for a second, then is done; a client kept under the server's limit
+    // is never refused.
+    let waited = run_expect(
+        &mut at(&[
+            "jobs",
+            "wait",
+            &slow,
+            "--interval",
+            "200ms",
+            "--rate-limit",
+            "2",
+        ]),
+        0,
+    );
+    assert!(
+        waited.stdout.lines().any(|l| l == "status     done"),
+        "{}",
+        waited.stdout
+    );
+
+    let rows = run_expect(
+        &mut at(&["jobs", "data", &big, "1", "--rate-limit", "2"]),
+        0,
+    );
+    assert_eq!(rows.stdout.lines().count(), 1234);
+
+    // Over the limit without retries: refused with 429, exit 8.
+    let refused = run_expect(
+        &mut at(&[
+            "jobs",
+            "list",
+            "--all",
+            "--page-size",
+            "1",
+            "--rate-limit",
+            "0",
+            "--retries",
+            "1",
+            "-o",
+            "ndjson",
+        ]),
+        8,
+    );
+    assert!(refused.stderr.contains("HTTP 429"), "{}", refused.stderr);
+    drop(child);
 }

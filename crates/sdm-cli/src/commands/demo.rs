@@ -1,25 +1,39 @@
 //! `sdm demo`: a guided tour against the embedded fake API, showing real requests and answers.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
-use sdm_mock::MockServer;
-use sdm_ureq::{BaseUrl, JobId, JobQuery, JobStatus, OutputFormatId};
+use sdm_mock::{JobSpec, MockServer};
+use sdm_ureq::{
+    BaseUrl, Client, JobId, JobQuery, JobStatus, OutputFormatId, WaitOptions, WaitOutcome,
+    write_compact,
+};
 
 use super::jobs_get::key_values;
-use super::jobs_list::{footer, table};
+use super::jobs_list::footer;
+use super::jobs_wait::live_status;
 use super::{anonymous_client, stdout_error};
-use crate::cli::DataFormat;
+use crate::cli::GlobalArgs;
+use crate::duration;
 use crate::error::CliError;
-use crate::output::{RowWriter, write_key_values};
+use crate::job_writer::table;
+use crate::output::write_key_values;
+use crate::progress::{self, Progress};
 
 /// Jobs listed in step 2.
 const LIST_PAGE_SIZE: u64 = 5;
-/// Rows shown in step 4.
+/// Rows shown in step 5.
 const ROWS_SHOWN: usize = 3;
+/// How long the job of step 4 runs.
+const WAIT_RUNS_FOR: Duration = Duration::from_secs(3);
+/// The first pause between polls in step 4.
+const WAIT_INTERVAL: Duration = Duration::from_millis(500);
+/// Step 4 gives up after this long (the job takes a few seconds).
+const WAIT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The token name the demo logs in with.
 const TOKEN_NAME: &str = "sdm-demo";
 
-pub fn run(stdout: &mut dyn Write) -> Result<(), CliError> {
+pub fn run(global: &GlobalArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
     let server = MockServer::builder()
         .start()
         .map_err(|e| CliError::io("could not start the fake server", e))?;
@@ -34,7 +48,7 @@ pub fn run(stdout: &mut dyn Write) -> Result<(), CliError> {
         format_args!("sdm login --email {} --password-stdin", server.email()),
     )?;
     let base_url = BaseUrl::parse(server.base_url()).map_err(sdm_ureq::Error::from)?;
-    let client = anonymous_client(&base_url);
+    let client = anonymous_client(global, &base_url);
     let token = client.login(server.email(), &server.password().into(), TOKEN_NAME)?;
     out.line(format_args!(
         "obtained an API token named {TOKEN_NAME:?} for {} (not shown: it is a secret)",
@@ -74,33 +88,94 @@ pub fn run(stdout: &mut dyn Write) -> Result<(), CliError> {
         }
     }
 
-    let Some(job_id) = done_job else {
-        return out.line(format_args!("\nno done job to fetch data from"));
+    let new_job = server
+        .add_job(JobSpec::new("done", WAIT_RUNS_FOR).name("Demo import (done in a few seconds)"));
+    let new_job = JobId::parse(&new_job).map_err(sdm_ureq::Error::from)?;
+    out.heading(
+        "4. Wait for a job",
+        format_args!(
+            "sdm jobs wait {new_job} --interval {}",
+            duration::display(WAIT_INTERVAL)
+        ),
+    )?;
+    out.line(format_args!(
+        "(a job just submitted: polled until it stops running, each change shown)"
+    ))?;
+    let waited = wait(out, &client, &new_job)?;
+    let job_id = match (waited, done_job) {
+        (Some(job), _) => job,
+        (None, Some(job)) => job,
+        (None, None) => return out.line(format_args!("\nno done job to fetch data from")),
     };
+
     let format = OutputFormatId(server.world().output_format_ids()[0]);
     out.heading(
-        "4. Fetch the output of a done job",
+        "5. Fetch the output of a done job",
         format_args!("sdm jobs data {job_id} {format} -o ndjson"),
     )?;
-    let rows = client.job_data(&job_id, format)?;
+    let mut reader = client.job_rows(&job_id, format)?;
+    let mut shown: Vec<Vec<u8>> = Vec::new();
+    while let Some(raw) = reader.next_raw()? {
+        if shown.len() < ROWS_SHOWN {
+            let mut line = Vec::new();
+            write_compact(raw, &mut line);
+            shown.push(line);
+        }
+    }
     out.line(format_args!(
-        "{} rows in output format {format}; the first {}:",
-        rows.len(),
-        rows.len().min(ROWS_SHOWN)
+        "{} rows in output format {format} ({} bytes, streamed); the first {}:",
+        reader.rows(),
+        reader.bytes(),
+        shown.len()
     ))?;
     out.write(|w| {
-        let mut writer = RowWriter::new(w, DataFormat::Ndjson)?;
-        rows.iter()
-            .take(ROWS_SHOWN)
-            .try_for_each(|row| writer.write_row(row))?;
-        writer.finish().map(drop)
+        shown.iter().try_for_each(|line| {
+            w.write_all(line)?;
+            w.write_all(b"\n")
+        })
     })?;
     out.line(format_args!(
         "\nDone. Try it yourself: run `sdm mock` in one terminal and the commands above in another."
     ))
 }
 
-/// The demo's output: headings, lines and rendered blocks, all on standard output.
+/// Step 4: waits for `id`, printing each change of status or step as it is seen (and a live
+/// spinner on a terminal); returns the job if it ended done.
+fn wait(out: &mut Tour<'_>, client: &Client, id: &JobId) -> Result<Option<JobId>, CliError> {
+    let started = Instant::now();
+    let progress = Progress::spinner(progress::WAIT);
+    let mut failure = None;
+    let options = WaitOptions::default()
+        .interval(WAIT_INTERVAL)
+        .max_interval(WAIT_INTERVAL * 2)
+        .timeout(WAIT_TIMEOUT);
+    let outcome = client.wait_for_job(id, options, |job| {
+        progress.set_message(|| format!("job {id}: {}", live_status(job)));
+        let seconds = started.elapsed().as_secs_f64();
+        let line = format!("[{seconds:4.1}s] {}", live_status(job));
+        if let Err(error) = progress.suspend(|| out.line(format_args!("{line}"))) {
+            failure.get_or_insert(error);
+        }
+    })?;
+    drop(progress);
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    match outcome {
+        WaitOutcome::Done(job) => {
+            out.line(format_args!("\nthe job, as `sdm jobs wait` prints it:"))?;
+            out.write(|w| write_key_values(w, &key_values(&job)))?;
+            Ok(Some(job.id))
+        }
+        _ => {
+            out.line(format_args!("the job did not end done"))?;
+            Ok(None)
+        }
+    }
+}
+
+/// The demo's output: headings, lines and rendered blocks, all on standard output, each
+/// flushed at once so that the tour shows as it happens.
 struct Tour<'a> {
     out: &'a mut dyn Write,
 }
@@ -118,6 +193,8 @@ impl Tour<'_> {
         &mut self,
         render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<(), CliError> {
-        render(self.out).map_err(stdout_error)
+        render(self.out)
+            .and_then(|()| self.out.flush())
+            .map_err(stdout_error)
     }
 }

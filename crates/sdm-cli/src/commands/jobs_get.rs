@@ -6,8 +6,9 @@ use sdm_ureq::{Job, ProjectRef, Step};
 
 use super::{client, stdout_error};
 use crate::cli::{GlobalArgs, JobsGetArgs, OutputFormat};
+use crate::csv;
 use crate::error::CliError;
-use crate::output::{self, write_csv_record, write_json_line, write_json_pretty};
+use crate::output::{self, write_json_line, write_json_pretty};
 
 /// The CSV columns of a job (the same as `jobs list`).
 pub const CSV_HEADER: [&str; 6] = [
@@ -36,8 +37,8 @@ pub fn write(out: &mut dyn Write, job: &Job, format: OutputFormat) -> io::Result
         OutputFormat::Json => write_json_pretty(out, job),
         OutputFormat::Ndjson => write_json_line(out, job),
         OutputFormat::Csv => {
-            write_csv_record(out, &CSV_HEADER)?;
-            write_csv_record(out, &csv_record(job.raw()))
+            csv::write_record(out, &CSV_HEADER)?;
+            csv::write_record(out, &csv_record(job.raw()))
         }
     }
 }
@@ -92,9 +93,9 @@ pub fn csv_record(raw: &serde_json::Map<String, serde_json::Value>) -> Vec<Strin
             let value = raw.get(column);
             match (column, value) {
                 ("project", Some(serde_json::Value::Object(project))) => {
-                    output::csv_value(project.get("id"))
+                    csv::value_cell(project.get("id"))
                 }
-                _ => output::csv_value(value),
+                _ => csv::value_cell(value),
             }
         })
         .collect()

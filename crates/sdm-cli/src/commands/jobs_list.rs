@@ -1,23 +1,29 @@
-//! `sdm jobs list`: one page of jobs, newest first, with the API's filters.
+//! `sdm jobs list`: one page of jobs, newest first, with the API's filters; or, with `--all`,
+//! every page, fetched concurrently and printed as the jobs arrive.
 
 use std::io::{self, Write};
 
-use sdm_ureq::{JobQuery, JobSummary, Page};
+use sdm_ureq::{JobPager, JobQuery, JobSummary, Page, PagerOptions};
 
-use super::jobs_get::{CSV_HEADER, csv_record, project};
 use super::{client, note, stdout_error};
 use crate::cli::{GlobalArgs, JobsListArgs, OutputFormat};
 use crate::error::CliError;
-use crate::output::{self, Table, write_csv_record, write_json_line, write_json_pretty};
+use crate::job_writer::JobWriter;
+use crate::progress::{self, Progress};
 
-/// Widest a job name gets in the table before it is cut with `…`.
-const NAME_WIDTH: usize = 40;
+/// Jobs per page asked for with `--all` unless `--page-size` says otherwise.
+const ALL_PAGE_SIZE: u64 = 100;
+/// Pages fetched at once with `--all` unless `--concurrency` says otherwise.
+const ALL_CONCURRENCY: u64 = 4;
 
 pub fn run(
     global: &GlobalArgs,
     args: &JobsListArgs,
     stdout: &mut dyn Write,
 ) -> Result<(), CliError> {
+    if args.all {
+        return run_all(global, args, stdout);
+    }
     let query = query(args);
     let page = client(global)?.list_jobs(&query)?;
     write(stdout, &page.results, args.output).map_err(stdout_error)?;
@@ -25,6 +31,57 @@ pub fn run(
         note(format_args!("{}", footer(&page, query.page.unwrap_or(1))));
     }
     Ok(())
+}
+
+/// `--all`: every page, jobs written as they arrive, progress on a terminal.
+fn run_all(
+    global: &GlobalArgs,
+    args: &JobsListArgs,
+    stdout: &mut dyn Write,
+) -> Result<(), CliError> {
+    let client = client(global)?;
+    let concurrency = args.concurrency.unwrap_or(ALL_CONCURRENCY);
+    let mut options = PagerOptions::default()
+        .page_size(args.page_size.unwrap_or(ALL_PAGE_SIZE))
+        .concurrency(usize::try_from(concurrency).unwrap_or(usize::MAX));
+    if let Some(limit) = args.limit {
+        options = options.limit(limit);
+    }
+    let mut jobs = client.jobs(&query(args), options);
+    let progress = Progress::spinner(progress::LIST);
+    progress.set_message(|| "fetching the first page".to_owned());
+    let mut writer = JobWriter::start(stdout, args.output).map_err(stdout_error)?;
+    while let Some(job) = jobs.next() {
+        match job {
+            Ok(job) => writer.write(job).map_err(stdout_error)?,
+            Err(error) => {
+                drop(progress);
+                writer.abandon().map_err(stdout_error)?;
+                return Err(error.into());
+            }
+        }
+        progress.set_message(|| fetched(jobs.pager(), args.limit));
+    }
+    drop(progress);
+    let written = writer.finish().map_err(stdout_error)?;
+    if args.output == OutputFormat::Table {
+        let noun = if written == 1 { "job" } else { "jobs" };
+        note(format_args!("{written} {noun}"));
+    }
+    Ok(())
+}
+
+/// `fetched 400/2000 jobs`: jobs handed out so far, of those the server announced (or the
+/// limit, when lower).
+fn fetched(pager: &JobPager, limit: Option<u64>) -> String {
+    let yielded = pager.yielded();
+    match pager.count() {
+        Some(count) => {
+            let total = limit.map_or(count, |limit| limit.min(count));
+            format!("fetched {yielded}/{total} jobs")
+        }
+        None => format!("fetched {yielded} jobs"),
+    }
 }
 
 /// The API query for the command's filters.
@@ -39,35 +96,14 @@ fn query(args: &JobsListArgs) -> JobQuery {
     query
 }
 
-/// Writes jobs in `format`: `json` an array of the server's objects, `ndjson` one per line.
+/// Writes one page of jobs in `format`: `json` an array of the server's objects, `ndjson` one
+/// per line.
 pub fn write(out: &mut dyn Write, jobs: &[JobSummary], format: OutputFormat) -> io::Result<()> {
-    match format {
-        OutputFormat::Table => table(jobs).write(out),
-        OutputFormat::Json => write_json_pretty(out, &jobs),
-        OutputFormat::Ndjson => jobs.iter().try_for_each(|job| write_json_line(out, job)),
-        OutputFormat::Csv => {
-            write_csv_record(out, &CSV_HEADER)?;
-            jobs.iter()
-                .try_for_each(|job| write_csv_record(out, &csv_record(job.raw())))
-        }
-    }
-}
-
-/// The table of jobs for people.
-pub fn table(jobs: &[JobSummary]) -> Table {
-    let mut table = Table::new(&["ID", "STATUS", "NAME", "PROJECT", "CREATED", "COMPLETED"]);
+    let mut writer = JobWriter::start(out, format)?;
     for job in jobs {
-        let name = job.name.as_deref().unwrap_or("-");
-        table.push(vec![
-            job.id.to_string(),
-            job.status.to_string(),
-            output::truncate(&output::printable(name), NAME_WIDTH).into_owned(),
-            project(job.project.as_ref(), false),
-            output::time(job.creation_date.as_ref()),
-            output::time(job.completion_date.as_ref()),
-        ]);
+        writer.write(job.clone())?;
     }
-    table
+    writer.finish().map(drop)
 }
 
 /// `page 2 of 12 (300 jobs)`.

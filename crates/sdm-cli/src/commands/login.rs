@@ -22,7 +22,7 @@ pub fn run(global: &GlobalArgs, args: &LoginArgs, stdout: &mut dyn Write) -> Res
     } else {
         password_from_env()?
     };
-    let client = anonymous_client(&global.base_url);
+    let client = anonymous_client(global, &global.base_url);
     let token = client
         .login(email, &password, &args.token_name)
         .map_err(credentials_error)?;

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use sdm_mock::MockServer;
+use sdm_mock::{FairUse, JobSpec, MockServer};
 
 use super::{note, stdout_error};
 use crate::cli::MockArgs;
@@ -26,26 +26,49 @@ pub fn run(args: &MockArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
     if let Some(ms) = args.latency_ms {
         builder = builder.latency(Duration::from_millis(ms));
     }
+    if let Some(rps) = args.fair_use {
+        builder = builder.fair_use(Some(FairUse::per_second(rps)));
+    }
     let server = builder.start().map_err(|e| {
         CliError::io(
             format!("could not start the fake server on {}", args.addr),
             e,
         )
     })?;
-    banner(stdout, &server).map_err(stdout_error)?;
+    let mut extra_jobs = Vec::new();
+    if let Some(rows) = args.big_job_rows {
+        let id = server.add_job(JobSpec::new("done", Duration::ZERO).rows(rows));
+        extra_jobs.push(("big job", id));
+    }
+    if let Some(run_for) = args.slow_job {
+        let id = server.add_job(JobSpec::new("done", run_for));
+        extra_jobs.push(("slow job", id));
+    }
+    banner(stdout, &server, &extra_jobs).map_err(stdout_error)?;
+    let fair_use = args
+        .fair_use
+        .map(|rps| format!(", {rps} requests per second at most"))
+        .unwrap_or_default();
     note(format_args!(
-        "serving {} fake jobs; stop with Ctrl-C",
-        server.world().jobs().len()
+        "serving {} fake jobs{fair_use}; stop with Ctrl-C",
+        server.world().jobs().len() + extra_jobs.len()
     ));
     server.wait();
     Ok(())
 }
 
-fn banner(out: &mut dyn Write, server: &MockServer) -> std::io::Result<()> {
+fn banner(
+    out: &mut dyn Write,
+    server: &MockServer,
+    extra_jobs: &[(&str, String)],
+) -> std::io::Result<()> {
     writeln!(out, "base URL: {}", server.base_url())?;
     writeln!(out, "token: {}", server.token())?;
     writeln!(out, "email: {}", server.email())?;
     writeln!(out, "password: {}", server.password())?;
+    for (label, id) in extra_jobs {
+        writeln!(out, "{label}: {id}")?;
+    }
     writeln!(out)?;
     writeln!(
         out,

@@ -3,14 +3,15 @@
 
 mod demo;
 mod jobs_data;
-mod jobs_get;
+pub(crate) mod jobs_get;
 mod jobs_list;
+mod jobs_wait;
 mod login;
 mod mock;
 
 use std::io::{self, Write};
 
-use sdm_ureq::{BaseUrl, Client, ClientConfig, Token, UreqTransport};
+use sdm_ureq::{BaseUrl, Client, ClientConfig, RateLimit, RetryPolicy, Token, UreqTransport};
 
 use crate::cli::{Cli, Command, GlobalArgs, JobsCommand};
 use crate::error::CliError;
@@ -25,9 +26,10 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<(), CliError> {
         Command::Login(args) => login::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::Get(args)) => jobs_get::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::List(args)) => jobs_list::run(&global, &args, stdout),
+        Command::Jobs(JobsCommand::Wait(args)) => jobs_wait::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::Data(args)) => jobs_data::run(&global, &args, stdout),
         Command::Mock(args) => mock::run(&args, stdout),
-        Command::Demo => demo::run(stdout),
+        Command::Demo => demo::run(&global, stdout),
     }
 }
 
@@ -54,9 +56,16 @@ fn token(global: &GlobalArgs) -> Result<Token, CliError> {
     }
 }
 
-/// A client configuration for `base_url`, with this program's user agent and no token.
-fn config(base_url: &BaseUrl) -> ClientConfig {
-    ClientConfig::from_base_url(base_url.clone()).with_user_agent_prefix(USER_AGENT_PRODUCT)
+/// A client configuration for `base_url`, with this program's user agent, the rate limit and
+/// retries of the global options, and no token.
+fn config(global: &GlobalArgs, base_url: &BaseUrl) -> ClientConfig {
+    let mut retries = RetryPolicy::default();
+    retries.max_attempts = global.retries.max(1);
+    let rate_limit = (global.rate_limit > 0).then(|| RateLimit::per_second(global.rate_limit));
+    ClientConfig::from_base_url(base_url.clone())
+        .with_user_agent_prefix(USER_AGENT_PRODUCT)
+        .with_rate_limit(rate_limit)
+        .with_retry_policy(retries)
 }
 
 /// The client for commands that need a token.
@@ -69,13 +78,13 @@ fn client_with(
     global: &GlobalArgs,
     adjust: impl FnOnce(ClientConfig) -> ClientConfig,
 ) -> Result<Client, CliError> {
-    let config = adjust(config(&global.base_url).with_token(token(global)?));
+    let config = adjust(config(global, &global.base_url).with_token(token(global)?));
     Ok(Client::with_transport(config, UreqTransport::new()))
 }
 
-/// A client without a token (for `login`).
-fn anonymous_client(base_url: &BaseUrl) -> Client {
-    Client::with_transport(config(base_url), UreqTransport::new())
+/// A client without a token for the API at `base_url` (for `login`, and the demo's server).
+fn anonymous_client(global: &GlobalArgs, base_url: &BaseUrl) -> Client {
+    Client::with_transport(config(global, base_url), UreqTransport::new())
 }
 
 /// Maps write errors on standard output to [`CliError::Stdout`].
@@ -100,7 +109,27 @@ mod tests {
             base_url: BaseUrl::default(),
             token: token.map(Token::new),
             token_file,
+            rate_limit: crate::cli::DEFAULT_RATE_LIMIT,
+            retries: crate::cli::DEFAULT_RETRIES,
         }
+    }
+
+    #[test]
+    fn rate_limit_and_retries_reach_the_configuration() {
+        let mut options = global(Some("t"), None);
+        let defaults = config(&options, &options.base_url);
+        assert_eq!(defaults.rate_limit(), Some(RateLimit::FAIR_USE));
+        assert_eq!(defaults.retry_policy(), &RetryPolicy::default());
+
+        options.rate_limit = 0;
+        options.retries = 1;
+        let off = config(&options, &options.base_url);
+        assert_eq!(off.rate_limit(), None);
+        assert_eq!(off.retry_policy().max_attempts, 1);
+
+        options.rate_limit = 3;
+        let slow = config(&options, &options.base_url);
+        assert_eq!(slow.rate_limit(), Some(RateLimit::per_second(3)));
     }
 
     #[test]

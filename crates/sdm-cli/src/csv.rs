@@ -1,0 +1,122 @@
+//! RFC 4180 CSV: quoting fields, writing records with CRLF line ends, and rendering JSON values
+//! (parsed, or as the server's raw text) as cells.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// One CSV field, quoted when it holds a `"`, `,`, CR or LF, or starts or ends with a space or
+/// tab (which many readers would trim); quotes inside are doubled.
+pub fn field(text: &str) -> Cow<'_, str> {
+    let padded = text.starts_with([' ', '\t']) || text.ends_with([' ', '\t']);
+    if padded || text.contains(['"', ',', '\r', '\n']) {
+        Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Writes one CSV record ending in CRLF, as RFC 4180 specifies.
+pub fn write_record<S: AsRef<str>>(out: &mut dyn Write, fields: &[S]) -> io::Result<()> {
+    for (index, text) in fields.iter().enumerate() {
+        if index > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(field(text.as_ref()).as_bytes())?;
+    }
+    out.write_all(b"\r\n")
+}
+
+/// A JSON value as a CSV cell: strings as they are, `null` (or absent) empty, anything else as
+/// compact JSON text.
+pub fn value_cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A JSON value given as the server's (compact) text as a CSV cell: strings unescaped, `null`
+/// (or absent) empty, numbers and booleans exactly as written (`1.50` stays `1.50`), objects and
+/// arrays as their JSON text.
+pub fn raw_cell(value: Option<&RawValue>) -> Cow<'_, str> {
+    let Some(value) = value else {
+        return Cow::Borrowed("");
+    };
+    let text = value.get();
+    if text == "null" {
+        return Cow::Borrowed("");
+    }
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        if !inner.contains('\\') {
+            return Cow::Borrowed(inner);
+        }
+        // Valid JSON by construction (`RawValue` checked it), so this cannot fail.
+        if let Ok(unescaped) = serde_json::from_str::<String>(text) {
+            return Cow::Owned(unescaped);
+        }
+    }
+    Cow::Borrowed(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn quoting_follows_rfc_4180() {
+        assert_eq!(field("plain text"), "plain text");
+        assert_eq!(field(""), "");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(
+            field("O'Neil \"Quality\" Tools"),
+            "\"O'Neil \"\"Quality\"\" Tools\""
+        );
+        assert_eq!(field("\""), "\"\"\"\"");
+        assert_eq!(field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(field("cr\r"), "\"cr\r\"");
+        assert_eq!(field(" leading"), "\" leading\"");
+        assert_eq!(field("trailing "), "\"trailing \"");
+        assert_eq!(field("\ttab"), "\"\ttab\"");
+        assert_eq!(field("inner space"), "inner space");
+        assert_eq!(field("Électroménager – 東京"), "Électroménager – 東京");
+        let mut line = Vec::new();
+        write_record(&mut line, &["id", "a \"b\", c", "", " x"]).unwrap();
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            "id,\"a \"\"b\"\", c\",,\" x\"\r\n"
+        );
+    }
+
+    #[test]
+    fn parsed_values() {
+        assert_eq!(value_cell(None), "");
+        assert_eq!(value_cell(Some(&Value::Null)), "");
+        assert_eq!(value_cell(Some(&json!("x"))), "x");
+        assert_eq!(value_cell(Some(&json!(3))), "3");
+        assert_eq!(value_cell(Some(&json!(false))), "false");
+        assert_eq!(value_cell(Some(&json!({"id": 3}))), r#"{"id":3}"#);
+    }
+
+    #[test]
+    fn raw_values() {
+        let raw = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
+        let cell = |text: &str| raw_cell(Some(&raw(text))).into_owned();
+        assert_eq!(raw_cell(None), "");
+        assert_eq!(cell("null"), "");
+        assert_eq!(cell(r#""plain""#), "plain");
+        assert_eq!(cell(r#""""#), "");
+        assert_eq!(cell(r#""say \"hi\"\n\u00e9""#), "say \"hi\"\né");
+        assert_eq!(cell("1.50"), "1.50");
+        assert_eq!(cell("-0"), "-0");
+        assert_eq!(cell("1e3"), "1e3");
+        assert_eq!(cell("true"), "true");
+        assert_eq!(cell(r#"{"a":[1,"x"]}"#), r#"{"a":[1,"x"]}"#);
+        assert_eq!(cell("[]"), "[]");
+    }
+}

@@ -1,0 +1,191 @@
+//! Jobs written one at a time as they arrive (`jobs list`): NDJSON lines, a JSON array written
+//! incrementally (byte for byte what pretty-printing the whole array gives), CSV records, or a
+//! table, which alone needs every job before it can align its columns.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use sdm_ureq::JobSummary;
+use serde::Serialize;
+
+use crate::cli::OutputFormat;
+use crate::commands::jobs_get::{CSV_HEADER, csv_record, project};
+use crate::csv;
+use crate::output::{self, Table, write_json_line};
+
+/// Widest a job name gets in the table before it is cut with `…`.
+const NAME_WIDTH: usize = 40;
+
+/// Writes jobs in one format as they come.
+pub struct JobWriter<'a> {
+    out: &'a mut dyn Write,
+    format: OutputFormat,
+    written: u64,
+    /// The jobs of a table, kept until the end.
+    table: Vec<JobSummary>,
+    /// One JSON element at a time, pretty-printed before it is indented into the array.
+    element: Vec<u8>,
+}
+
+impl fmt::Debug for JobWriter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobWriter")
+            .field("format", &self.format)
+            .field("written", &self.written)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> JobWriter<'a> {
+    /// Starts the output (the CSV header).
+    pub fn start(out: &'a mut dyn Write, format: OutputFormat) -> io::Result<Self> {
+        if format == OutputFormat::Csv {
+            csv::write_record(out, &CSV_HEADER)?;
+        }
+        Ok(Self {
+            out,
+            format,
+            written: 0,
+            table: Vec::new(),
+            element: Vec::new(),
+        })
+    }
+
+    /// Writes one job (a table keeps it for [`finish`](Self::finish)). The server's object is
+    /// written as it came, every field included.
+    pub fn write(&mut self, job: JobSummary) -> io::Result<()> {
+        match self.format {
+            OutputFormat::Table => self.table.push(job),
+            OutputFormat::Ndjson => write_json_line(self.out, &job)?,
+            OutputFormat::Csv => csv::write_record(self.out, &csv_record(job.raw()))?,
+            OutputFormat::Json => {
+                self.element.clear();
+                let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
+                let mut serializer =
+                    serde_json::Serializer::with_formatter(&mut self.element, formatter);
+                job.serialize(&mut serializer)?;
+                self.out
+                    .write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
+                // Indented one level, as inside a pretty-printed array. JSON strings hold no
+                // raw line breaks, so every `\n` is between tokens.
+                for (index, line) in self.element.split(|&b| b == b'\n').enumerate() {
+                    if index > 0 {
+                        self.out.write_all(b"\n")?;
+                    }
+                    self.out.write_all(b"  ")?;
+                    self.out.write_all(line)?;
+                }
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Ends the output (the table, or the `]` of the array); returns how many jobs were written.
+    pub fn finish(self) -> io::Result<u64> {
+        match self.format {
+            OutputFormat::Table => table(&self.table).write(self.out)?,
+            OutputFormat::Json if self.written == 0 => self.out.write_all(b"[]\n")?,
+            OutputFormat::Json => self.out.write_all(b"\n]\n")?,
+            OutputFormat::Ndjson | OutputFormat::Csv => {}
+        }
+        Ok(self.written)
+    }
+
+    /// Ends output cut short by an error: a table shows the jobs that came; the other formats
+    /// stay as they are (an unclosed JSON array tells a program it is incomplete).
+    pub fn abandon(self) -> io::Result<()> {
+        if self.format == OutputFormat::Table && !self.table.is_empty() {
+            table(&self.table).write(self.out)?;
+        }
+        Ok(())
+    }
+}
+
+/// The table of jobs for people.
+pub fn table(jobs: &[JobSummary]) -> Table {
+    let mut table = Table::new(&["ID", "STATUS", "NAME", "PROJECT", "CREATED", "COMPLETED"]);
+    for job in jobs {
+        let name = job.name.as_deref().unwrap_or("-");
+        table.push(vec![
+            job.id.to_string(),
+            job.status.to_string(),
+            output::truncate(&output::printable(name), NAME_WIDTH).into_owned(),
+            project(job.project.as_ref(), false),
+            output::time(job.creation_date.as_ref()),
+            output::time(job.completion_date.as_ref()),
+        ]);
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::output::write_json_pretty;
+
+    fn summaries(n: usize) -> Vec<JobSummary> {
+        let all: Vec<JobSummary> = serde_json::from_value(json!([
+            {"id": "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b", "name": "Feed \"A\"\n",
+             "status": "done", "project": {"id": 2, "name": "Garden", "tags": []},
+             "creation_date": "2022-04-14T08:48:37.109159Z", "completion_date": null,
+             "extra": {"nested": [1, {}]}},
+            {"id": "00000000-0000-4000-8000-000000000000", "status": "archived"},
+            {"id": "00000000-0000-4000-8000-000000000001", "status": "running", "project": 5}
+        ]))
+        .unwrap();
+        all.into_iter().take(n).collect()
+    }
+
+    fn render(jobs: &[JobSummary], format: OutputFormat) -> String {
+        let mut out = Vec::new();
+        let mut writer = JobWriter::start(&mut out, format).unwrap();
+        for job in jobs {
+            writer.write(job.clone()).unwrap();
+        }
+        assert_eq!(writer.finish().unwrap(), jobs.len() as u64);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_streamed_array_is_the_pretty_printed_array() {
+        for n in 0..=3 {
+            let jobs = summaries(n);
+            let mut whole = Vec::new();
+            write_json_pretty(&mut whole, &jobs).unwrap();
+            assert_eq!(
+                render(&jobs, OutputFormat::Json),
+                String::from_utf8(whole).unwrap(),
+                "{n} jobs"
+            );
+        }
+    }
+
+    #[test]
+    fn an_abandoned_output_keeps_what_came() {
+        let jobs = summaries(2);
+        for (format, expected_lines) in [(OutputFormat::Table, 3), (OutputFormat::Ndjson, 2)] {
+            let mut out = Vec::new();
+            let mut writer = JobWriter::start(&mut out, format).unwrap();
+            for job in &jobs {
+                writer.write(job.clone()).unwrap();
+            }
+            writer.abandon().unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap().lines().count(),
+                expected_lines
+            );
+        }
+        let mut out = Vec::new();
+        let mut writer = JobWriter::start(&mut out, OutputFormat::Json).unwrap();
+        writer.write(jobs[0].clone()).unwrap();
+        writer.abandon().unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&text).is_err(),
+            "{text}"
+        );
+    }
+}

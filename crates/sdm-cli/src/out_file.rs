@@ -1,0 +1,149 @@
+//! `--out FILE`: output written under a temporary name beside the target and renamed over it
+//! only once complete, so readers never see a partial file and a failure leaves nothing behind.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+use crate::error::CliError;
+
+/// Buffer between the writer and the temporary file.
+const BUFFER: usize = 256 * 1024;
+
+/// A file being written. [`OutFile::commit`] moves it into place; dropped before that, the
+/// temporary file is removed and the target is left as it was.
+#[derive(Debug)]
+pub struct OutFile {
+    writer: BufWriter<NamedTempFile>,
+    target: PathBuf,
+}
+
+impl OutFile {
+    /// Creates the temporary file in the target's directory (so the rename cannot cross file
+    /// systems); fails early when the directory is missing or not writable.
+    pub fn create(target: &Path) -> Result<Self, CliError> {
+        let Some(name) = target.file_name() else {
+            return Err(CliError::usage(format!(
+                "--out {} does not name a file",
+                target.display()
+            )));
+        };
+        if target.is_dir() {
+            return Err(CliError::usage(format!(
+                "--out {} is a directory",
+                target.display()
+            )));
+        }
+        let dir = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", name.to_string_lossy()))
+            .suffix(".part")
+            .tempfile_in(dir)
+            .map_err(|e| {
+                CliError::io(format!("could not create a file in {}", dir.display()), e)
+            })?;
+        Ok(Self {
+            writer: BufWriter::with_capacity(BUFFER, temp),
+            target: target.to_owned(),
+        })
+    }
+
+    /// The buffered writer over the temporary file.
+    pub fn writer(&mut self) -> &mut dyn Write {
+        &mut self.writer
+    }
+
+    /// The error for a failed write to this file.
+    pub fn write_error(target: &Path, error: std::io::Error) -> CliError {
+        CliError::io(format!("could not write {}", target.display()), error)
+    }
+
+    /// Flushes, syncs to disk and renames the file into place.
+    pub fn commit(self) -> Result<(), CliError> {
+        let target = self.target;
+        let temp = self
+            .writer
+            .into_inner()
+            .map_err(|e| Self::write_error(&target, e.into_error()))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| Self::write_error(&target, e))?;
+        keep_permissions(&target, temp.as_file());
+        temp.persist(&target).map_err(|e| {
+            CliError::io(
+                format!(
+                    "could not move the output into place at {}",
+                    target.display()
+                ),
+                e.error,
+            )
+        })?;
+        Ok(())
+    }
+}
+
+/// A file replaced in place keeps its permissions; a new one keeps the private mode the
+/// temporary file was created with.
+fn keep_permissions(target: &Path, file: &File) {
+    if let Ok(metadata) = std::fs::metadata(target) {
+        let _ = file.set_permissions(metadata.permissions());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_file_appears_only_when_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("rows.ndjson");
+        let mut out = OutFile::create(&target).unwrap();
+        out.writer().write_all(b"{}\n").unwrap();
+        assert!(!target.exists());
+        out.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "{}\n");
+        assert_eq!(names_in(dir.path()), ["rows.ndjson"]);
+    }
+
+    #[test]
+    fn an_uncommitted_file_leaves_the_old_one_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("rows.json");
+        std::fs::write(&target, "old").unwrap();
+        let mut out = OutFile::create(&target).unwrap();
+        out.writer().write_all(b"[partial").unwrap();
+        assert_eq!(
+            names_in(dir.path()).len(),
+            2,
+            "the temporary file exists meanwhile"
+        );
+        drop(out);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        assert_eq!(names_in(dir.path()), ["rows.json"]);
+    }
+
+    #[test]
+    fn directories_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = OutFile::create(dir.path()).unwrap_err();
+        assert!(matches!(error, CliError::Usage { .. }), "{error:?}");
+        let missing = dir.path().join("no/such/dir/rows.json");
+        let error = OutFile::create(&missing).unwrap_err();
+        assert!(matches!(error, CliError::Io { .. }), "{error:?}");
+    }
+}

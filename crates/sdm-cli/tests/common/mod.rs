@@ -1,0 +1,186 @@
+//! What the end-to-end tests share: running the real `sdm` binary with a clean environment,
+//! and reading back its outputs (NDJSON, RFC 4180 CSV) and the fake server's ground truth.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use chrono::{DateTime, Utc};
+use sdm_mock::MockServer;
+use serde_json::Value;
+
+/// What one run of the binary gave.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The binary with no `SDM_*` or `RUST_LOG` variable inherited from the test's environment.
+pub fn sdm(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sdm"));
+    command.args(args).stdin(Stdio::null());
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("SDM_") || name == "RUST_LOG" {
+            command.env_remove(&*name);
+        }
+    }
+    command
+}
+
+/// The binary pointed at `server` with its token on the command line.
+pub fn sdm_at(server: &MockServer, args: &[&str]) -> Command {
+    let mut command = sdm(args);
+    command.args(["--base-url", server.base_url(), "--token", server.token()]);
+    command
+}
+
+pub fn run(command: &mut Command) -> Run {
+    run_with_stdin(command, None)
+}
+
+pub fn run_with_stdin(command: &mut Command, stdin: Option<&str>) -> Run {
+    if stdin.is_some() {
+        command.stdin(Stdio::piped());
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sdm binary starts");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(input.as_bytes()).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let run = Run {
+        code: output
+            .status
+            .code()
+            .expect("sdm exited normally, not by a signal"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    };
+    assert!(!run.stderr.contains("panicked"), "{run:#?}");
+    run
+}
+
+/// Runs and checks the exit code, showing everything when it is not the expected one.
+pub fn run_expect(command: &mut Command, code: i32) -> Run {
+    let run = run(command);
+    assert_eq!(run.code, code, "{command:?}\n{run:#?}");
+    run
+}
+
+pub fn ndjson(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|line| serde_json::from_str(line).expect("each line is a JSON value"))
+        .collect()
+}
+
+/// A small RFC 4180 reader: quoted fields with doubled quotes, CRLF or LF record ends.
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted, "unterminated quoted field");
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    records
+}
+
+pub fn time(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value.as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub fn project_id(job: &Value) -> u64 {
+    match &job["project"] {
+        Value::Object(project) => project["id"].as_u64().unwrap(),
+        id => id.as_u64().unwrap(),
+    }
+}
+
+/// The world's jobs as the list endpoint orders them: newest first, ties by id.
+pub fn newest_first(server: &MockServer, keep: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let mut jobs: Vec<Value> = server
+        .world()
+        .jobs()
+        .iter()
+        .filter(|job| keep(job))
+        .cloned()
+        .collect();
+    jobs.sort_by(|a, b| {
+        time(&b["creation_date"])
+            .cmp(&time(&a["creation_date"]))
+            .then_with(|| a["id"].as_str().cmp(&b["id"].as_str()))
+    });
+    jobs
+}
+
+pub fn job_with_status<'a>(server: &'a MockServer, status: &str) -> &'a Value {
+    server
+        .world()
+        .jobs()
+        .iter()
+        .find(|job| job["status"] == status)
+        .unwrap_or_else(|| panic!("the world has a {status} job"))
+}
+
+pub fn id_of(job: &Value) -> &str {
+    job["id"].as_str().unwrap()
+}
+
+/// A local port nothing listens on.
+pub fn dead_base_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/api/v1/")
+}
+
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Whether `text` contains any 12 characters of `secret` in a row: enough to give part of it
+/// away (a hex dump of the wire, for one, splits a secret across lines).
+pub fn shows_part_of(secret: &str, text: &str) -> bool {
+    let chars: Vec<char> = secret.chars().collect();
+    chars
+        .windows(12.min(chars.len()))
+        .any(|window| text.contains(&window.iter().collect::<String>()))
+}
