@@ -1,6 +1,7 @@
 //! The scenarios every transport must pass. Each takes a [`Connect`] and starts its own server.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -513,10 +514,13 @@ pub fn jobs_created_during_a_walk(connect: Connect) {
         PagerOptions::default().page_size(50),
         PagerOptions::default().page_size(50).concurrency(1),
     ] {
+        // Jobs are created twice during the walk: when page 1 and when page 2 are first served.
+        let served = [AtomicBool::new(false), AtomicBool::new(false)];
         let server = MockServer::builder()
             .job_count(420)
-            .on_list_page(|control, page| {
-                if page == 1 || page == 2 {
+            .on_list_page(move |control, page| {
+                let first_time = |i: usize| !served[i].swap(true, Ordering::SeqCst);
+                if (page == 1 && first_time(0)) || (page == 2 && first_time(1)) {
                     control.insert_jobs(9);
                 }
             })

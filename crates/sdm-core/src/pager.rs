@@ -4,9 +4,12 @@
 //! concurrency allowed), sends them however it likes, and feeds each result to
 //! [`JobPager::on_response`], which hands back the jobs that are ready, in list order.
 //!
-//! Page-number pagination is not a snapshot: jobs created during the walk push others onto later
-//! pages, so a job may be seen twice. The pager yields each job id once, and keeps going past the
-//! planned last page as long as the server says there is more.
+//! Page-number pagination is not a snapshot: jobs created or removed during the walk shift others
+//! between pages, so a job may be seen twice, and with pages fetched concurrently a job may slip
+//! between two pages computed before and after the change. The pager yields each job id once;
+//! when the `count` of consecutive pages differs it fetches the previous page again and goes on
+//! from there, so the pages it releases come from one consistent state; and it keeps going past
+//! the planned last page as long as the server says there is more.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -68,6 +71,8 @@ pub struct PageRequest {
     pub page: u64,
     /// The operation to execute.
     pub op: ListJobs,
+    /// Which pass over the pages this request belongs to (answers to earlier passes are dropped).
+    epoch: u64,
 }
 
 /// What a response released: jobs ready to hand out, in order, and possibly the error that ends
@@ -91,7 +96,12 @@ pub struct JobPager {
     next_page: u64,
     /// The highest page number that may be requested given what is known now.
     last_page: u64,
-    in_flight: HashSet<u64>,
+    /// Requests sent and not answered yet, as (epoch, page).
+    in_flight: HashSet<(u64, u64)>,
+    /// Bumped when the listing changed under the walk and pages are fetched again.
+    epoch: u64,
+    /// How many times the walk went back because the listing changed.
+    rewinds: u32,
     arrived: BTreeMap<u64, Result<Page<JobSummary>, Error>>,
     /// The next page number to release.
     next_release: u64,
@@ -127,6 +137,8 @@ impl JobPager {
             next_page: 1,
             last_page: 1,
             in_flight: HashSet::new(),
+            epoch: 0,
+            rewinds: 0,
             arrived: BTreeMap::new(),
             next_release: 1,
             follow: None,
@@ -148,19 +160,28 @@ impl JobPager {
         }
         let page = self.next_page;
         self.next_page += 1;
-        self.in_flight.insert(page);
+        self.in_flight.insert((self.epoch, page));
         let op = match self.follow.take() {
             Some(link) => ListJobs::next_link(link, page),
             None => ListJobs::new(self.query.clone().page(page)),
         };
-        Some(PageRequest { page, op })
+        Some(PageRequest {
+            page,
+            op,
+            epoch: self.epoch,
+        })
     }
 
-    /// Takes the result of the request for `page`; returns what can be handed out now.
-    pub fn on_response(&mut self, page: u64, result: Result<Page<JobSummary>, Error>) -> Released {
-        self.in_flight.remove(&page);
+    /// Takes the result of `request`; returns what can be handed out now.
+    pub fn on_response(
+        &mut self,
+        request: &PageRequest,
+        result: Result<Page<JobSummary>, Error>,
+    ) -> Released {
+        self.in_flight.remove(&(request.epoch, request.page));
         let mut released = Released::default();
-        if self.done || page < self.next_release {
+        let page = request.page;
+        if self.done || request.epoch != self.epoch || page < self.next_release {
             return released;
         }
         self.arrived.insert(page, result);
@@ -201,6 +222,16 @@ impl JobPager {
     }
 
     fn release(&mut self, page: u64, data: Page<JobSummary>, out: &mut Vec<JobSummary>) {
+        if self.count_seen.is_some_and(|count| count != data.count) && page > 1 {
+            if self.rewinds < MAX_REWINDS {
+                self.rewind(page, data.count);
+                return;
+            }
+            tracing::warn!(
+                page,
+                "the listing keeps changing during the walk; jobs may be missed"
+            );
+        }
         self.count_seen = Some(data.count);
         if page == 1 && data.next.is_some() && !data.results.is_empty() {
             // A full first page tells how many jobs the server really puts on a page.
@@ -264,6 +295,24 @@ impl JobPager {
         self.last_page = self.last_page.max(last);
     }
 
+    /// The listing changed between page `page - 1` and `page` (their counts differ): jobs may
+    /// have moved across that boundary. Fetch both again, from the new state, and go on.
+    fn rewind(&mut self, page: u64, count: u64) {
+        tracing::debug!(
+            page,
+            count,
+            "the listing changed during the walk; fetching again from the previous page"
+        );
+        self.rewinds += 1;
+        self.epoch += 1;
+        self.arrived.clear();
+        self.follow = None;
+        self.count_seen = Some(count);
+        self.next_page = page - 1;
+        self.next_release = page - 1;
+        self.last_page = self.last_page.max(page);
+    }
+
     fn finish(&mut self, why: &'static str) {
         tracing::debug!(why, yielded = self.yielded, "job listing walk finished");
         self.done = true;
@@ -271,6 +320,10 @@ impl JobPager {
         self.follow = None;
     }
 }
+
+/// How many times a walk may go back to fetch pages again before it stops trying to reconcile a
+/// listing that keeps changing (and warns that jobs may be missed).
+const MAX_REWINDS: u32 = 32;
 
 /// A `next` link advances when its `page` parameter is a number past the current page.
 fn advances(link: &Url, current: u64) -> bool {
@@ -396,11 +449,11 @@ mod tests {
                     walk.urls.push(request.uri().to_string());
                     let answer = server.answer(&request);
                     between(r.page, server);
-                    (r.page, answer)
+                    (r.clone(), answer)
                 })
                 .collect();
-            for (page, answer) in answers.into_iter().rev() {
-                let released = pager.on_response(page, answer);
+            for (request, answer) in answers.into_iter().rev() {
+                let released = pager.on_response(&request, answer);
                 walk.yielded.extend(
                     released
                         .jobs
@@ -501,7 +554,7 @@ mod tests {
             PagerOptions::default(),
         );
         let first = pager.next_request().unwrap();
-        let released = pager.on_response(first.page, Ok(page));
+        let released = pager.on_response(&first, Ok(page));
         assert_eq!(released.jobs.len(), 1);
         assert_eq!(pager.count(), Some(3));
         // One job per page served and 3 in all: pages 2 and 3 may go at once.
@@ -514,11 +567,13 @@ mod tests {
     #[test]
     fn jobs_created_during_a_sequential_walk_are_not_yielded_twice() {
         let mut server = FakeList::new(250);
+        let mut inserted = false;
         let w = walk(
             PagerOptions::default().concurrency(1),
             &mut server,
             |page, server| {
-                if page == 1 {
+                if page == 1 && !inserted {
+                    inserted = true;
                     server.insert_newest(7);
                 }
             },
@@ -527,8 +582,14 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), w.yielded.len(), "no job twice");
+        let original: Vec<u64> = w
+            .yielded
+            .iter()
+            .copied()
+            .filter(|&job| job <= 250)
+            .collect();
         assert_eq!(
-            w.yielded,
+            original,
             all(250),
             "every job present at the start, in order"
         );
@@ -537,11 +598,17 @@ mod tests {
     #[test]
     fn jobs_created_during_a_concurrent_walk_are_not_yielded_twice_nor_lost() {
         let mut server = FakeList::new(400);
+        let mut served = Vec::new();
         let w = walk(
             PagerOptions::default().concurrency(4),
             &mut server,
             |page, server| {
-                if page == 1 || page == 3 {
+                served.push(page);
+                // Jobs are created twice during the walk: after the first page, and after the
+                // first answer for page 3.
+                if served.len() == 1
+                    || (page == 3 && served.iter().filter(|&&p| p == 3).count() == 1)
+                {
                     server.insert_newest(13);
                 }
             },
@@ -555,6 +622,74 @@ mod tests {
         }
         // The shift pushed the oldest jobs past the planned fourth page: a fifth was fetched.
         assert!(w.urls.iter().any(|u| u.contains("page=5")), "{:?}", w.urls);
+    }
+
+    /// Pages fetched concurrently can be computed on either side of a change: here page 3 sees
+    /// the listing after jobs were created and page 4 before, so without care the jobs pushed
+    /// from page 3 into page 4 would be missed. Deleted jobs shift the other way.
+    #[test]
+    fn a_listing_that_changes_between_concurrent_pages_loses_no_job() {
+        for change in [13_i64, -7] {
+            let config = ClientConfig::new(BASE).unwrap();
+            let mut pager = JobPager::new(
+                config.base_url().clone(),
+                JobQuery::new(),
+                PagerOptions::default().page_size(100),
+            );
+            let mut server = FakeList::new(600);
+            let initial: Vec<u64> = server.jobs.clone();
+            let mut yielded = Vec::new();
+            let mut changed = false;
+            for _round in 0..100 {
+                let requests: Vec<PageRequest> =
+                    std::iter::from_fn(|| pager.next_request()).collect();
+                if requests.is_empty() {
+                    break;
+                }
+                // Answer the later pages first; change the listing once, in the middle of a batch.
+                let mut answers = Vec::new();
+                for (i, request) in requests.iter().enumerate().rev() {
+                    if requests.len() > 2 && i == 1 && !changed {
+                        changed = true;
+                        if change > 0 {
+                            server.insert_newest(change as u64);
+                        } else {
+                            // Jobs near the front finish and leave a filtered listing.
+                            server.jobs.drain(..(-change) as usize);
+                        }
+                    }
+                    let http_request = request.op.request(&config.clone().with_token("t")).unwrap();
+                    answers.push((request.clone(), server.answer(&http_request)));
+                }
+                for (request, answer) in answers {
+                    let released = pager.on_response(&request, answer);
+                    yielded.extend(
+                        released
+                            .jobs
+                            .iter()
+                            .map(|j| j.id.as_str()[24..].parse::<u64>().unwrap()),
+                    );
+                    assert!(released.error.is_none());
+                }
+            }
+            assert!(changed && pager.is_done());
+            let still_listed: Vec<u64> = initial
+                .iter()
+                .copied()
+                .filter(|job| server.jobs.contains(job))
+                .collect();
+            for job in &still_listed {
+                assert!(yielded.contains(job), "change {change}: job {job} was lost");
+            }
+            let mut unique = yielded.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(
+                unique.len(),
+                yielded.len(),
+                "change {change}: a job came twice"
+            );
+        }
     }
 
     #[test]
@@ -582,7 +717,7 @@ mod tests {
             None,
             vec![summary(1), summary(2)],
         );
-        assert_eq!(pager.on_response(request.page, Ok(page)).jobs.len(), 2);
+        assert_eq!(pager.on_response(&request, Ok(page)).jobs.len(), 2);
         assert!(pager.is_done());
         assert!(pager.next_request().is_none());
     }
@@ -610,10 +745,9 @@ mod tests {
             None,
             vec![summary(6), summary(5)],
         );
-        pager.on_response(first.page, Ok(page1));
-        let pages: Vec<u64> = std::iter::from_fn(|| pager.next_request())
-            .map(|r| r.page)
-            .collect();
+        pager.on_response(&first, Ok(page1));
+        let requests: Vec<PageRequest> = std::iter::from_fn(|| pager.next_request()).collect();
+        let pages: Vec<u64> = requests.iter().map(|r| r.page).collect();
         assert_eq!(pages, [2, 3]);
         let unavailable = error_for_status(
             "list".into(),
@@ -621,7 +755,7 @@ mod tests {
             &HeaderMap::new(),
             b"",
         );
-        let early = pager.on_response(3, Err(unavailable));
+        let early = pager.on_response(&requests[1], Err(unavailable));
         assert!(
             early.jobs.is_empty() && early.error.is_none(),
             "page 3 waits for page 2"
@@ -632,7 +766,7 @@ mod tests {
             None,
             vec![summary(4), summary(3)],
         );
-        let released = pager.on_response(2, Ok(page2));
+        let released = pager.on_response(&requests[0], Ok(page2));
         assert_eq!(released.jobs.len(), 2);
         assert!(matches!(released.error, Some(Error::Api(_))));
         assert!(pager.is_done());

@@ -48,7 +48,7 @@ pub(crate) fn job_stream<T: AsyncTransport>(
             let results =
                 join_all(requests.iter().map(|request| client.execute(&request.op))).await;
             for (request, result) in requests.iter().zip(results) {
-                let released = state.pager.on_response(request.page, result);
+                let released = state.pager.on_response(request, result);
                 state.ready.extend(released.jobs);
                 state.error = state.error.take().or(released.error);
             }

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use crate::client::BlockingClient;
 use crate::error::Error;
-use crate::model::JobSummary;
+use crate::model::{JobSummary, Page};
 use crate::pager::{JobPager, PageRequest};
 use crate::transport::Transport;
 
@@ -37,32 +37,22 @@ impl<'c, T> Jobs<'c, T> {
 }
 
 impl<T: Transport + Sync> Jobs<'_, T> {
-    fn fetch(
-        &self,
-        requests: Vec<PageRequest>,
-    ) -> Vec<(u64, Result<crate::Page<JobSummary>, Error>)> {
-        if let [request] = requests.as_slice() {
-            return vec![(request.page, self.client.execute(&request.op))];
+    /// Executes the requests, on scoped threads when there are several; results in request order.
+    fn fetch(&self, requests: &[PageRequest]) -> Vec<Result<Page<JobSummary>, Error>> {
+        if let [request] = requests {
+            return vec![self.client.execute(&request.op)];
         }
         std::thread::scope(|scope| {
             let handles: Vec<_> = requests
                 .iter()
-                .map(|request| {
-                    (
-                        request.page,
-                        scope.spawn(|| self.client.execute(&request.op)),
-                    )
-                })
+                .map(|request| scope.spawn(|| self.client.execute(&request.op)))
                 .collect();
             handles
                 .into_iter()
-                .map(|(page, handle)| {
-                    (
-                        page,
-                        handle
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    )
+                .map(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
                 })
                 .collect()
         })
@@ -85,8 +75,8 @@ impl<T: Transport + Sync> Iterator for Jobs<'_, T> {
             if requests.is_empty() {
                 return None;
             }
-            for (page, result) in self.fetch(requests) {
-                let released = self.pager.on_response(page, result);
+            for (request, result) in requests.iter().zip(self.fetch(&requests)) {
+                let released = self.pager.on_response(request, result);
                 self.ready.extend(released.jobs);
                 self.error = self.error.take().or(released.error);
             }
