@@ -1,5 +1,6 @@
-//! The request pipeline: shared server state, request counting and the fair-use limit,
-//! latency, URL resolution (with `APPEND_SLASH`), authentication and method checks, then the view.
+//! The request pipeline: shared server state, request counting, proxy faults, the fair-use
+//! limit, latency, URL resolution (with `APPEND_SLASH`), authentication and method checks, the
+//! view, then response faults.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,7 +14,9 @@ use axum::response::Response;
 use crate::api;
 use crate::auth::Tokens;
 use crate::control::ListPageHook;
+use crate::elsewhere::Witness;
 use crate::fair_use::Throttle;
+use crate::fault::{self, FaultSet, ProxyOutcome, RawConn, RequestInfo, RouteKind};
 use crate::live::Live;
 use crate::responses;
 use crate::urls::{Route, append_slash};
@@ -37,8 +40,14 @@ pub(crate) struct App {
     pub(crate) on_list_page: Option<ListPageHook>,
     /// Requests received.
     pub(crate) requests: AtomicU64,
-    /// Requests answered 429.
+    /// Requests answered 429 by the fair-use limit.
     pub(crate) throttled: AtomicU64,
+    /// The fault plans.
+    pub(crate) faults: Arc<FaultSet>,
+    /// `http://host:port` of the redirect target (another origin).
+    pub(crate) redirect_origin: String,
+    /// What the redirect target has seen.
+    pub(crate) redirect_witness: Witness,
 }
 
 /// The axum router: a single catch-all handler, since routing is Django's, not axum's.
@@ -46,10 +55,17 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new().fallback(dispatch).with_state(app)
 }
 
-/// Handles one request: counts it, applies the fair-use limit (on arrival, before anything
-/// else, for every path), waits the latency, then answers.
+/// Handles one request: counts it, serves a proxy fault if one applies, applies the fair-use
+/// limit (on arrival, before anything else, for every path), waits the latency, answers, then
+/// applies a response fault if one applies.
 async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
     app.requests.fetch_add(1, Ordering::Relaxed);
+    let kind = RouteKind::of(Route::resolve(req.uri().path()).as_ref());
+    let selected = app.faults.select(kind);
+    let (req, selected) = match fault::apply_proxy(&app, selected, req).await {
+        ProxyOutcome::Respond(response) => return response,
+        ProxyOutcome::Continue(req, selected) => (req, selected),
+    };
     let throttled = app
         .throttle
         .as_ref()
@@ -59,6 +75,11 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
     }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let info = RequestInfo {
+        kind,
+        head: method == Method::HEAD,
+        raw: req.extensions().get::<RawConn>().cloned(),
+    };
     let response = match throttled {
         Some((wait, throttle)) => {
             app.throttled.fetch_add(1, Ordering::Relaxed);
@@ -67,7 +88,10 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
         None => resolve(&app, req).await,
     };
     tracing::debug!(%method, %path, status = response.status().as_u16(), "sdm-mock request");
-    response
+    match selected {
+        Some(selected) => fault::apply_response(&app, selected, info, response).await,
+        None => response,
+    }
 }
 
 /// URL resolution: a view for a route, else a redirect (GET/HEAD only) or an HTML 404.

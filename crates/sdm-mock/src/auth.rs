@@ -80,6 +80,18 @@ impl Tokens {
         key
     }
 
+    /// Whether any issued key occurs anywhere in `text`.
+    pub(crate) fn appear_in(&self, text: &[u8]) -> bool {
+        let issued = self
+            .issued
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        issued.iter().any(|key| {
+            let key = key.as_bytes();
+            text.windows(key.len()).any(|w| w == key)
+        })
+    }
+
     /// Checks an `Authorization` header value.
     pub(crate) fn check(&self, header: Option<&HeaderValue>) -> Result<(), AuthError> {
         let Some(header) = header else {
@@ -133,6 +145,8 @@ mod tests {
         assert_eq!(check(&tokens, "Token"), Err(AuthError::NoCredentials));
         assert_eq!(check(&tokens, "Token a b"), Err(AuthError::ContainsSpaces));
         assert_eq!(check(&tokens, "Token nope"), Err(AuthError::Invalid));
+        assert!(tokens.appear_in(format!("/x?t={default}&y").as_bytes()));
+        assert!(!tokens.appear_in(b"Token nope"));
 
         let other = tokens.issue("ci");
         assert_ne!(other, default);

@@ -1,17 +1,20 @@
-//! [`MockControl`]: changing a running server's jobs, from tests or from a list-page hook.
+//! [`MockControl`]: changing a running server's jobs and faults, from tests or from a list-page
+//! hook.
 
 use std::fmt;
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::fault::{FaultPlan, FaultSet};
 use crate::live::{JobSpec, Live};
 
-/// A handle on a running server's jobs; cheap to clone and usable from any thread. Hooks set
-/// with [`crate::MockBuilder::on_list_page`] receive one.
+/// A handle on a running server's jobs and faults; cheap to clone and usable from any thread.
+/// Hooks set with [`crate::MockBuilder::on_list_page`] receive one.
 #[derive(Clone)]
 pub struct MockControl {
     live: Arc<Live>,
+    faults: Arc<FaultSet>,
 }
 
 impl fmt::Debug for MockControl {
@@ -21,9 +24,25 @@ impl fmt::Debug for MockControl {
 }
 
 impl MockControl {
-    /// A handle on `live`.
-    pub(crate) fn new(live: Arc<Live>) -> Self {
-        Self { live }
+    /// A handle on `live` and `faults`.
+    pub(crate) fn new(live: Arc<Live>, faults: Arc<FaultSet>) -> Self {
+        Self { live, faults }
+    }
+
+    /// Replaces the fault plans (see [`crate::MockBuilder::fault`]); each new plan's budget
+    /// starts afresh. Requests already past the point where faults are chosen are not affected.
+    pub fn set_faults(&self, plans: Vec<FaultPlan>) {
+        self.faults.replace(plans);
+    }
+
+    /// Removes every fault plan: the server is healthy again.
+    pub fn clear_faults(&self) {
+        self.faults.replace(Vec::new());
+    }
+
+    /// How many responses were faulted so far (a request a fault left alone does not count).
+    pub fn faults_served(&self) -> u64 {
+        self.faults.served()
     }
 
     /// Adds `n` new `running` jobs (that never finish), created after every existing job so they

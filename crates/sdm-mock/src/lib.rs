@@ -9,6 +9,11 @@
 //! ([`MockServer::add_job`] with a [`JobSpec`]), and enforce a fair-use limit answered with `429`
 //! ([`MockBuilder::fair_use`]).
 //!
+//! Faults can be switched on and off for a fault matrix: latency, slow bodies, 429s, 5xx pages,
+//! dropped connections, truncated, malformed or oddly typed bodies, a huge row, redirects and
+//! `next` links to another origin ([`Fault`], [`FaultPlan`], [`MockBuilder::fault`],
+//! [`MockServer::set_faults`]).
+//!
 //! ```no_run
 //! let server = sdm_mock::MockServer::start();
 //! println!("{} (token {})", server.base_url(), server.token());
@@ -19,9 +24,12 @@
 mod api;
 mod app;
 mod auth;
+mod conn;
 mod control;
 mod datetime;
+mod elsewhere;
 mod fair_use;
+mod fault;
 mod live;
 mod query;
 mod responses;
@@ -32,6 +40,7 @@ mod world;
 
 pub use control::MockControl;
 pub use fair_use::FairUse;
+pub use fault::{ErrorBody, Fault, FaultPlan, Route};
 pub use live::JobSpec;
 pub use server::{MockBuilder, MockServer};
 pub use world::World;

@@ -3,19 +3,21 @@
 
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use crate::app::{App, router};
 use crate::auth::{DEFAULT_TOKEN_NAME, EMAIL, PASSWORD, Tokens};
 use crate::control::{ListPageHook, MockControl};
+use crate::elsewhere::{self, Witness};
 use crate::fair_use::{FairUse, Throttle};
+use crate::fault::{FaultPlan, FaultSet};
 use crate::live::{JobSpec, Live};
 use crate::world::World;
 
@@ -38,6 +40,7 @@ pub struct MockBuilder {
     latency: Duration,
     fair_use: Option<FairUse>,
     on_list_page: Option<ListPageHook>,
+    faults: Vec<FaultPlan>,
 }
 
 impl fmt::Debug for MockBuilder {
@@ -50,6 +53,7 @@ impl fmt::Debug for MockBuilder {
             .field("latency", &self.latency)
             .field("fair_use", &self.fair_use)
             .field("on_list_page", &self.on_list_page)
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -64,6 +68,7 @@ impl Default for MockBuilder {
             latency: Duration::ZERO,
             fair_use: None,
             on_list_page: None,
+            faults: Vec::new(),
         }
     }
 }
@@ -118,7 +123,16 @@ impl MockBuilder {
         self
     }
 
-    /// Binds the listener and starts serving on a background thread; returns once the server
+    /// Adds a fault plan (default: none). May be called several times: for each request the
+    /// plans are checked in order and the first whose route matches and whose budget is not
+    /// spent is the one served. Change them while the server runs with
+    /// [`MockServer::set_faults`].
+    pub fn fault(mut self, plan: FaultPlan) -> Self {
+        self.faults.push(plan);
+        self
+    }
+
+    /// Binds the listeners and starts serving on a background thread; returns once the server
     /// accepts connections.
     pub fn start(self) -> io::Result<MockServer> {
         let world = Arc::new(World::generate(self.seed, self.job_count));
@@ -127,6 +141,9 @@ impl MockBuilder {
         let listener = TcpListener::bind(self.addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        let redirect_listener = TcpListener::bind(SocketAddr::new(addr.ip(), 0))?;
+        redirect_listener.set_nonblocking(true)?;
+        let redirect_origin = origin(redirect_listener.local_addr()?);
         let app = Arc::new(App {
             live: Arc::new(Live::new(world)),
             tokens,
@@ -137,6 +154,9 @@ impl MockBuilder {
             on_list_page: self.on_list_page,
             requests: AtomicU64::new(0),
             throttled: AtomicU64::new(0),
+            faults: Arc::new(FaultSet::new(self.faults)),
+            redirect_origin,
+            redirect_witness: Witness::default(),
         });
 
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
@@ -145,7 +165,7 @@ impl MockBuilder {
             .name("sdm-mock".to_owned())
             .spawn({
                 let app = Arc::clone(&app);
-                move || run(listener, app, shutdown_rx, ready_tx)
+                move || run([listener, redirect_listener], app, shutdown_rx, ready_tx)
             })?;
         let ready = ready_rx
             .recv()
@@ -166,10 +186,22 @@ impl MockBuilder {
     }
 }
 
-/// The server thread: builds the runtime, serves until told to stop, then shuts down
-/// gracefully (in-flight requests get [`SHUTDOWN_GRACE`] to finish).
+/// `http://ip:port` for a listening address, with an unspecified IP replaced by loopback.
+fn origin(addr: SocketAddr) -> String {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{addr}")
+}
+
+/// The server thread: builds the runtime, serves the API and the redirect target until told
+/// to stop, then shuts down gracefully (in-flight requests get [`SHUTDOWN_GRACE`] to finish).
 fn run(
-    listener: TcpListener,
+    [listener, redirect_listener]: [TcpListener; 2],
     app: Arc<App>,
     shutdown: oneshot::Receiver<()>,
     ready: mpsc::Sender<io::Result<()>>,
@@ -187,29 +219,38 @@ fn run(
         }
     };
     runtime.block_on(async move {
-        let listener = match tokio::net::TcpListener::from_std(listener) {
-            Ok(listener) => listener,
+        let listeners = tokio::net::TcpListener::from_std(listener).and_then(|api| {
+            tokio::net::TcpListener::from_std(redirect_listener).map(|other| (api, other))
+        });
+        let (listener, redirect_listener) = match listeners {
+            Ok(listeners) => listeners,
             Err(error) => {
                 let _ = ready.send(Err(error));
                 return;
             }
         };
         let _ = ready.send(Ok(()));
-        let (graceful_tx, graceful_rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router(app))
-                .with_graceful_shutdown(async {
-                    let _ = graceful_rx.await;
-                })
-                .await
-        });
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|&stop| stop).await;
+        };
+        let api = tokio::spawn(crate::conn::serve_api(
+            listener,
+            router(Arc::clone(&app)),
+            stopped(stop_rx.clone()),
+        ));
+        let redirect_target = tokio::spawn(crate::conn::serve_fn(
+            redirect_listener,
+            move |req| elsewhere::handle(Arc::clone(&app), req),
+            stopped(stop_rx),
+        ));
         // Either an explicit signal or the handle being dropped means "stop".
         let _ = shutdown.await;
-        let _ = graceful_tx.send(());
-        match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
-            Ok(Ok(Ok(()))) => tracing::debug!("sdm-mock stopped"),
-            Ok(Ok(Err(error))) => tracing::warn!(%error, "sdm-mock server failed"),
-            Ok(Err(error)) => tracing::warn!(%error, "sdm-mock server task failed"),
+        let _ = stop_tx.send(true);
+        let both = async { (api.await, redirect_target.await) };
+        match tokio::time::timeout(SHUTDOWN_GRACE, both).await {
+            Ok((Ok(()), Ok(()))) => tracing::debug!("sdm-mock stopped"),
+            Ok(_) => tracing::warn!("sdm-mock server task failed"),
             Err(_) => tracing::debug!("sdm-mock stopped with requests still in flight"),
         }
     });
@@ -252,7 +293,7 @@ impl MockServer {
     }
 
     /// A builder to configure the address, seed, job count, page size limit, latency, fair-use
-    /// limit and list-page hook.
+    /// limit, list-page hook and faults.
     pub fn builder() -> MockBuilder {
         MockBuilder::default()
     }
@@ -289,9 +330,9 @@ impl MockServer {
         self.app.live.world()
     }
 
-    /// A handle to change the jobs from elsewhere (another thread, a hook).
+    /// A handle to change the jobs and faults from elsewhere (another thread, a hook).
     pub fn control(&self) -> MockControl {
-        MockControl::new(Arc::clone(&self.app.live))
+        MockControl::new(Arc::clone(&self.app.live), Arc::clone(&self.app.faults))
     }
 
     /// Adds `n` new `running` jobs (that never finish), created after every existing job so
@@ -334,9 +375,48 @@ impl MockServer {
         self.app.requests.load(Ordering::Relaxed)
     }
 
-    /// How many requests the server has answered with `429`.
+    /// How many requests the server has answered with `429` because of the fair-use limit
+    /// ([`Fault::TooManyRequests`](crate::Fault::TooManyRequests) answers count in
+    /// [`MockServer::faults_served`] instead).
     pub fn throttled_count(&self) -> u64 {
         self.app.throttled.load(Ordering::Relaxed)
+    }
+
+    /// Replaces the fault plans (see [`MockBuilder::fault`]); each new plan's budget starts
+    /// afresh. Requests already past the point where faults are chosen are not affected.
+    pub fn set_faults(&self, plans: Vec<FaultPlan>) {
+        self.app.faults.replace(plans);
+    }
+
+    /// Removes every fault plan: the server is healthy again.
+    pub fn clear_faults(&self) {
+        self.app.faults.replace(Vec::new());
+    }
+
+    /// How many responses were faulted so far (a request a fault left alone does not count).
+    pub fn faults_served(&self) -> u64 {
+        self.app.faults.served()
+    }
+
+    /// The origin (`http://127.0.0.1:PORT`, no trailing slash) of the redirect target: a second
+    /// listener, on another port than the API, that
+    /// [`Fault::RedirectElsewhere`](crate::Fault::RedirectElsewhere) and
+    /// [`Fault::ForeignNextLink`](crate::Fault::ForeignNextLink) point at. It answers every
+    /// request with a 404.
+    pub fn redirect_target(&self) -> &str {
+        &self.app.redirect_origin
+    }
+
+    /// How many requests reached the redirect target: a client that follows a link off the
+    /// API's origin shows up here.
+    pub fn redirect_target_hits(&self) -> u64 {
+        self.app.redirect_witness.hits()
+    }
+
+    /// Whether any request to the redirect target carried an `Authorization` header, or one of
+    /// the server's tokens anywhere in its target or headers.
+    pub fn redirect_target_saw_token(&self) -> bool {
+        self.app.redirect_witness.saw_token()
     }
 
     /// Blocks until the process is killed (for `sdm mock`).

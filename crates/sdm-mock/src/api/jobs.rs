@@ -56,7 +56,10 @@ pub(crate) fn list(app: &App, req: &Request) -> Response {
     };
     // The view (and its lock) is gone, so the hook may add jobs.
     if let Some(hook) = &app.on_list_page {
-        (hook.0)(&MockControl::new(app.live.clone()), page_number);
+        (hook.0)(
+            &MockControl::new(app.live.clone(), app.faults.clone()),
+            page_number,
+        );
     }
     response
 }
