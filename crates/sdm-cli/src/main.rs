@@ -47,15 +47,26 @@ fn main() -> ExitCode {
 /// ureq logs through the `log` crate and is bridged in, except `ureq_proto`: at trace level it
 /// hex-dumps every byte on the wire, the `Authorization` header and the login password
 /// included, and secrets must never reach the logs.
+///
+/// Without `RUST_LOG` nothing is installed at all: a bridged `log` record costs a call even when
+/// filtered out, and ureq logs on every read of a large body.
 fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off"));
+    let Ok(filter) = EnvFilter::try_from_default_env() else {
+        return;
+    };
+    let max_level = filter.max_level_hint().and_then(|level| level.into_level());
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
         .with_ansi(io::stderr().is_terminal())
         .finish();
     let _ = tracing::subscriber::set_global_default(subscriber);
+    let log_level = match max_level {
+        Some(level) => tracing_log::AsLog::as_log(&level).to_level_filter(),
+        None => return,
+    };
     let _ = tracing_log::LogTracer::builder()
+        .with_max_level(log_level)
         .ignore_crate("ureq_proto")
         .init();
 }

@@ -6,6 +6,10 @@
 /// byte, so `1.50` stays `1.50` and `"\u00e9"` stays `"\u00e9"`.
 pub fn write_compact(json: &str, out: &mut Vec<u8>) {
     let bytes = json.as_bytes();
+    if surely_compact(bytes) {
+        out.extend_from_slice(bytes);
+        return;
+    }
     out.reserve(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -25,6 +29,27 @@ pub fn write_compact(json: &str, out: &mut Vec<u8>) {
             }
         }
     }
+}
+
+/// A quick check, with SIMD searches, that `bytes` (valid JSON) has no whitespace between
+/// tokens; `false` means "maybe", and the exact pass decides.
+///
+/// JSON allows whitespace only next to the six structural characters `{ } [ ] : ,`, so a run of
+/// it always touches one. Tabs and line breaks cannot appear raw inside strings; a space inside a
+/// string usually sits between letters. Spaces beside a structural character or another space
+/// (`"a, b"` in a value, or real whitespace) send the row to the exact pass.
+fn surely_compact(bytes: &[u8]) -> bool {
+    if memchr::memchr3(b'\n', b'\r', b'\t', bytes).is_some() {
+        return false;
+    }
+    let structural_or_space = |b: u8| matches!(b, b'{' | b'}' | b'[' | b']' | b':' | b',' | b' ');
+    memchr::memchr_iter(b' ', bytes).all(|at| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at + 1).copied();
+        !before.is_some_and(structural_or_space)
+            && !after.is_some_and(structural_or_space)
+            && before.is_some()
+    })
 }
 
 /// The index just past the closing quote of the string whose content starts at `from`.
@@ -65,6 +90,31 @@ mod tests {
             r#"{"already":"compact"}"#
         );
         assert_eq!(compact("{\"k\":\"é 中文 🙂\"}"), "{\"k\":\"é 中文 🙂\"}");
+    }
+
+    #[test]
+    fn the_quick_check_never_calls_spaced_json_compact() {
+        for spaced in [
+            "{ \"a\":1}",
+            "{\"a\" :1}",
+            "{\"a\":  1}",
+            "{\"a\":1 }",
+            "[1,\t2]",
+            "{\"a\":\n1}",
+            "{\"a\":[1 ,2]}",
+        ] {
+            assert!(!surely_compact(spaced.as_bytes()), "{spaced}");
+        }
+        for compact in [
+            r#"{"a":"b c","d":"e f g"}"#,
+            r#"{"name":"Café Dupont"}"#,
+            "{}",
+        ] {
+            assert!(surely_compact(compact.as_bytes()), "{compact}");
+        }
+        // Text that looks like JSON punctuation goes the exact way, and stays intact.
+        assert!(!surely_compact(br#"{"a":"x, y: z"}"#));
+        assert_eq!(compact(r#"{"a":"x, y: z"}"#), r#"{"a":"x, y: z"}"#);
     }
 
     #[test]

@@ -243,11 +243,17 @@ impl RowDecoder {
     /// that check happens (as `RawValue` does it), once per row.
     pub fn current_raw(&self) -> Result<&str, RowError> {
         let (start, end) = self.current;
-        std::str::from_utf8(&self.buffer[start..end]).map_err(|e| {
+        let bytes = &self.buffer[start..end];
+        // simdutf8 validates several times faster than std on non-ASCII text; on failure std
+        // says where.
+        simdutf8::basic::from_utf8(bytes).map_err(|_| {
             self.bad_utf8.set(true);
+            let valid_up_to = std::str::from_utf8(bytes)
+                .err()
+                .map_or(0, |e| e.valid_up_to());
             RowError::Syntax {
                 row: self.rows.saturating_sub(1),
-                offset: self.dropped + (start + e.valid_up_to()) as u64,
+                offset: self.dropped + (start + valid_up_to) as u64,
                 message: "invalid UTF-8 in a row".into(),
             }
         })

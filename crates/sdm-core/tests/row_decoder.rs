@@ -265,3 +265,22 @@ fn invalid_utf8_inside_a_row_is_an_error() {
     assert!(decode_raw(body, &[], usize::MAX).is_err());
     assert!(decode_raw(body, &[5, 9, 10], usize::MAX).is_err());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Compacting pretty-printed JSON gives exactly serde_json's compact form: whitespace between
+    /// tokens goes, strings and numbers stay byte for byte.
+    #[test]
+    fn compacting_pretty_json_gives_the_compact_form(rows in prop::collection::vec(row(), 1..4)) {
+        for row in rows {
+            let mut out = Vec::new();
+            sdm_core::write_compact(&serde_json::to_string_pretty(&row).unwrap(), &mut out);
+            prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&row).unwrap());
+            let mut again = Vec::new();
+            let compact = serde_json::to_string(&row).unwrap();
+            sdm_core::write_compact(&compact, &mut again);
+            prop_assert_eq!(String::from_utf8(again).unwrap(), compact);
+        }
+    }
+}
