@@ -52,7 +52,10 @@ fn decode_maps(body: &[u8]) -> usize {
     let mut rows = 0;
     for chunk in body.chunks(CHUNK) {
         decoder.push(chunk);
-        while let Some(row) = decoder.next_typed::<Map<String, Value>>().expect("valid body") {
+        while let Some(row) = decoder
+            .next_typed::<Map<String, Value>>()
+            .expect("valid body")
+        {
             rows += 1;
             black_box(row);
         }
@@ -62,7 +65,10 @@ fn decode_maps(body: &[u8]) -> usize {
 }
 
 fn main() {
-    let runs: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(5);
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5);
     let body = body();
     let size = body.len();
     println!("body: {:.1} MB", size as f64 / 1e6);
@@ -74,13 +80,17 @@ fn main() {
     let (ours_raw, (rows, _)) = median(runs, || decode_raw(black_box(&body)));
     assert_eq!(rows, expected, "the decoder found every row");
     let (serde_map, _) = median(runs.min(3), || {
-        let rows: Vec<Map<String, Value>> = serde_json::from_slice(black_box(&body)).expect("valid body");
+        let rows: Vec<Map<String, Value>> =
+            serde_json::from_slice(black_box(&body)).expect("valid body");
         rows.len()
     });
     let (ours_map, map_rows) = median(runs.min(3), || decode_maps(black_box(&body)));
     assert_eq!(map_rows, expected);
 
-    let report = |name: &str, ours: std::time::Duration, baseline: std::time::Duration, target: f64| {
+    let report = |name: &str,
+                  ours: std::time::Duration,
+                  baseline: std::time::Duration,
+                  target: f64| {
         let ratio = baseline.as_secs_f64() / ours.as_secs_f64();
         println!(
             "{name:<10} ours {:>7.1} MB/s ({:>6.0} ms)  serde_json {:>7.1} MB/s ({:>6.0} ms)  ratio {ratio:.2} (target >= {target}) {}",
@@ -91,7 +101,10 @@ fn main() {
             if ratio >= target { "ok" } else { "MISSED" }
         );
     };
-    println!("rows: {rows}, median of {runs} runs (maps: {})", runs.min(3));
+    println!(
+        "rows: {rows}, median of {runs} runs (maps: {})",
+        runs.min(3)
+    );
     report("raw rows", ours_raw, serde_raw, 0.7);
     report("map rows", ours_map, serde_map, 0.9);
 }
