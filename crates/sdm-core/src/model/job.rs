@@ -83,23 +83,6 @@ pub struct Job {
     raw: Map<String, Value>,
 }
 
-impl Job {
-    /// Every field the server sent, in its order, including those this client does not model.
-    pub fn raw(&self) -> &Map<String, Value> {
-        &self.raw
-    }
-
-    /// One field as the server sent it, e.g. `job.field("file")`.
-    pub fn field(&self, name: &str) -> Option<&Value> {
-        self.raw.get(name)
-    }
-
-    /// The server's object, consuming the job.
-    pub fn into_raw(self) -> Map<String, Value> {
-        self.raw
-    }
-}
-
 impl<'de> Deserialize<'de> for Job {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut job = ParsedJob::read(deserializer)?;
@@ -114,12 +97,6 @@ impl<'de> Deserialize<'de> for Job {
             completion_date: job.completion_date,
             raw: job.raw,
         })
-    }
-}
-
-impl Serialize for Job {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(serializer)
     }
 }
 
@@ -145,23 +122,6 @@ pub struct JobSummary {
     raw: Map<String, Value>,
 }
 
-impl JobSummary {
-    /// Every field the server sent, in its order.
-    pub fn raw(&self) -> &Map<String, Value> {
-        &self.raw
-    }
-
-    /// One field as the server sent it.
-    pub fn field(&self, name: &str) -> Option<&Value> {
-        self.raw.get(name)
-    }
-
-    /// The server's object, consuming the summary.
-    pub fn into_raw(self) -> Map<String, Value> {
-        self.raw
-    }
-}
-
 impl<'de> Deserialize<'de> for JobSummary {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut job = ParsedJob::read(deserializer)?;
@@ -177,11 +137,37 @@ impl<'de> Deserialize<'de> for JobSummary {
     }
 }
 
-impl Serialize for JobSummary {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(serializer)
-    }
+/// What `Job` and `JobSummary` share: the server's object, kept whole and written back as is.
+macro_rules! keeps_raw_object {
+    ($type:ident) => {
+        impl $type {
+            /// Every field the server sent, in its order, including those this client does not
+            /// model.
+            pub fn raw(&self) -> &Map<String, Value> {
+                &self.raw
+            }
+
+            /// One field as the server sent it, e.g. `.field("file")`.
+            pub fn field(&self, name: &str) -> Option<&Value> {
+                self.raw.get(name)
+            }
+
+            /// The server's object, consuming this value.
+            pub fn into_raw(self) -> Map<String, Value> {
+                self.raw
+            }
+        }
+
+        impl Serialize for $type {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.raw.serialize(serializer)
+            }
+        }
+    };
 }
+
+keeps_raw_object!(Job);
+keeps_raw_object!(JobSummary);
 
 /// A job object read entry by entry: every entry is kept as sent, and the known ones are read
 /// as they go by, so a decode error's path names the field (`results[3].status`).
