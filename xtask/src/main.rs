@@ -53,10 +53,26 @@ fn ci() -> Result<(), String> {
 
 /// Runs one cargo command, echoing it first so CI logs say what ran.
 pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
+    run_cargo(args, None)
+}
+
+/// Like [`cargo`], with one environment variable set for the command.
+fn cargo_with_env(args: &[&str], env: (&str, &str)) -> Result<(), String> {
+    run_cargo(args, Some(env))
+}
+
+fn run_cargo(args: &[&str], env: Option<(&str, &str)>) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    eprintln!("==> cargo {}", args.join(" "));
-    let status = Command::new(&cargo)
-        .args(args)
+    match env {
+        Some((key, value)) => eprintln!("==> {key}={value:?} cargo {}", args.join(" ")),
+        None => eprintln!("==> cargo {}", args.join(" ")),
+    }
+    let mut command = Command::new(&cargo);
+    command.args(args);
+    if let Some((key, value)) = env {
+        command.env(key, value);
+    }
+    let status = command
         .status()
         .map_err(|e| format!("could not run {cargo}: {e}"))?;
     if status.success() {

@@ -18,6 +18,8 @@
 //! Most programs depend on `sdm-ureq` (blocking) or `sdm-reqwest` (async), which re-export
 //! this crate; depend on `sdm-core` directly to write a transport of your own.
 
+#![deny(missing_docs)]
+
 mod base_url;
 mod body;
 mod client;

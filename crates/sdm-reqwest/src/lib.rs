@@ -15,6 +15,8 @@
 //! # Ok(()) }
 //! ```
 
+#![deny(missing_docs)]
+
 use std::fmt;
 use std::time::Duration;
 
