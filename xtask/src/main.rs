@@ -1,6 +1,7 @@
 //! Project chores, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml`).
 //!
-//! - `ci`: what CI checks, in order: formatting, clippy with warnings denied, the test suite.
+//! - `ci`: what CI checks, in order: formatting, clippy with warnings denied, the test suite,
+//!   the API docs with warnings denied.
 //! - `bench [decode|list|data]`: the performance targets against their baselines (see `bench.rs`).
 //! - `fuzz <target> [seconds]`: a cargo-fuzz target with a seed corpus from the fixtures.
 
@@ -48,7 +49,12 @@ fn ci() -> Result<(), String> {
         "-D",
         "warnings",
     ])?;
-    cargo(TEST_COMMAND)
+    cargo(TEST_COMMAND)?;
+    // API docs build without a warning (broken links, missing docs in the library crates).
+    cargo_with_env(
+        &["doc", "--workspace", "--no-deps", "--locked"],
+        ("RUSTDOCFLAGS", "-D warnings"),
+    )
 }
 
 /// Runs one cargo command, echoing it first so CI logs say what ran.
