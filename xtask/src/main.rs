@@ -3,10 +3,12 @@
 //! - `ci`: what CI checks, in order: formatting, clippy with warnings denied, the test suite,
 //!   the API docs with warnings denied.
 //! - `bench [decode|list|data]`: the performance targets against their baselines (see `bench.rs`).
+//! - `msrv`: no dependency needs a newer Rust than the declared `rust-version` (see `msrv.rs`).
 //! - `fuzz <target> [seconds]`: a cargo-fuzz target with a seed corpus from the fixtures.
 
 mod bench;
 mod fuzz;
+mod msrv;
 
 use std::process::{Command, ExitCode};
 
@@ -17,6 +19,7 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1);
     let result = match task.as_deref() {
         Some("ci") => ci(),
+        Some("msrv") => msrv::run(),
         Some("bench") => bench::run(std::env::args().nth(2).as_deref()),
         Some("fuzz") => fuzz::run(
             std::env::args().nth(2).as_deref(),
@@ -24,7 +27,7 @@ fn main() -> ExitCode {
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  bench [decode|list|data]   performance against baselines (release builds)\n  fuzz <target> [seconds]    run a fuzz target (responses, row_decoder)"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  msrv                       dependencies accept the declared rust-version\n  bench [decode|list|data]   performance against baselines (release builds)\n  fuzz <target> [seconds]    run a fuzz target (responses, row_decoder)"
             );
             return ExitCode::from(2);
         }
@@ -50,6 +53,19 @@ fn ci() -> Result<(), String> {
         "warnings",
     ])?;
     cargo(TEST_COMMAND)?;
+    msrv::run()?;
+    // The library crates package as they would be published (path dependencies resolved).
+    cargo(&[
+        "package",
+        "--locked",
+        "--no-verify",
+        "-p",
+        "sdm-core",
+        "-p",
+        "sdm-ureq",
+        "-p",
+        "sdm-reqwest",
+    ])?;
     // API docs build without a warning (broken links, missing docs in the library crates).
     cargo_with_env(
         &["doc", "--workspace", "--no-deps", "--locked"],

@@ -14,6 +14,12 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! # Features
+//!
+//! - `rustls` (default): TLS in pure Rust, with the webpki root certificates.
+//! - `native-tls`: the platform's TLS library instead (`default-features = false,
+//!   features = ["native-tls"]`). When both are enabled, rustls is used.
 
 #![deny(missing_docs)]
 
@@ -114,7 +120,7 @@ impl ReqwestTransportBuilder {
     /// # Panics
     /// If the TLS backend cannot be initialised (no usable crypto provider), as reqwest does.
     pub fn build(self) -> ReqwestTransport {
-        let mut builder = reqwest::Client::builder()
+        let mut builder = tls_backend(reqwest::Client::builder())
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout);
@@ -124,6 +130,15 @@ impl ReqwestTransportBuilder {
         let client = builder.build().expect("the TLS backend initialises");
         ReqwestTransport { client }
     }
+}
+
+/// The TLS library chosen by the crate features: rustls unless only `native-tls` is enabled.
+fn tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    #[cfg(feature = "rustls")]
+    let builder = builder.use_rustls_tls();
+    #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+    let builder = builder.use_native_tls();
+    builder
 }
 
 #[async_trait]

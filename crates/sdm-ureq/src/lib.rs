@@ -12,6 +12,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Features
+//!
+//! - `rustls` (default): TLS in pure Rust, with the webpki root certificates.
+//! - `native-tls`: the platform's TLS library instead (`default-features = false,
+//!   features = ["native-tls"]`). When both are enabled, rustls is used.
+//!
 //! # Logging and secrets
 //!
 //! sdm-rs never logs the token. ureq, however, logs through the `log` crate, and at *trace*
@@ -136,11 +142,22 @@ impl UreqTransportBuilder {
             .timeout_recv_body(self.timeout)
             .timeout_global(self.timeout)
             .user_agent(ureq::config::AutoHeaderValue::None)
+            .tls_config(tls_config())
             .build();
         UreqTransport {
             agent: config.into(),
         }
     }
+}
+
+/// The TLS library chosen by the crate features: rustls unless only `native-tls` is enabled.
+fn tls_config() -> ureq::tls::TlsConfig {
+    let provider = if cfg!(feature = "rustls") || !cfg!(feature = "native-tls") {
+        ureq::tls::TlsProvider::Rustls
+    } else {
+        ureq::tls::TlsProvider::NativeTls
+    };
+    ureq::tls::TlsConfig::builder().provider(provider).build()
 }
 
 impl Transport for UreqTransport {
