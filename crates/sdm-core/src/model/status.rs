@@ -56,7 +56,8 @@ impl JobStatus {
 
 impl fmt::Display for JobStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        // `pad` so widths and alignment work in tables (`{:<8}`).
+        f.pad(self.as_str())
     }
 }
 
