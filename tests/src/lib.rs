@@ -5,6 +5,7 @@
 //! starts from a [`sdm_mock::MockServer`] and checks results against the server's ground truth
 //! ([`sdm_mock::World`]), not against values written into the test.
 
+pub mod faults;
 pub mod scenarios;
 pub mod subjects;
 

@@ -1,5 +1,7 @@
 //! The first-party transports as [`Subject`]s.
 
+use std::time::Duration;
+
 use futures_core::Stream;
 use sdm_core::{
     ClientConfig, Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page, PagerOptions,
@@ -16,9 +18,35 @@ fn config(base_url: &str, token: Option<&str>) -> ClientConfig {
     }
 }
 
+/// Transport timeouts for subjects built from a whole [`ClientConfig`] (see [`ConnectWith`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Time allowed to connect.
+    pub connect: Duration,
+    /// Time allowed to wait for the response (and, on reqwest, for each read of the body).
+    pub read: Duration,
+    /// An overall bound on each request, body included (ureq only: its body reads have no
+    /// per-read timeout, so this is what keeps a stalled body from hanging a test).
+    pub overall: Duration,
+}
+
+/// Makes a subject from a whole client configuration (retry policy, rate limit, size limits,
+/// token) and transport timeouts.
+pub type ConnectWith = fn(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject>;
+
 /// The blocking client over ureq.
 #[derive(Debug)]
 pub struct Ureq(sdm_ureq::Client);
+
+/// Connects a [`Ureq`] subject with this configuration and these timeouts.
+pub fn ureq_with(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
+    let transport = sdm_ureq::UreqTransport::builder()
+        .connect_timeout(timeouts.connect)
+        .read_timeout(timeouts.read)
+        .timeout(timeouts.overall)
+        .build();
+    Box::new(Ureq(sdm_ureq::Client::with_transport(config, transport)))
+}
 
 /// Connects a [`Ureq`] subject.
 pub fn ureq(base_url: &str, token: Option<&str>) -> Box<dyn Subject> {
@@ -91,6 +119,20 @@ pub fn reqwest(base_url: &str, token: Option<&str>) -> Box<dyn Subject> {
         config(base_url, token),
         sdm_reqwest::ReqwestTransport::new(),
     );
+    Box::new(Reqwest { client, runtime })
+}
+
+/// Connects a [`Reqwest`] subject with this configuration and these timeouts.
+pub fn reqwest_with(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    let transport = sdm_reqwest::ReqwestTransport::builder()
+        .connect_timeout(timeouts.connect)
+        .read_timeout(timeouts.read)
+        .build();
+    let client = sdm_reqwest::Client::with_transport(config, transport);
     Box::new(Reqwest { client, runtime })
 }
 

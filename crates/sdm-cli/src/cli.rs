@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use sdm_mock::{Fault, FaultPlan};
 use sdm_ureq::{
     BaseUrl, DEFAULT_BASE_URL, DEFAULT_MAX_ROW_BYTES, JobId, JobStatus, OutputFormatId, ProjectId,
     Token,
@@ -138,6 +139,19 @@ pub struct GlobalArgs {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     pub retries: u32,
+
+    /// Allow a plain http:// base URL on a host other than loopback (the token then crosses
+    /// the network unencrypted; without this such a URL is refused before any request).
+    //
+    // Boolish: SDM_ALLOW_HTTP=1, true, yes or on allows; 0, false, no or off does not.
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "SDM_ALLOW_HTTP",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_http: bool,
 }
 
 /// `--rate-limit` unless given: the API's documented fair-use rate.
@@ -316,6 +330,47 @@ pub struct MockArgs {
     /// as `slow job:`).
     #[arg(long, value_name = "SECS", value_parser = duration::parse)]
     pub slow_job: Option<Duration>,
+    /// Misbehave on purpose (repeatable), e.g. `503@detail`, `429x3`, `drop-mid-body@data`.
+    #[arg(
+        long = "fault",
+        value_name = "SPEC",
+        value_parser = parse_fault,
+        long_help = fault_help()
+    )]
+    pub faults: Vec<FaultPlan>,
+}
+
+/// A `--fault` spec, in the grammar of [`sdm_mock::Fault::parse`].
+fn parse_fault(text: &str) -> Result<FaultPlan, String> {
+    text.parse()
+}
+
+/// The long help of `sdm mock --fault`: the grammar and every fault name.
+fn fault_help() -> String {
+    format!(
+        "Misbehave on purpose, for trying how a client copes (repeatable: for each request the \
+         first spec whose route matches and whose count is not used up applies).
+
+SPEC     = FAULT[@ROUTE][xCOUNT]
+ROUTE    = any | token | detail | list | data   (default: any)
+COUNT    = serve the fault to the first COUNT requests only (default: all of them)
+FAULT    = latency[=DURATION]            wait, then answer (default 200ms)
+         | slow-drip[=BYTES[/DURATION]]  send the body in pieces (default 1024/20ms)
+         | 429[=SECONDS]                 429 with Retry-After (default 1)
+         | 429-no-retry-after            429 without Retry-After
+         | STATUS[-json|-html|-empty]    a 5xx status (500..=599; default body: json)
+         | drop-before | drop-mid-body | truncated
+         | malformed | count-string | status-number | results-missing | empty-ok
+         | huge-row[=BYTES]              one output row of BYTES (default 20000000)
+         | redirect | foreign-next
+DURATION = INTEGER(ns|us|ms|s)
+
+Faults: {}.
+
+Examples: --fault 503@detail, --fault 502-html@listx2, --fault latency=300ms, \
+         --fault huge-row=2000000@data",
+        Fault::names().join(", ")
+    )
 }
 
 /// How `jobs get`, `jobs list` and `jobs wait` print.
@@ -461,6 +516,47 @@ mod tests {
         ] {
             assert_eq!(parse(bad).unwrap_err().exit_code(), 2, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn mock_faults_are_fault_plans() {
+        let cli = parse(&[
+            "mock",
+            "--fault",
+            "503@detail",
+            "--fault",
+            "latency=10ms@listx2",
+        ])
+        .unwrap();
+        let Command::Mock(args) = cli.command else {
+            panic!("parsed as {:?}", cli.command)
+        };
+        let specs: Vec<String> = args.faults.iter().map(ToString::to_string).collect();
+        assert_eq!(specs, ["503@detail", "latency=10ms@listx2"]);
+        for bad in ["nope", "503@jobs", "latency=fast", ""] {
+            let error = parse(&["mock", "--fault", bad]).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+        }
+        let help = Cli::command()
+            .find_subcommand_mut("mock")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        for name in Fault::names() {
+            assert!(help.contains(name), "{name} is in the help:\n{help}");
+        }
+        assert!(help.contains("FAULT[@ROUTE][xCOUNT]"), "{help}");
+    }
+
+    #[test]
+    fn allow_http_is_off_unless_asked() {
+        assert!(!parse(&["jobs", "list"]).unwrap().global.allow_http);
+        assert!(
+            parse(&["jobs", "list", "--allow-http"])
+                .unwrap()
+                .global
+                .allow_http
+        );
     }
 
     #[test]

@@ -174,6 +174,35 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_off_loopback_is_a_usage_error_before_any_request() {
+        let config = ClientConfig::new("http://example.invalid/api/v1/")
+            .unwrap()
+            .with_token("t");
+        let never = |_: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
+            panic!("no request may be sent in clear text off loopback")
+        };
+        let error = BlockingClient::with_transport(config.clone(), never)
+            .get_job(&job_id())
+            .unwrap_err();
+        assert!(error.to_string().contains("--allow-http"), "{error}");
+        assert_eq!(exit_code(&CliError::Api(error)), USAGE);
+
+        let sent = std::cell::Cell::new(false);
+        let once = |_: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
+            sent.set(true);
+            Err(TransportError::from_kind(TransportErrorKind::Connect))
+        };
+        let allowed = config
+            .with_allow_http(true)
+            .with_retry_policy(RetryPolicy::none());
+        let error = BlockingClient::with_transport(allowed, once)
+            .get_job(&job_id())
+            .unwrap_err();
+        assert!(sent.get(), "allowed, the request is sent");
+        assert_eq!(exit_code(&CliError::Api(error)), UNAVAILABLE);
+    }
+
+    #[test]
     fn hints_keep_the_code() {
         let error = transport_error(TransportErrorKind::Timeout).with_hint("x");
         assert_eq!(exit_code(&error), UNAVAILABLE);

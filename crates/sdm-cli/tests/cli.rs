@@ -857,3 +857,97 @@ fn mock_adds_a_big_job_a_slow_job_and_a_fair_use_limit() {
     assert!(refused.stderr.contains("HTTP 429"), "{}", refused.stderr);
     drop(child);
 }
+
+#[test]
+fn mock_serves_faults_from_the_command_line() {
+    let (child, banner) = spawn_mock(&["--jobs", "5", "--fault", "503@detail"]);
+    let at = |args: &[&str]| {
+        let mut command = sdm(args);
+        command
+            .env("SDM_BASE_URL", banner_field(&banner, "base URL"))
+            .env("SDM_TOKEN", banner_field(&banner, "token"));
+        command
+    };
+
+    // The fault is on job details only: the list is healthy.
+    let listed = run_expect(&mut at(&["jobs", "list", "-o", "ndjson"]), 0);
+    let jobs = ndjson(&listed.stdout);
+    assert_eq!(jobs.len(), 5);
+    let id = jobs[0]["id"].as_str().unwrap();
+
+    let run = run_expect(
+        &mut at(&["jobs", "get", id, "--retries", "2", "--rate-limit", "0"]),
+        8,
+    );
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(run.stderr.contains("HTTP 503"), "{}", run.stderr);
+    assert!(run.stderr.contains("after 2 attempts"), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    drop(child);
+
+    // A spec that does not parse is a usage error, told before anything is served.
+    let run = run_expect(
+        &mut sdm(&["mock", "--addr", "127.0.0.1:0", "--fault", "nope"]),
+        2,
+    );
+    assert!(
+        run.stderr.contains("unknown fault `nope`"),
+        "{}",
+        run.stderr
+    );
+    let help = run_expect(&mut sdm(&["mock", "--help"]), 0);
+    for name in sdm_mock::Fault::names() {
+        assert!(help.stdout.contains(name), "{name}: {}", help.stdout);
+    }
+}
+
+#[test]
+fn plain_http_off_loopback_needs_allow_http() {
+    // `.invalid` never resolves (RFC 2606): a request that goes out fails to connect.
+    let base = "http://example.invalid/api/v1/";
+    let id = "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b";
+    let global = ["--base-url", base, "--token", "t", "--retries", "1"];
+    let commands: [&[&str]; 5] = [
+        &["jobs", "get", id],
+        &["jobs", "list"],
+        &["jobs", "list", "--all"],
+        &["jobs", "wait", id, "--timeout", "5s"],
+        &["jobs", "data", id, "1"],
+    ];
+    let refused = |run: &Run| {
+        assert!(
+            run.stderr.starts_with("error: invalid base URL: "),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("--allow-http"), "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+    };
+    for args in commands {
+        let mut command = sdm(&global);
+        command.args(args);
+        refused(&run_expect(&mut command, 2));
+    }
+    let mut command = sdm(&["--base-url", base, "login", "--email", "a@example.com"]);
+    command.env("SDM_PASSWORD", "not used");
+    refused(&run_expect(&mut command, 2));
+    let mut command = sdm(&global);
+    command.args(["jobs", "list"]).env("SDM_ALLOW_HTTP", "0");
+    refused(&run_expect(&mut command, 2));
+
+    // Allowed, by the option or the variable: the request goes out, and fails to connect.
+    let allowed = |run: &Run| {
+        assert!(
+            run.stderr.starts_with("error: list jobs: "),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("--allow-http"), "{}", run.stderr);
+    };
+    let mut command = sdm(&global);
+    command.args(["jobs", "list", "--allow-http"]);
+    allowed(&run_expect(&mut command, 8));
+    let mut command = sdm(&global);
+    command.args(["jobs", "list"]).env("SDM_ALLOW_HTTP", "1");
+    allowed(&run_expect(&mut command, 8));
+}

@@ -29,6 +29,9 @@ pub fn run(args: &MockArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
     if let Some(rps) = args.fair_use {
         builder = builder.fair_use(Some(FairUse::per_second(rps)));
     }
+    for plan in &args.faults {
+        builder = builder.fault(plan.clone());
+    }
     let server = builder.start().map_err(|e| {
         CliError::io(
             format!("could not start the fake server on {}", args.addr),
@@ -49,8 +52,14 @@ pub fn run(args: &MockArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
         .fair_use
         .map(|rps| format!(", {rps} requests per second at most"))
         .unwrap_or_default();
+    let faults = if args.faults.is_empty() {
+        String::new()
+    } else {
+        let specs: Vec<String> = args.faults.iter().map(ToString::to_string).collect();
+        format!(", with faults {}", specs.join(" "))
+    };
     note(format_args!(
-        "serving {} fake jobs{fair_use}; stop with Ctrl-C",
+        "serving {} fake jobs{fair_use}{faults}; stop with Ctrl-C",
         server.world().jobs().len() + extra_jobs.len()
     ));
     server.wait();

@@ -66,6 +66,7 @@ fn config(global: &GlobalArgs, base_url: &BaseUrl) -> ClientConfig {
         .with_user_agent_prefix(USER_AGENT_PRODUCT)
         .with_rate_limit(rate_limit)
         .with_retry_policy(retries)
+        .with_allow_http(global.allow_http)
 }
 
 /// The client for commands that need a token.
@@ -111,6 +112,7 @@ mod tests {
             token_file,
             rate_limit: crate::cli::DEFAULT_RATE_LIMIT,
             retries: crate::cli::DEFAULT_RETRIES,
+            allow_http: false,
         }
     }
 
