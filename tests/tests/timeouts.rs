@@ -98,10 +98,6 @@ fn reqwest_times_out_when_the_body_stalls() {
 }
 
 #[test]
-#[ignore = "bug: sdm-ureq's read timeout (ureq `timeout_recv_response`) stops at the response \
-            head; body reads have no timeout but the overall one (none by default), so a stalled \
-            body hangs the client, and the overall timeout, when set, is reported as an I/O error \
-            (`the connection failed`), not a timeout"]
 fn ureq_times_out_when_the_body_stalls() {
     stalled_body(subjects::ureq_with);
 }

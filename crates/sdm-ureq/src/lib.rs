@@ -139,6 +139,9 @@ impl UreqTransportBuilder {
             .max_redirects(0)
             .timeout_connect(Some(self.connect_timeout))
             .timeout_recv_response(Some(self.read_timeout))
+            // Every socket read, the body's included: a body that stops arriving must not
+            // hang an export forever.
+            .timeout_per_read(Some(self.read_timeout))
             .timeout_recv_body(self.timeout)
             .timeout_global(self.timeout)
             .user_agent(ureq::config::AutoHeaderValue::None)
@@ -163,7 +166,24 @@ fn tls_config() -> ureq::tls::TlsConfig {
 impl Transport for UreqTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<BlockingBody>, TransportError> {
         let response = self.agent.run(request).map_err(transport_error)?;
-        Ok(response.map(|body| BlockingBody::new(body.into_reader())))
+        Ok(response.map(|body| BlockingBody::new(BodyReader(body.into_reader()))))
+    }
+}
+
+/// ureq's body reader, with its timeouts reported as `TimedOut` I/O errors (ureq wraps them in
+/// an error of another kind), so the client classifies them as timeouts.
+struct BodyReader(ureq::BodyReader<'static>);
+
+impl std::io::Read for BodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0
+            .read(buf)
+            .map_err(|error| match ureq::Error::from(error) {
+                timeout @ ureq::Error::Timeout(_) => {
+                    std::io::Error::new(std::io::ErrorKind::TimedOut, timeout)
+                }
+                other => other.into_io(),
+            })
     }
 }
 
