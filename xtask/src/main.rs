@@ -3,9 +3,11 @@
 //! - `ci`: what CI checks, in order: formatting, clippy with warnings denied, the test suite,
 //!   the API docs with warnings denied.
 //! - `bench [decode|list|data]`: the performance targets against their baselines (see `bench.rs`).
+//! - `api [--check]`: the public API listing of sdm-core (see `api.rs`).
 //! - `msrv`: no dependency needs a newer Rust than the declared `rust-version` (see `msrv.rs`).
 //! - `fuzz <target> [seconds]`: a cargo-fuzz target with a seed corpus from the fixtures.
 
+mod api;
 mod bench;
 mod fuzz;
 mod msrv;
@@ -20,6 +22,7 @@ fn main() -> ExitCode {
     let result = match task.as_deref() {
         Some("ci") => ci(),
         Some("msrv") => msrv::run(),
+        Some("api") => api::run(std::env::args().nth(2).as_deref() == Some("--check")),
         Some("bench") => bench::run(std::env::args().nth(2).as_deref()),
         Some("fuzz") => fuzz::run(
             std::env::args().nth(2).as_deref(),
@@ -27,7 +30,7 @@ fn main() -> ExitCode {
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  msrv                       dependencies accept the declared rust-version\n  bench [decode|list|data]   performance against baselines (release builds)\n  fuzz <target> [seconds]    run a fuzz target (responses, row_decoder)"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  api [--check]              write (or check) crates/sdm-core/public-api.txt\n  msrv                       dependencies accept the declared rust-version\n  bench [decode|list|data]   performance against baselines (release builds)\n  fuzz <target> [seconds]    run a fuzz target (responses, row_decoder)"
             );
             return ExitCode::from(2);
         }
@@ -54,6 +57,7 @@ fn ci() -> Result<(), String> {
     ])?;
     cargo(TEST_COMMAND)?;
     msrv::run()?;
+    api::run(true)?;
     // The library crates package as they would be published (path dependencies resolved).
     cargo(&[
         "package",
