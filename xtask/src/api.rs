@@ -428,7 +428,10 @@ fn render(ty: &Value) -> String {
         "qualified_path" => {
             let self_type = render(&inner["self_type"]);
             let name = inner["name"].as_str().unwrap_or("?");
-            match inner["trait"].is_object() {
+            match inner["trait"]["path"]
+                .as_str()
+                .is_some_and(|p| !p.is_empty())
+            {
                 true => format!("<{self_type} as {}>::{name}", path_text(&inner["trait"])),
                 false => format!("{self_type}::{name}"),
             }
