@@ -6,7 +6,7 @@
 //! (with the attempts it took, and for streamed rows what came before it). [`judge`] compares
 //! what a cell observed with that expectation.
 //!
-//! The test that runs the matrix is `tests/tests/fault_matrix.rs`.
+//! [`run_fault_matrix`](crate::run_fault_matrix) runs the matrix.
 
 use std::fmt;
 use std::mem::discriminant;
@@ -276,6 +276,10 @@ pub const TABLE: &[Row] = &[
     Row { spec: "500-html", always: everywhere(Expect::Status(500, 1)), once: everywhere(Expect::Status(500, 1)) },
     // Connections lost: retried until the response starts; a body cut while rows stream is
     // not retried, and the rows before the cut are not reported as the whole output.
+    // The server keeps the cut body's framing (`Content-Length`, or chunked without the last
+    // chunk), even towards an HTTP/1.0 client, so a transport that honours the framing it is
+    // sent always sees a lost connection (`Io`), whatever HTTP library or version it uses: no
+    // other outcome is accepted. (A cut with no framing to betray it is the `truncated` row.)
     Row { spec: "drop-before", always: unavailable(T3), once: ALL_OK },
     Row {
         spec: "drop-mid-body",
@@ -599,7 +603,7 @@ fn expected_data(fault: Option<&Fault>, op: Op, truth: &Truth) -> Value {
 }
 
 /// Short text of a long value, for failure messages.
-fn brief(value: &Value) -> String {
+pub(crate) fn brief(value: &Value) -> String {
     let text = value.to_string();
     if text.len() > 300 {
         let cut = (0..=300)

@@ -1,4 +1,6 @@
-//! The scenarios every transport must pass. Each takes a [`Connect`] and starts its own server.
+//! The scenarios every transport must pass. Each takes a [`ConnectWith`], starts its own fake
+//! server and makes its clients with [`connect_to`]: the default configuration and
+//! [`Timeouts::DEFAULT`](crate::Timeouts::DEFAULT).
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +14,7 @@ use sdm_core::{
 use sdm_mock::{FairUse, JobSpec, MockServer, World};
 use serde_json::Value;
 
-use crate::Connect;
+use crate::{ConnectWith, connect_to};
 
 /// The fake server's page size cap (its default, as DRF deployments set one).
 const MAX_PAGE_SIZE: usize = 100;
@@ -61,9 +63,9 @@ fn first_with_status<'w>(world: &'w World, status: &str) -> &'w Value {
 }
 
 /// Logging in yields a token that then works, and the same token name yields the same token.
-pub fn login_returns_a_working_token(connect: Connect) {
+pub fn login_returns_a_working_token(connect: ConnectWith) {
     let server = server();
-    let anonymous = connect(server.base_url(), None);
+    let anonymous = connect_to(connect, server.base_url(), None);
     let password = Password::new(server.password());
     let token = anonymous
         .login(server.email(), &password, "conformance")
@@ -78,7 +80,7 @@ pub fn login_returns_a_working_token(connect: Connect) {
         anonymous.name()
     );
 
-    let client = connect(server.base_url(), Some(token.expose()));
+    let client = connect_to(connect, server.base_url(), Some(token.expose()));
     let job = &server.world().jobs()[0];
     assert_eq!(
         client.get_job(&id_of(job)).expect("the new token works").id,
@@ -87,9 +89,9 @@ pub fn login_returns_a_working_token(connect: Connect) {
 }
 
 /// Wrong credentials are a 400 with DRF's `non_field_errors`, reported as the server's message.
-pub fn login_with_a_wrong_password_is_refused(connect: Connect) {
+pub fn login_with_a_wrong_password_is_refused(connect: ConnectWith) {
     let server = server();
-    let client = connect(server.base_url(), None);
+    let client = connect_to(connect, server.base_url(), None);
     let error = client
         .login(server.email(), &Password::new("wrong"), "conformance")
         .unwrap_err();
@@ -108,9 +110,9 @@ pub fn login_with_a_wrong_password_is_refused(connect: Connect) {
 }
 
 /// A job of each status decodes, and serializes back to exactly what the server sent.
-pub fn get_job_returns_every_field_the_server_sent(connect: Connect) {
+pub fn get_job_returns_every_field_the_server_sent(connect: ConnectWith) {
     let server = server();
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     for status in ["running", "done", "error", "pending"] {
         let expected = first_with_status(server.world(), status);
         let job = client
@@ -147,9 +149,9 @@ pub fn get_job_returns_every_field_the_server_sent(connect: Connect) {
 }
 
 /// An unknown job is `NotFound`, with the server's detail.
-pub fn get_unknown_job_is_not_found(connect: Connect) {
+pub fn get_unknown_job_is_not_found(connect: ConnectWith) {
     let server = server();
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let unknown = JobId::parse("00000000-0000-4000-8000-000000000000").unwrap();
     match client.get_job(&unknown) {
         Err(Error::NotFound(e)) => {
@@ -166,10 +168,10 @@ pub fn get_unknown_job_is_not_found(connect: Connect) {
 }
 
 /// A wrong token is refused on every endpoint with `Authentication`, never echoed back.
-pub fn wrong_token_is_an_authentication_error(connect: Connect) {
+pub fn wrong_token_is_an_authentication_error(connect: ConnectWith) {
     let server = server();
     let secret = "11111111-2222-4333-8444-555555555555";
-    let client = connect(server.base_url(), Some(secret));
+    let client = connect_to(connect, server.base_url(), Some(secret));
     let done = first_with_status(server.world(), "done");
     let errors = [
         client.get_job(&id_of(done)).unwrap_err(),
@@ -192,9 +194,9 @@ pub fn wrong_token_is_an_authentication_error(connect: Connect) {
 }
 
 /// The first page has the server's default size, the total count and a `next` link.
-pub fn list_first_page(connect: Connect) {
+pub fn list_first_page(connect: ConnectWith) {
     let server = server();
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let page = client.list_jobs(&JobQuery::new()).unwrap();
     let expected = expected_ids(server.world(), |_| true);
     assert_eq!(page.count as usize, expected.len());
@@ -214,9 +216,9 @@ pub fn list_first_page(connect: Connect) {
 }
 
 /// Walking page numbers yields every job exactly once; one page past the end is `NotFound`.
-pub fn list_every_page_by_number(connect: Connect) {
+pub fn list_every_page_by_number(connect: ConnectWith) {
     let server = server();
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let expected = expected_ids(server.world(), |_| true);
     let mut seen = Vec::new();
     let mut page_number = 1;
@@ -245,9 +247,9 @@ pub fn list_every_page_by_number(connect: Connect) {
 }
 
 /// A page size over the server's cap is capped silently; the count stays the total.
-pub fn list_page_size_is_capped_by_the_server(connect: Connect) {
+pub fn list_page_size_is_capped_by_the_server(connect: ConnectWith) {
     let server = server();
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let page = client.list_jobs(&JobQuery::new().page_size(1000)).unwrap();
     assert_eq!(
         page.results.len(),
@@ -257,10 +259,10 @@ pub fn list_page_size_is_capped_by_the_server(connect: Connect) {
 }
 
 /// Every filter reaches the server and selects what the world says it should.
-pub fn list_filters(connect: Connect) {
+pub fn list_filters(connect: ConnectWith) {
     let server = server();
     let world = server.world();
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let all = |query: JobQuery| -> Vec<String> {
         let page = client
             .list_jobs(&query.page_size(MAX_PAGE_SIZE as u64))
@@ -301,10 +303,10 @@ pub fn list_filters(connect: Connect) {
 }
 
 /// A done job's rows arrive exactly as the server holds them, column order included.
-pub fn job_data_matches_the_server(connect: Connect) {
+pub fn job_data_matches_the_server(connect: ConnectWith) {
     let server = server();
     let world = server.world();
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let mut checked_rows = 0;
     let mut empty_outputs = 0;
     let mut columns = BTreeSet::new();
@@ -356,9 +358,9 @@ pub fn job_data_matches_the_server(connect: Connect) {
 }
 
 /// Data of a job that is not done is an API error; an unknown output format is `NotFound`.
-pub fn job_data_errors(connect: Connect) {
+pub fn job_data_errors(connect: ConnectWith) {
     let server = server();
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let running = first_with_status(server.world(), "running");
     match client.job_data(&id_of(running), OutputFormatId(1)) {
         Err(Error::Api(e)) => assert_eq!(e.status, 400),
@@ -372,11 +374,11 @@ pub fn job_data_errors(connect: Connect) {
 }
 
 /// Nothing listening is a transport error of kind `Connect`, naming the operation.
-pub fn connection_refused_is_a_connect_error(connect: Connect) {
+pub fn connection_refused_is_a_connect_error(connect: ConnectWith) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base_url = format!("http://{}/api/v1/", listener.local_addr().unwrap());
     drop(listener);
-    let client = connect(&base_url, Some("token"));
+    let client = connect_to(connect, &base_url, Some("token"));
     match client.list_jobs(&JobQuery::new()) {
         Err(Error::Transport(failure)) => {
             assert_eq!(
@@ -402,12 +404,12 @@ fn ids_of(jobs: Vec<Result<sdm_core::JobSummary, Error>>) -> Vec<String> {
 
 /// Walking every page yields each job once, in list order, sequentially or concurrently, with
 /// the server capping the page size.
-pub fn all_pages_yield_every_job_once(connect: Connect) {
+pub fn all_pages_yield_every_job_once(connect: ConnectWith) {
     let server = MockServer::builder()
         .job_count(1_150)
         .start()
         .expect("the fake server starts");
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let expected = expected_ids(server.world(), |_| true);
     for options in [
         PagerOptions::default(),
@@ -420,12 +422,12 @@ pub fn all_pages_yield_every_job_once(connect: Connect) {
 }
 
 /// Filters apply to every page, and a limit stops the walk.
-pub fn all_pages_with_filters_and_a_limit(connect: Connect) {
+pub fn all_pages_with_filters_and_a_limit(connect: ConnectWith) {
     let server = MockServer::builder()
         .job_count(600)
         .start()
         .expect("the fake server starts");
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let done = ids_of(client.all_jobs(
         &JobQuery::new().status(JobStatus::Done),
         PagerOptions::default().page_size(40),
@@ -444,10 +446,10 @@ pub fn all_pages_with_filters_and_a_limit(connect: Connect) {
 }
 
 /// Streamed rows are the server's rows, byte for byte as it sent them.
-pub fn streamed_rows_are_the_servers_rows(connect: Connect) {
+pub fn streamed_rows_are_the_servers_rows(connect: ConnectWith) {
     let server = server();
     let world = server.world();
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let mut compared = 0;
     for job in world
         .jobs()
@@ -477,13 +479,13 @@ pub fn streamed_rows_are_the_servers_rows(connect: Connect) {
 
 /// With the server's fair-use limit on (429 + Retry-After), walking 1,000+ jobs still returns
 /// exactly the set the server holds: the client paces itself and retries what was throttled.
-pub fn all_pages_under_the_fair_use_limit(connect: Connect) {
+pub fn all_pages_under_the_fair_use_limit(connect: ConnectWith) {
     let server = MockServer::builder()
         .job_count(1_050)
         .fair_use(Some(FairUse::per_second(5)))
         .start()
         .expect("the fake server starts");
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let expected = expected_ids(server.world(), |_| true);
     let ids = ids_of(client.all_jobs(
         &JobQuery::new(),
@@ -509,7 +511,7 @@ pub fn all_pages_under_the_fair_use_limit(connect: Connect) {
 
 /// Jobs created while the pages are walked shift page contents; no job comes twice and every
 /// job present at the start is yielded.
-pub fn jobs_created_during_a_walk(connect: Connect) {
+pub fn jobs_created_during_a_walk(connect: ConnectWith) {
     for options in [
         PagerOptions::default().page_size(50),
         PagerOptions::default().page_size(50).concurrency(1),
@@ -526,7 +528,7 @@ pub fn jobs_created_during_a_walk(connect: Connect) {
             })
             .start()
             .expect("the fake server starts");
-        let client = connect(server.base_url(), Some(server.token()));
+        let client = connect_to(connect, server.base_url(), Some(server.token()));
         let ids = ids_of(client.all_jobs(&JobQuery::new(), options.clone()));
         let unique: BTreeSet<&String> = ids.iter().collect();
         assert_eq!(
@@ -546,9 +548,9 @@ pub fn jobs_created_during_a_walk(connect: Connect) {
 }
 
 /// Waiting ends with the job's real outcome: done, failed with its message, or needs action.
-pub fn waiting_for_jobs_that_finish_fail_or_need_action(connect: Connect) {
+pub fn waiting_for_jobs_that_finish_fail_or_need_action(connect: ConnectWith) {
     let server = server();
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let fast = WaitOptions::default()
         .interval(Duration::from_millis(50))
         .max_interval(Duration::from_millis(100));
@@ -592,9 +594,9 @@ pub fn waiting_for_jobs_that_finish_fail_or_need_action(connect: Connect) {
 }
 
 /// A 100,000-row output streams completely: exact count and content.
-pub fn a_large_output_streams_completely(connect: Connect) {
+pub fn a_large_output_streams_completely(connect: ConnectWith) {
     let server = server();
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let id = server.add_job(JobSpec::new("done", Duration::ZERO).rows(100_000));
     let (rows, error) = client.raw_rows(&JobId::parse(&id).unwrap(), OutputFormatId(1));
     assert!(error.is_none(), "{}: {error:?}", client.name());

@@ -1,16 +1,76 @@
-//! The first-party transports as [`Subject`]s.
+//! Clients under test: the generic [`Subject`]s over any blocking or async transport, and how
+//! the kit makes them ([`ConnectWith`], [`Timeouts`]).
 
+use std::fmt;
 use std::time::Duration;
 
 use futures_core::Stream;
 use sdm_core::{
-    ClientConfig, Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page, PagerOptions,
-    Password, Row, Token, WaitOptions, WaitOutcome,
+    AsyncClient, AsyncTransport, BlockingClient, ClientConfig, Error, Job, JobId, JobQuery,
+    JobSummary, OutputFormatId, Page, PagerOptions, Password, Row, Token, Transport, WaitOptions,
+    WaitOutcome,
 };
 
 use crate::Subject;
 
-fn config(base_url: &str, token: Option<&str>) -> ClientConfig {
+/// The timeouts a transport under test is built with.
+///
+/// The kit chooses them: generous ones ([`Timeouts::DEFAULT`]) for the scenarios, short ones for
+/// the fault matrix, so that no fault holds a cell for long. A transport maps them onto its own
+/// settings as closely as it can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Time allowed to connect.
+    pub connect: Duration,
+    /// Time allowed to wait for the response to start, and for each read of its body.
+    pub read: Duration,
+    /// An overall bound on each request, body included, for transports that have one (ureq:
+    /// its per-read timeout does not cover every wait of a body). Transports whose read timeout
+    /// bounds every wait may ignore it.
+    pub overall: Duration,
+}
+
+impl Timeouts {
+    /// The timeouts of the scenarios: 10 s to connect, 60 s per read (the first-party
+    /// transports' defaults), 5 minutes per request.
+    pub const DEFAULT: Timeouts = Timeouts {
+        connect: Duration::from_secs(10),
+        read: Duration::from_secs(60),
+        overall: Duration::from_secs(300),
+    };
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Makes a subject from a whole client configuration (base URL, token, retry policy, rate limit,
+/// size limits) and transport timeouts: the one way the kit makes clients.
+///
+/// A transport's implementation builds its transport from `timeouts` and hands it, with `config`
+/// unchanged, to [`blocking`] or [`asynchronous`]:
+///
+/// ```
+/// use sdm_conformance::{Subject, Timeouts};
+/// use sdm_core::ClientConfig;
+///
+/// fn connect(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
+///     # let my_transport = |_: sdm_core::http::Request<Vec<u8>>|
+///     #     -> Result<sdm_core::http::Response<Vec<u8>>, sdm_core::TransportError> {
+///     #     unimplemented!()
+///     # };
+///     // e.g. `MyTransport::new(timeouts.connect, timeouts.read)`
+///     sdm_conformance::blocking("my-transport", config, my_transport)
+/// }
+/// let _: sdm_conformance::ConnectWith = connect;
+/// ```
+pub type ConnectWith = fn(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject>;
+
+/// The client configuration the scenarios use: the defaults of [`ClientConfig::new`] (retry
+/// policy, fair-use pacing, size limits) for `base_url`, with `token` if there is one.
+pub fn default_config(base_url: &str, token: Option<&str>) -> ClientConfig {
     let config = ClientConfig::new(base_url).expect("the fake server's base URL is valid");
     match token {
         Some(token) => config.with_token(token),
@@ -18,62 +78,77 @@ fn config(base_url: &str, token: Option<&str>) -> ClientConfig {
     }
 }
 
-/// Transport timeouts for subjects built from a whole [`ClientConfig`] (see [`ConnectWith`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Timeouts {
-    /// Time allowed to connect.
-    pub connect: Duration,
-    /// Time allowed to wait for the response (and, on reqwest, for each read of the body).
-    pub read: Duration,
-    /// An overall bound on each request, body included (ureq only: its body reads have no
-    /// per-read timeout, so this is what keeps a stalled body from hanging a test).
-    pub overall: Duration,
+/// Connects a subject the way the scenarios do: [`default_config`] for `base_url` and `token`,
+/// and [`Timeouts::DEFAULT`].
+pub fn connect_to(connect: ConnectWith, base_url: &str, token: Option<&str>) -> Box<dyn Subject> {
+    connect(default_config(base_url, token), Timeouts::DEFAULT)
 }
 
-/// Makes a subject from a whole client configuration (retry policy, rate limit, size limits,
-/// token) and transport timeouts.
-pub type ConnectWith = fn(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject>;
-
-/// The blocking client over ureq.
-#[derive(Debug)]
-pub struct Ureq(sdm_ureq::Client);
-
-/// Connects a [`Ureq`] subject with this configuration and these timeouts.
-pub fn ureq_with(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
-    let transport = sdm_ureq::UreqTransport::builder()
-        .connect_timeout(timeouts.connect)
-        .read_timeout(timeouts.read)
-        .timeout(timeouts.overall)
-        .build();
-    Box::new(Ureq(sdm_ureq::Client::with_transport(config, transport)))
+/// A subject over a blocking transport: `sdm_core::BlockingClient` with this configuration and
+/// transport, reporting itself as `name`.
+pub fn blocking<T: Transport + Sync + 'static>(
+    name: &'static str,
+    config: ClientConfig,
+    transport: T,
+) -> Box<dyn Subject> {
+    Box::new(Blocking {
+        name,
+        client: BlockingClient::with_transport(config, transport),
+    })
 }
 
-/// Connects a [`Ureq`] subject.
-pub fn ureq(base_url: &str, token: Option<&str>) -> Box<dyn Subject> {
-    Box::new(Ureq(sdm_ureq::Client::with_transport(
-        config(base_url, token),
-        sdm_ureq::UreqTransport::new(),
-    )))
+/// A subject over an async transport: `sdm_core::AsyncClient` with this configuration and
+/// transport, reporting itself as `name`. It owns a tokio current-thread runtime (I/O and time
+/// enabled) and runs each call to completion on it.
+pub fn asynchronous<T: AsyncTransport + 'static>(
+    name: &'static str,
+    config: ClientConfig,
+    transport: T,
+) -> Box<dyn Subject> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    Box::new(Asynchronous {
+        name,
+        client: AsyncClient::with_transport(config, transport),
+        runtime,
+    })
 }
 
-impl Subject for Ureq {
+/// The blocking client over a transport `T`.
+struct Blocking<T> {
+    name: &'static str,
+    client: BlockingClient<T>,
+}
+
+impl<T> fmt::Debug for Blocking<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Blocking")
+            .field("name", &self.name)
+            .field("client", &self.client)
+            .finish()
+    }
+}
+
+impl<T: Transport + Sync + 'static> Subject for Blocking<T> {
     fn name(&self) -> &'static str {
-        "ureq"
+        self.name
     }
     fn login(&self, email: &str, password: &Password, token_name: &str) -> Result<Token, Error> {
-        self.0.login(email, password, token_name)
+        self.client.login(email, password, token_name)
     }
     fn get_job(&self, id: &JobId) -> Result<Job, Error> {
-        self.0.get_job(id)
+        self.client.get_job(id)
     }
     fn list_jobs(&self, query: &JobQuery) -> Result<Page<JobSummary>, Error> {
-        self.0.list_jobs(query)
+        self.client.list_jobs(query)
     }
     fn job_data(&self, id: &JobId, format: OutputFormatId) -> Result<Vec<Row>, Error> {
-        self.0.job_data(id, format)
+        self.client.job_data(id, format)
     }
     fn all_jobs(&self, query: &JobQuery, options: PagerOptions) -> Vec<Result<JobSummary, Error>> {
-        self.0.jobs(query, options).collect()
+        self.client.jobs(query, options).collect()
     }
     fn wait_for_job(
         &self,
@@ -82,13 +157,13 @@ impl Subject for Ureq {
     ) -> (Result<WaitOutcome, Error>, Vec<Job>) {
         let mut seen = Vec::new();
         let outcome = self
-            .0
+            .client
             .wait_for_job(id, options, |job| seen.push(job.clone()));
         (outcome, seen)
     }
     fn raw_rows(&self, id: &JobId, format: OutputFormatId) -> (Vec<String>, Option<Error>) {
         let mut rows = Vec::new();
-        let mut reader = match self.0.job_rows(id, format) {
+        let mut reader = match self.client.job_rows(id, format) {
             Ok(reader) => reader,
             Err(error) => return (rows, Some(error)),
         };
@@ -102,43 +177,25 @@ impl Subject for Ureq {
     }
 }
 
-/// The async client over reqwest, driven on a tokio runtime of its own.
-#[derive(Debug)]
-pub struct Reqwest {
-    client: sdm_reqwest::Client,
+/// The async client over a transport `T`, driven on a runtime of its own.
+struct Asynchronous<T> {
+    name: &'static str,
+    client: AsyncClient<T>,
     runtime: tokio::runtime::Runtime,
 }
 
-/// Connects a [`Reqwest`] subject.
-pub fn reqwest(base_url: &str, token: Option<&str>) -> Box<dyn Subject> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts");
-    let client = sdm_reqwest::Client::with_transport(
-        config(base_url, token),
-        sdm_reqwest::ReqwestTransport::new(),
-    );
-    Box::new(Reqwest { client, runtime })
+impl<T> fmt::Debug for Asynchronous<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Asynchronous")
+            .field("name", &self.name)
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
 }
 
-/// Connects a [`Reqwest`] subject with this configuration and these timeouts.
-pub fn reqwest_with(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts");
-    let transport = sdm_reqwest::ReqwestTransport::builder()
-        .connect_timeout(timeouts.connect)
-        .read_timeout(timeouts.read)
-        .build();
-    let client = sdm_reqwest::Client::with_transport(config, transport);
-    Box::new(Reqwest { client, runtime })
-}
-
-impl Subject for Reqwest {
+impl<T: AsyncTransport + 'static> Subject for Asynchronous<T> {
     fn name(&self) -> &'static str {
-        "reqwest"
+        self.name
     }
     fn login(&self, email: &str, password: &Password, token_name: &str) -> Result<Token, Error> {
         self.runtime

@@ -8,9 +8,11 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sdm_conformance::{ConnectWith, connect_to};
 use sdm_core::{JobId, JobQuery, OutputFormatId, PagerOptions, Password, WaitOptions};
 use sdm_mock::{JobSpec, MockServer};
-use sdm_tests::Connect;
+
+mod first_party;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -41,9 +43,9 @@ fn capture_traces() -> Captured {
 }
 
 /// Runs every operation, recording the `Display` and `Debug` of each outcome.
-fn run_everything(connect: Connect, server: &MockServer, shown: &mut Vec<String>) {
+fn run_everything(connect: ConnectWith, server: &MockServer, shown: &mut Vec<String>) {
     let mut show = |text: String| shown.push(text);
-    let anonymous = connect(server.base_url(), None);
+    let anonymous = connect_to(connect, server.base_url(), None);
     let password = Password::new(server.password());
     match anonymous.login(server.email(), &password, "sdm-mock") {
         Ok(token) => show(format!("{token} {token:?}")),
@@ -59,7 +61,7 @@ fn run_everything(connect: Connect, server: &MockServer, shown: &mut Vec<String>
             .unwrap_or_default()
     ));
 
-    let client = connect(server.base_url(), Some(server.token()));
+    let client = connect_to(connect, server.base_url(), Some(server.token()));
     let world = server.world();
     let done = world
         .jobs()
@@ -100,7 +102,8 @@ fn run_everything(connect: Connect, server: &MockServer, shown: &mut Vec<String>
         .timeout(Duration::from_secs(10));
     show(format!("{:?}", client.wait_for_job(&finishing, fast)));
 
-    let wrong = connect(
+    let wrong = connect_to(
+        connect,
         server.base_url(),
         Some("0badc0de-0000-4000-8000-000000000bad"),
     );
@@ -123,8 +126,8 @@ fn secrets_never_reach_traces_or_errors() {
     let traces = capture_traces();
     let server = MockServer::start();
     let mut shown = Vec::new();
-    run_everything(sdm_tests::subjects::ureq, &server, &mut shown);
-    run_everything(sdm_tests::subjects::reqwest, &server, &mut shown);
+    run_everything(first_party::ureq, &server, &mut shown);
+    run_everything(first_party::reqwest, &server, &mut shown);
 
     let traces = String::from_utf8_lossy(&traces.0.lock().unwrap()).into_owned();
     assert!(

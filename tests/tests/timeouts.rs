@@ -2,14 +2,29 @@
 //! and for each piece of a body while it streams. A server that stops sending must end in a
 //! `Timeout` transport error soon after the read timeout, not hang the client.
 //!
+//! Run on the first-party transports and on sdm-core's `custom_transport` example (HTTP/1.0 over
+//! `TcpStream`), whose socket read timeout is its only bound.
+//!
 //! The fake server stands still with a latency longer than the read timeout (before the head)
 //! or a slow drip whose pause is longer than it (in the middle of a job's output).
 
 use std::time::{Duration, Instant};
 
+use sdm_conformance::{ConnectWith, Subject, Timeouts};
 use sdm_core::{ClientConfig, Error, JobId, OutputFormatId, RetryPolicy, TransportErrorKind};
 use sdm_mock::{Fault, FaultPlan, JobSpec, MockServer, Route};
-use sdm_tests::subjects::{self, ConnectWith, Timeouts};
+
+mod first_party;
+
+#[allow(dead_code)] // The example's `main`.
+#[path = "../../crates/sdm-core/examples/custom_transport.rs"]
+mod example;
+
+/// The example's transport as the kit's `custom_transport` test makes it.
+fn tcp(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
+    let transport = example::TcpTransport::new(timeouts.connect, timeouts.read);
+    sdm_conformance::blocking("tcp", config, transport)
+}
 
 const READ_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long the server stands still: three read timeouts.
@@ -18,7 +33,7 @@ const STALL: Duration = Duration::from_secs(3);
 /// timeout can end the wait in time.
 const OVERALL: Duration = Duration::from_secs(20);
 
-fn client(server: &MockServer, connect: ConnectWith) -> Box<dyn sdm_tests::Subject> {
+fn client(server: &MockServer, connect: ConnectWith) -> Box<dyn Subject> {
     let config = ClientConfig::new(server.base_url())
         .unwrap()
         .with_token(server.token())
@@ -84,20 +99,30 @@ fn stalled_body(connect: ConnectWith) {
 
 #[test]
 fn reqwest_times_out_waiting_for_the_response() {
-    late_response(subjects::reqwest_with);
+    late_response(first_party::reqwest);
 }
 
 #[test]
 fn ureq_times_out_waiting_for_the_response() {
-    late_response(subjects::ureq_with);
+    late_response(first_party::ureq);
 }
 
 #[test]
 fn reqwest_times_out_when_the_body_stalls() {
-    stalled_body(subjects::reqwest_with);
+    stalled_body(first_party::reqwest);
 }
 
 #[test]
 fn ureq_times_out_when_the_body_stalls() {
-    stalled_body(subjects::ureq_with);
+    stalled_body(first_party::ureq);
+}
+
+#[test]
+fn tcp_times_out_waiting_for_the_response() {
+    late_response(tcp);
+}
+
+#[test]
+fn tcp_times_out_when_the_body_stalls() {
+    stalled_body(tcp);
 }
