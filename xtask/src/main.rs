@@ -58,7 +58,7 @@ fn ci() -> Result<(), String> {
     cargo(TEST_COMMAND)?;
     msrv::run()?;
     api::run(true)?;
-    // The library crates package as they would be published (path dependencies resolved).
+    // The published crates package as they would be published (path dependencies resolved).
     cargo(&[
         "package",
         "--locked",
@@ -69,6 +69,10 @@ fn ci() -> Result<(), String> {
         "sdm-ureq",
         "-p",
         "sdm-reqwest",
+        "-p",
+        "sdm-mock",
+        "-p",
+        "sdm-conformance",
     ])?;
     // API docs build without a warning (broken links, missing docs in the library crates).
     cargo_with_env(

@@ -1,7 +1,7 @@
 //! Every job matching a filter, over all pages, as an async stream: 100 per page, four requests
 //! in flight, each job once, in list order.
 //!
-//! `cargo run -p sdm-reqwest --example list_all_jobs [STATUS]`
+//! `cargo run -p sdm-reqwest --example list_all_jobs_async [STATUS]`
 //! With `SDM_BASE_URL` and `SDM_TOKEN` set it talks to that API; otherwise to the fake server.
 
 use futures_util::StreamExt;

@@ -1,6 +1,6 @@
 //! Wait for a job to finish, then stream its output rows into your own type.
 //!
-//! `cargo run -p sdm-reqwest --example wait_and_export [JOB_ID OUTPUT_FORMAT_ID]`
+//! `cargo run -p sdm-reqwest --example wait_and_export_async [JOB_ID OUTPUT_FORMAT_ID]`
 //! With `SDM_BASE_URL` and `SDM_TOKEN` set it talks to that API; otherwise it starts the embedded
 //! fake server and adds a job that finishes after two seconds.
 
