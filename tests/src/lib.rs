@@ -292,6 +292,8 @@ pub mod documentation {
     pub struct Architecture;
     #[doc = include_str!("../../docs/fuzzing.md")]
     pub struct Fuzzing;
+    #[doc = include_str!("../../docs/maintaining.md")]
+    pub struct Maintaining;
 }
 
 #[cfg(test)]
