@@ -30,7 +30,7 @@ use crate::{ConnectWith, Timeouts};
 const TIMEOUTS: Timeouts = Timeouts {
     connect: Duration::from_secs(2),
     read: Duration::from_secs(2),
-    overall: Duration::from_secs(8),
+    overall: Some(Duration::from_secs(8)),
 };
 
 /// How many (row, transport) pairs run at the same time. The cells mostly wait (latency,

@@ -2,7 +2,6 @@
 //! the kit makes them ([`ConnectWith`], [`Timeouts`]).
 
 use std::fmt;
-use std::time::Duration;
 
 use futures_core::Stream;
 use sdm_core::{
@@ -13,38 +12,13 @@ use sdm_core::{
 
 use crate::Subject;
 
-/// The timeouts a transport under test is built with.
+/// The timeouts a transport under test is built with: sdm-core's [`Timeouts`], which the
+/// first-party transports take as they are.
 ///
-/// The kit chooses them: generous ones ([`Timeouts::DEFAULT`]) for the scenarios, short ones for
+/// The kit chooses them: the defaults ([`Timeouts::DEFAULT`]) for the scenarios, short ones for
 /// the fault matrix, so that no fault holds a cell for long. A transport maps them onto its own
 /// settings as closely as it can.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Timeouts {
-    /// Time allowed to connect.
-    pub connect: Duration,
-    /// Time allowed to wait for the response to start, and for each read of its body.
-    pub read: Duration,
-    /// An overall bound on each request, body included, for transports that have one (ureq:
-    /// its per-read timeout does not cover every wait of a body). Transports whose read timeout
-    /// bounds every wait may ignore it.
-    pub overall: Duration,
-}
-
-impl Timeouts {
-    /// The timeouts of the scenarios: 10 s to connect, 60 s per read (the first-party
-    /// transports' defaults), 5 minutes per request.
-    pub const DEFAULT: Timeouts = Timeouts {
-        connect: Duration::from_secs(10),
-        read: Duration::from_secs(60),
-        overall: Duration::from_secs(300),
-    };
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Self::DEFAULT
-    }
-}
+pub use sdm_core::Timeouts;
 
 /// Makes a subject from a whole client configuration (base URL, token, retry policy, rate limit,
 /// size limits) and transport timeouts: the one way the kit makes clients.

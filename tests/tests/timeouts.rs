@@ -44,7 +44,7 @@ fn client(server: &MockServer, connect: ConnectWith) -> Box<dyn Subject> {
         Timeouts {
             connect: READ_TIMEOUT,
             read: READ_TIMEOUT,
-            overall: OVERALL,
+            overall: Some(OVERALL),
         },
     )
 }

@@ -55,7 +55,7 @@ pub use pager::{JobPager, PageRequest, PagerOptions, Released};
 pub use rate_limit::{RateLimit, RateLimiter};
 pub use retry::{RetryDecision, RetryPolicy, RetryReason};
 pub use secret::{Password, Token};
-pub use transport::{AsyncBody, AsyncBodyRead, AsyncTransport, BlockingBody, Transport};
+pub use transport::{AsyncBody, AsyncBodyRead, AsyncTransport, BlockingBody, Timeouts, Transport};
 pub use waiter::{WaitOptions, WaitOutcome, WaitStep, Waiter};
 
 /// Re-exported so transports and users name the same `http` types as this crate.

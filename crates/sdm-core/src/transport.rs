@@ -15,6 +15,53 @@ use http::{Request, Response};
 
 use crate::error::TransportError;
 
+/// The timeouts a transport applies. The first-party transports take these; a transport of
+/// your own should honour them too (the conformance kit hands them over).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Time allowed to establish a connection (DNS, TCP and TLS).
+    pub connect: Duration,
+    /// Time allowed for the response to start, and for each read of its body: a body that stops
+    /// arriving fails after this long, however long the whole download takes.
+    pub read: Duration,
+    /// An overall bound on each request, body included (none by default: a large output
+    /// streams for as long as data keeps coming).
+    pub overall: Option<Duration>,
+}
+
+impl Timeouts {
+    /// 10 s to connect, 60 s per read, no overall bound.
+    pub const DEFAULT: Timeouts = Timeouts {
+        connect: Duration::from_secs(10),
+        read: Duration::from_secs(60),
+        overall: None,
+    };
+
+    /// The same timeouts with another connect timeout.
+    pub fn connect(self, connect: Duration) -> Self {
+        Self { connect, ..self }
+    }
+
+    /// The same timeouts with another read timeout.
+    pub fn read(self, read: Duration) -> Self {
+        Self { read, ..self }
+    }
+
+    /// The same timeouts with an overall bound on each request.
+    pub fn overall(self, overall: Duration) -> Self {
+        Self {
+            overall: Some(overall),
+            ..self
+        }
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
 /// A blocking transport.
 ///
 /// Any `Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>` is one, which makes

@@ -35,11 +35,6 @@ use http::{Request, Response};
 /// The async client over reqwest.
 pub type Client = AsyncClient<ReqwestTransport>;
 
-/// Default time allowed to establish a connection (DNS, TCP and TLS).
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time allowed without any progress while receiving a response.
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// An [`AsyncTransport`] over a [`reqwest::Client`]: connection pooling, rustls, timeouts, no
 /// redirects followed (so the token never travels to another origin), tokio for sleeping.
 #[derive(Clone)]
@@ -48,14 +43,25 @@ pub struct ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// A transport with the default timeouts.
+    /// A transport with the default timeouts ([`Timeouts::DEFAULT`]).
     pub fn new() -> Self {
-        Self::builder().build()
+        Self::with_timeouts(Timeouts::DEFAULT)
     }
 
-    /// Options for the transport.
-    pub fn builder() -> ReqwestTransportBuilder {
-        ReqwestTransportBuilder::default()
+    /// A transport with these timeouts.
+    ///
+    /// # Panics
+    /// If the TLS backend cannot be initialised (no usable crypto provider), as reqwest does.
+    pub fn with_timeouts(timeouts: Timeouts) -> Self {
+        let mut builder = tls_backend(reqwest::Client::builder())
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(timeouts.connect)
+            .read_timeout(timeouts.read);
+        if let Some(overall) = timeouts.overall {
+            builder = builder.timeout(overall);
+        }
+        let client = builder.build().expect("the TLS backend initialises");
+        Self { client }
     }
 
     /// A transport over a client configured by the caller. It should not follow redirects
@@ -74,61 +80,6 @@ impl Default for ReqwestTransport {
 impl fmt::Debug for ReqwestTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReqwestTransport").finish_non_exhaustive()
-    }
-}
-
-/// Options of a [`ReqwestTransport`].
-#[derive(Clone, Debug)]
-pub struct ReqwestTransportBuilder {
-    connect_timeout: Duration,
-    read_timeout: Duration,
-    timeout: Option<Duration>,
-}
-
-impl Default for ReqwestTransportBuilder {
-    fn default() -> Self {
-        Self {
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            read_timeout: DEFAULT_READ_TIMEOUT,
-            timeout: None,
-        }
-    }
-}
-
-impl ReqwestTransportBuilder {
-    /// Time allowed to connect (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for each read without progress (default 60 s).
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
-        self
-    }
-
-    /// An overall limit on each request, body included (default none: large outputs stream
-    /// for as long as data keeps coming).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The transport.
-    ///
-    /// # Panics
-    /// If the TLS backend cannot be initialised (no usable crypto provider), as reqwest does.
-    pub fn build(self) -> ReqwestTransport {
-        let mut builder = tls_backend(reqwest::Client::builder())
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.connect_timeout)
-            .read_timeout(self.read_timeout);
-        if let Some(timeout) = self.timeout {
-            builder = builder.timeout(timeout);
-        }
-        let client = builder.build().expect("the TLS backend initialises");
-        ReqwestTransport { client }
     }
 }
 

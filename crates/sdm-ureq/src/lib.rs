@@ -31,9 +31,9 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use sdm_ureq::{Client, ClientConfig, UreqTransport};
+//! use sdm_ureq::{Client, ClientConfig, Timeouts, UreqTransport};
 //!
-//! let transport = UreqTransport::builder().timeout(Duration::from_secs(120)).build();
+//! let transport = UreqTransport::with_timeouts(Timeouts::DEFAULT.overall(Duration::from_secs(120)));
 //! let config = ClientConfig::new("https://sdm.akeneo.cloud/api/v1/")?.with_token("…");
 //! let client = Client::with_transport(config, transport);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -42,7 +42,6 @@
 #![deny(missing_docs)]
 
 use std::fmt;
-use std::time::Duration;
 
 pub use sdm_core::*;
 
@@ -50,11 +49,6 @@ use http::{Request, Response};
 
 /// The blocking client over ureq.
 pub type Client = BlockingClient<UreqTransport>;
-
-/// Default time allowed to establish a connection (DNS, TCP and TLS).
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time allowed without any progress while receiving a response.
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A [`Transport`] over a ureq [`Agent`](ureq::Agent): connection pooling, rustls, timeouts,
 /// no redirects followed (so the token never travels to another origin), and error statuses
@@ -65,14 +59,29 @@ pub struct UreqTransport {
 }
 
 impl UreqTransport {
-    /// A transport with the default timeouts.
+    /// A transport with the default timeouts ([`Timeouts::DEFAULT`]).
     pub fn new() -> Self {
-        Self::builder().build()
+        Self::with_timeouts(Timeouts::DEFAULT)
     }
 
-    /// Options for the transport.
-    pub fn builder() -> UreqTransportBuilder {
-        UreqTransportBuilder::default()
+    /// A transport with these timeouts.
+    pub fn with_timeouts(timeouts: Timeouts) -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(timeouts.connect))
+            .timeout_recv_response(Some(timeouts.read))
+            // Every socket read, the body's included: a body that stops arriving must not
+            // hang an export forever.
+            .timeout_per_read(Some(timeouts.read))
+            .timeout_recv_body(timeouts.overall)
+            .timeout_global(timeouts.overall)
+            .user_agent(ureq::config::AutoHeaderValue::None)
+            .tls_config(tls_config())
+            .build();
+        Self {
+            agent: config.into(),
+        }
     }
 
     /// A transport over an agent configured by the caller. The agent must not follow redirects
@@ -91,65 +100,6 @@ impl Default for UreqTransport {
 impl fmt::Debug for UreqTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UreqTransport").finish_non_exhaustive()
-    }
-}
-
-/// Options of a [`UreqTransport`].
-#[derive(Clone, Debug)]
-pub struct UreqTransportBuilder {
-    connect_timeout: Duration,
-    read_timeout: Duration,
-    timeout: Option<Duration>,
-}
-
-impl Default for UreqTransportBuilder {
-    fn default() -> Self {
-        Self {
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            read_timeout: DEFAULT_READ_TIMEOUT,
-            timeout: None,
-        }
-    }
-}
-
-impl UreqTransportBuilder {
-    /// Time allowed to connect (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for each read without progress (default 60 s).
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
-        self
-    }
-
-    /// An overall limit on each request, body included (default none: large outputs stream
-    /// for as long as data keeps coming).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The transport.
-    pub fn build(self) -> UreqTransport {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(self.connect_timeout))
-            .timeout_recv_response(Some(self.read_timeout))
-            // Every socket read, the body's included: a body that stops arriving must not
-            // hang an export forever.
-            .timeout_per_read(Some(self.read_timeout))
-            .timeout_recv_body(self.timeout)
-            .timeout_global(self.timeout)
-            .user_agent(ureq::config::AutoHeaderValue::None)
-            .tls_config(tls_config())
-            .build();
-        UreqTransport {
-            agent: config.into(),
-        }
     }
 }
 

@@ -4,22 +4,14 @@
 use sdm_conformance::{Subject, Timeouts};
 use sdm_core::ClientConfig;
 
-/// `sdm-ureq`: the blocking client over ureq. Its per-read timeout does not bound every wait of
-/// a body, so it also takes the overall bound.
+/// `sdm-ureq`: the blocking client over ureq.
 pub fn ureq(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
-    let transport = sdm_ureq::UreqTransport::builder()
-        .connect_timeout(timeouts.connect)
-        .read_timeout(timeouts.read)
-        .timeout(timeouts.overall)
-        .build();
+    let transport = sdm_ureq::UreqTransport::with_timeouts(timeouts);
     sdm_conformance::blocking("ureq", config, transport)
 }
 
 /// `sdm-reqwest`: the async client over reqwest, on a runtime of the subject's own.
 pub fn reqwest(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
-    let transport = sdm_reqwest::ReqwestTransport::builder()
-        .connect_timeout(timeouts.connect)
-        .read_timeout(timeouts.read)
-        .build();
+    let transport = sdm_reqwest::ReqwestTransport::with_timeouts(timeouts);
     sdm_conformance::asynchronous("reqwest", config, transport)
 }
