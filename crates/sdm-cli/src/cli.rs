@@ -152,6 +152,31 @@ pub struct GlobalArgs {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub allow_http: bool,
+
+    /// Time allowed to connect (DNS, TCP and TLS), like `10s`.
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "SDM_CONNECT_TIMEOUT",
+        value_name = "D",
+        default_value = "10s",
+        value_parser = crate::duration::parse_positive
+    )]
+    pub connect_timeout: std::time::Duration,
+
+    /// Time allowed without progress while receiving a response (its start, then each read of
+    /// the body), like `60s`; a large export is not limited as long as data keeps coming.
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "SDM_READ_TIMEOUT",
+        value_name = "D",
+        default_value = "60s",
+        value_parser = crate::duration::parse_positive
+    )]
+    pub read_timeout: std::time::Duration,
 }
 
 /// `--rate-limit` unless given: the API's documented fair-use rate.

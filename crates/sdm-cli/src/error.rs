@@ -124,14 +124,22 @@ pub fn report(error: &CliError, stderr: &mut dyn Write) {
     let _ = writeln!(stderr, "error: {error}");
     let mut last = error.to_string();
     let mut source = error.source();
+    let mut timeout = None;
     while let Some(cause) = source {
         let text = cause.to_string();
         // Some errors repeat their cause's text in their own; saying it twice helps nobody.
         if !text.is_empty() && !last.contains(&text) {
             let _ = writeln!(stderr, "  caused by: {text}");
         }
+        if let Some(timed_out) = cause.downcast_ref::<sdm_ureq::TimedOut>() {
+            timeout = Some(timed_out.setting);
+        }
         last = text;
         source = cause.source();
+    }
+    // The library names its own setting; on the command line it is an option.
+    if let Some(setting @ ("connect" | "read")) = timeout {
+        let _ = writeln!(stderr, "  hint: raise it with --{setting}-timeout");
     }
 }
 

@@ -461,14 +461,78 @@ impl StdError for TransportError {
 
 impl From<std::io::Error> for TransportError {
     fn from(error: std::io::Error) -> Self {
-        let kind = match error.kind() {
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-                TransportErrorKind::Timeout
+        // A transport reading a body through `Read` can only return I/O errors: one carrying a
+        // `TimedOut` is unwrapped so the chain still says which timeout ran out.
+        if error.get_ref().is_some_and(|inner| inner.is::<TimedOut>()) {
+            let kind = error.kind();
+            if let Some(inner) = error.into_inner() {
+                return match inner.downcast::<TimedOut>() {
+                    Ok(timed_out) => TransportError::new(TransportErrorKind::Timeout, *timed_out),
+                    Err(other) => TransportError::new(io_kind(kind), other),
+                };
             }
-            std::io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
-            _ => TransportErrorKind::Io,
-        };
-        TransportError::new(kind, error)
+            return TransportError::from_kind(TransportErrorKind::Timeout);
+        }
+        TransportError::new(io_kind(error.kind()), error)
+    }
+}
+
+/// The transport error kind of an I/O error kind.
+fn io_kind(kind: std::io::ErrorKind) -> TransportErrorKind {
+    match kind {
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+            TransportErrorKind::Timeout
+        }
+        std::io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
+        _ => TransportErrorKind::Io,
+    }
+}
+
+/// Which timeout ran out, with its value and the setting that raises it: the cause a transport
+/// gives to an error of kind [`TransportErrorKind::Timeout`].
+#[derive(Debug)]
+pub struct TimedOut {
+    /// The timeout that ran out: `connect`, `read` or `overall` (the fields of
+    /// [`Timeouts`](crate::Timeouts)).
+    pub setting: &'static str,
+    /// Its value.
+    pub limit: Duration,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl TimedOut {
+    /// The `setting` timeout of `limit` ran out; `source` is the HTTP library's own error.
+    pub fn new(
+        setting: &'static str,
+        limit: Duration,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
+        Self {
+            setting,
+            limit,
+            source: Some(source.into()),
+        }
+    }
+
+    /// The transport error (kind `Timeout`) this is the cause of.
+    pub fn into_transport_error(self) -> TransportError {
+        TransportError::new(TransportErrorKind::Timeout, self)
+    }
+}
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "nothing happened within the {} timeout of {:?} (raise it with `Timeouts::{}`)",
+            self.setting, self.limit, self.setting
+        )
+    }
+}
+
+impl StdError for TimedOut {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|e| e as _)
     }
 }
 

@@ -44,8 +44,8 @@ pub use compact::write_compact;
 pub use config::{ClientConfig, DEFAULT_MAX_DOCUMENT_BYTES, USER_AGENT};
 pub use decoder::{DEFAULT_MAX_ROW_BYTES, RowDecoder, RowError};
 pub use error::{
-    ApiError, DecodeError, Error, FieldError, InvalidInput, OutputError, RetryAfter, TooLargeError,
-    TransportError, TransportErrorKind, TransportFailure,
+    ApiError, DecodeError, Error, FieldError, InvalidInput, OutputError, RetryAfter, TimedOut,
+    TooLargeError, TransportError, TransportErrorKind, TransportFailure,
 };
 pub use model::{
     Job, JobId, JobStatus, JobSummary, OutputFormatId, Page, ProjectId, ProjectRef, Row, Step,

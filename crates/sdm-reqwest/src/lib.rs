@@ -40,6 +40,9 @@ pub type Client = AsyncClient<ReqwestTransport>;
 #[derive(Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// The timeouts the client was built with, to name the one that ran out (unknown for a
+    /// client configured by the caller).
+    timeouts: Option<Timeouts>,
 }
 
 impl ReqwestTransport {
@@ -61,13 +64,19 @@ impl ReqwestTransport {
             builder = builder.timeout(overall);
         }
         let client = builder.build().expect("the TLS backend initialises");
-        Self { client }
+        Self {
+            client,
+            timeouts: Some(timeouts),
+        }
     }
 
     /// A transport over a client configured by the caller. It should not follow redirects
     /// (`redirect(Policy::none())`): the clients report them as errors instead.
     pub fn from_client(client: reqwest::Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            timeouts: None,
+        }
     }
 }
 
@@ -101,15 +110,18 @@ impl AsyncTransport for ReqwestTransport {
             .client
             .execute(request)
             .await
-            .map_err(transport_error)?;
+            .map_err(|e| transport_error(e, self.timeouts))?;
         let mut head = Response::builder()
             .status(response.status())
             .version(response.version());
         if let Some(headers) = head.headers_mut() {
             *headers = response.headers().clone();
         }
-        head.body(AsyncBody::new(ReqwestBody(response)))
-            .map_err(|e| TransportError::new(TransportErrorKind::Other, e))
+        head.body(AsyncBody::new(ReqwestBody {
+            response,
+            timeouts: self.timeouts,
+        }))
+        .map_err(|e| TransportError::new(TransportErrorKind::Other, e))
     }
 
     async fn sleep(&self, duration: Duration) {
@@ -118,19 +130,37 @@ impl AsyncTransport for ReqwestTransport {
 }
 
 /// A reqwest response read chunk by chunk.
-struct ReqwestBody(reqwest::Response);
+struct ReqwestBody {
+    response: reqwest::Response,
+    timeouts: Option<Timeouts>,
+}
 
 #[async_trait]
 impl AsyncBodyRead for ReqwestBody {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
-        self.0.chunk().await.map_err(transport_error)
+        let timeouts = self.timeouts;
+        self.response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(e, timeouts))
     }
 }
 
-fn transport_error(error: reqwest::Error) -> TransportError {
-    let kind = if error.is_timeout() {
-        TransportErrorKind::Timeout
-    } else if error.is_connect() {
+fn transport_error(error: reqwest::Error, timeouts: Option<Timeouts>) -> TransportError {
+    if error.is_timeout() {
+        // reqwest does not say which timeout ran out: a connect error is the connect timeout;
+        // otherwise it is the read timeout, unless an overall one is set too (then either).
+        let named = timeouts.and_then(|t| match (error.is_connect(), t.overall) {
+            (true, _) => Some(("connect", t.connect)),
+            (false, None) => Some(("read", t.read)),
+            (false, Some(_)) => None,
+        });
+        return match named {
+            Some((setting, limit)) => TimedOut::new(setting, limit, error).into_transport_error(),
+            None => TransportError::new(TransportErrorKind::Timeout, error),
+        };
+    }
+    let kind = if error.is_connect() {
         TransportErrorKind::Connect
     } else if error.is_request() || error.is_body() || error.is_decode() {
         TransportErrorKind::Io

@@ -56,6 +56,9 @@ pub type Client = BlockingClient<UreqTransport>;
 #[derive(Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
+    /// The timeouts the agent was built with, to name the one that ran out (unknown for an
+    /// agent configured by the caller).
+    timeouts: Option<Timeouts>,
 }
 
 impl UreqTransport {
@@ -81,13 +84,17 @@ impl UreqTransport {
             .build();
         Self {
             agent: config.into(),
+            timeouts: Some(timeouts),
         }
     }
 
     /// A transport over an agent configured by the caller. The agent must not follow redirects
     /// and must not turn error statuses into errors (`http_status_as_error(false)`).
     pub fn from_agent(agent: ureq::Agent) -> Self {
-        Self { agent }
+        Self {
+            agent,
+            timeouts: None,
+        }
     }
 }
 
@@ -115,31 +122,69 @@ fn tls_config() -> ureq::tls::TlsConfig {
 
 impl Transport for UreqTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<BlockingBody>, TransportError> {
-        let response = self.agent.run(request).map_err(transport_error)?;
-        Ok(response.map(|body| BlockingBody::new(BodyReader(body.into_reader()))))
+        let timeouts = self.timeouts;
+        let response = self
+            .agent
+            .run(request)
+            .map_err(|e| transport_error(e, timeouts))?;
+        Ok(response.map(|body| {
+            BlockingBody::new(BodyReader {
+                body: body.into_reader(),
+                timeouts,
+            })
+        }))
     }
 }
 
 /// ureq's body reader, with its timeouts reported as `TimedOut` I/O errors (ureq wraps them in
 /// an error of another kind), so the client classifies them as timeouts.
-struct BodyReader(ureq::BodyReader<'static>);
+struct BodyReader {
+    body: ureq::BodyReader<'static>,
+    timeouts: Option<Timeouts>,
+}
 
 impl std::io::Read for BodyReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0
+        self.body
             .read(buf)
             .map_err(|error| match ureq::Error::from(error) {
-                timeout @ ureq::Error::Timeout(_) => {
-                    std::io::Error::new(std::io::ErrorKind::TimedOut, timeout)
+                ureq::Error::Timeout(which) => {
+                    let cause = timed_out(which, self.timeouts, ureq::Error::Timeout(which));
+                    std::io::Error::new(std::io::ErrorKind::TimedOut, cause)
                 }
                 other => other.into_io(),
             })
     }
 }
 
-fn transport_error(error: ureq::Error) -> TransportError {
+/// Names the timeout that ran out, when the transport knows its value.
+fn timed_out(
+    which: ureq::Timeout,
+    timeouts: Option<Timeouts>,
+    error: ureq::Error,
+) -> Box<dyn std::error::Error + Send + Sync> {
+    let Some(timeouts) = timeouts else {
+        return Box::new(error);
+    };
+    let (setting, limit) = match which {
+        ureq::Timeout::Connect | ureq::Timeout::Resolve => ("connect", Some(timeouts.connect)),
+        ureq::Timeout::Global | ureq::Timeout::PerCall => ("overall", timeouts.overall),
+        _ => ("read", Some(timeouts.read)),
+    };
+    match limit {
+        Some(limit) => Box::new(TimedOut::new(setting, limit, error)),
+        None => Box::new(error),
+    }
+}
+
+fn transport_error(error: ureq::Error, timeouts: Option<Timeouts>) -> TransportError {
+    if let ureq::Error::Timeout(which) = error {
+        return TransportError::new(
+            TransportErrorKind::Timeout,
+            timed_out(which, timeouts, error),
+        );
+    }
     let kind = match &error {
-        ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::Tls(_) => {
             TransportErrorKind::Connect
         }

@@ -11,7 +11,9 @@ mod mock;
 
 use std::io::{self, Write};
 
-use sdm_ureq::{BaseUrl, Client, ClientConfig, RateLimit, RetryPolicy, Token, UreqTransport};
+use sdm_ureq::{
+    BaseUrl, Client, ClientConfig, RateLimit, RetryPolicy, Timeouts, Token, UreqTransport,
+};
 
 use crate::cli::{Cli, Command, GlobalArgs, JobsCommand};
 use crate::error::CliError;
@@ -80,12 +82,20 @@ fn client_with(
     adjust: impl FnOnce(ClientConfig) -> ClientConfig,
 ) -> Result<Client, CliError> {
     let config = adjust(config(global, &global.base_url).with_token(token(global)?));
-    Ok(Client::with_transport(config, UreqTransport::new()))
+    Ok(Client::with_transport(config, transport(global)))
 }
 
 /// A client without a token for the API at `base_url` (for `login`, and the demo's server).
 fn anonymous_client(global: &GlobalArgs, base_url: &BaseUrl) -> Client {
-    Client::with_transport(config(global, base_url), UreqTransport::new())
+    Client::with_transport(config(global, base_url), transport(global))
+}
+
+/// The HTTP transport, with the timeouts of the global options.
+fn transport(global: &GlobalArgs) -> UreqTransport {
+    let timeouts = Timeouts::DEFAULT
+        .connect(global.connect_timeout)
+        .read(global.read_timeout);
+    UreqTransport::with_timeouts(timeouts)
 }
 
 /// Maps write errors on standard output to [`CliError::Stdout`].
@@ -113,6 +123,8 @@ mod tests {
             rate_limit: crate::cli::DEFAULT_RATE_LIMIT,
             retries: crate::cli::DEFAULT_RETRIES,
             allow_http: false,
+            connect_timeout: std::time::Duration::from_secs(10),
+            read_timeout: std::time::Duration::from_secs(60),
         }
     }
 
