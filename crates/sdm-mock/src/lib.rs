@@ -21,6 +21,8 @@
 //! assert!(first["id"].is_string());
 //! ```
 
+#![deny(missing_docs)]
+
 mod api;
 mod app;
 mod auth;
