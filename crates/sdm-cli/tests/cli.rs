@@ -65,17 +65,7 @@ fn jobs_get_json_is_the_server_object_field_for_field() {
 
     let run = run_expect(&mut sdm_at(&server, &["jobs", "get", id, "-o", "csv"]), 0);
     let records = parse_csv(&run.stdout);
-    assert_eq!(
-        records[0],
-        [
-            "id",
-            "name",
-            "status",
-            "project",
-            "creation_date",
-            "completion_date"
-        ]
-    );
+    assert_eq!(records[0], JOB_CSV_HEADER);
     assert_eq!(records.len(), 2);
     assert_eq!(records[1][0], id);
     assert_eq!(records[1][1], job["name"].as_str().unwrap());
@@ -152,17 +142,7 @@ fn jobs_list_pages_through_the_filtered_newest_first_set() {
     );
     assert!(run.stdout.ends_with("\r\n"));
     let records = parse_csv(&run.stdout);
-    assert_eq!(
-        records[0],
-        [
-            "id",
-            "name",
-            "status",
-            "project",
-            "creation_date",
-            "completion_date"
-        ]
-    );
+    assert_eq!(records[0], JOB_CSV_HEADER);
     assert_eq!(records.len(), 8);
     for (record, job) in records[1..].iter().zip(&expected) {
         let cells = [

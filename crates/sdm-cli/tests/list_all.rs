@@ -43,17 +43,7 @@ fn every_format_gives_the_whole_newest_first_list() {
     let run = list_all(&server, &["-o", "csv"]);
     assert!(run.stdout.ends_with("\r\n"));
     let records = parse_csv(&run.stdout);
-    assert_eq!(
-        records[0],
-        [
-            "id",
-            "name",
-            "status",
-            "project",
-            "creation_date",
-            "completion_date"
-        ]
-    );
+    assert_eq!(records[0], JOB_CSV_HEADER);
     assert_eq!(records.len(), expected.len() + 1);
     for (record, job) in records[1..].iter().zip(&expected) {
         assert_eq!(record[0], id_of(job));

@@ -84,6 +84,16 @@ pub fn ndjson(text: &str) -> Vec<Value> {
 }
 
 /// A small RFC 4180 reader: quoted fields with doubled quotes, CRLF or LF record ends.
+/// The columns of `-o csv` for jobs, in order.
+pub const JOB_CSV_HEADER: [&str; 6] = [
+    "id",
+    "name",
+    "status",
+    "project",
+    "creation_date",
+    "completion_date",
+];
+
 pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let mut records = Vec::new();
     let mut record = Vec::new();
