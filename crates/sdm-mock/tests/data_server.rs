@@ -180,8 +180,8 @@ fn latency_applies_to_concurrent_requests_in_parallel() {
     });
     let elapsed = start.elapsed();
     assert!(elapsed >= LATENCY, "{elapsed:?}");
-    // Serialized, four requests would take 1200 ms.
-    assert!(elapsed < LATENCY * 2, "{elapsed:?}");
+    // Serialized, four requests would take 1200 ms; the margin is for a busy CI machine.
+    assert!(elapsed < LATENCY * 3, "{elapsed:?}");
 }
 
 #[test]
