@@ -98,7 +98,8 @@ impl<T: Transport> BlockingClient<T> {
         let request = op.request(&self.shared.config)?;
         let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
         loop {
-            match attempt(copy_request(&request)) {
+            let result = attempts.span().in_scope(|| attempt(copy_request(&request)));
+            match result {
                 Ok(output) => return Ok(output),
                 Err(error) => {
                     let delay = attempts.after_error(error)?;

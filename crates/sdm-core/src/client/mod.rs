@@ -111,6 +111,12 @@ impl<'a> Attempts<'a> {
         }
     }
 
+    /// The span the current attempt's events belong to: it names the attempt, so each
+    /// request's events say which try they are.
+    fn span(&self) -> tracing::Span {
+        tracing::debug_span!("sdm_request", attempt = self.attempt)
+    }
+
     /// After a failed attempt: the delay before the next one, or the error to report.
     fn after_error(&mut self, error: Error) -> Result<Duration, Error> {
         let decision = if self.retry_safe {

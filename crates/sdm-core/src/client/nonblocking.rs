@@ -5,6 +5,7 @@ use std::fmt;
 use http::response::Parts;
 use std::sync::Arc;
 use std::time::Instant;
+use tracing::Instrument;
 
 use crate::body::{ERROR_BODY_BYTES, read_async};
 use crate::client::AsyncRowReader;
@@ -80,15 +81,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
         loop {
             // (A loop per method rather than a helper taking an async closure: the futures of
             // such closures cannot yet be proven `Send` for every lifetime.)
-            let result = match self.open_once(op, copy_request(&request)).await {
-                Ok((head, mut body)) => {
-                    match read_async(&mut body, config.max_document_bytes()).await {
-                        Ok(body) => parse_document(op, config, head, body),
-                        Err(e) => Err(body_failure(op.describe(), e)),
-                    }
+            let attempt = async {
+                let (head, mut body) = self.open_once(op, copy_request(&request)).await?;
+                match read_async(&mut body, config.max_document_bytes()).await {
+                    Ok(body) => parse_document(op, config, head, body),
+                    Err(e) => Err(body_failure(op.describe(), e)),
                 }
-                Err(error) => Err(error),
             };
+            let result = attempt.instrument(attempts.span()).await;
             match result {
                 Ok(output) => return Ok(output),
                 Err(error) => self.transport.sleep(attempts.after_error(error)?).await,
@@ -105,7 +105,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
         let request = op.request(&self.shared.config)?;
         let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
         loop {
-            match self.open_once(op, copy_request(&request)).await {
+            let attempt = self.open_once(op, copy_request(&request));
+            match attempt.instrument(attempts.span()).await {
                 Ok(opened) => return Ok(opened),
                 Err(error) => self.transport.sleep(attempts.after_error(error)?).await,
             }
