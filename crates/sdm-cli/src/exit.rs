@@ -12,7 +12,7 @@
 //! | 7 | `jobs wait`: the timeout passed while the job was still running |
 //! | 8 | unavailable or rate limited after the retries: 429, 502-504, connect, timeout, lost |
 
-use sdm_ureq::{Error, TransportErrorKind};
+use sdm_ureq::{Error, RetryPolicy};
 
 use crate::error::{CliError, JobOutcome};
 
@@ -52,18 +52,8 @@ pub fn exit_code(error: &CliError) -> u8 {
         CliError::Api(error) => match error {
             Error::Authentication(_) | Error::Permission(_) => REFUSED,
             Error::NotFound(_) => NOT_FOUND,
-            Error::RateLimited(_) => UNAVAILABLE,
-            Error::Api(api) if matches!(api.status.as_u16(), 502..=504) => UNAVAILABLE,
-            Error::Transport(failure)
-                if matches!(
-                    failure.error.kind(),
-                    TransportErrorKind::Connect
-                        | TransportErrorKind::Timeout
-                        | TransportErrorKind::Io
-                ) =>
-            {
-                UNAVAILABLE
-            }
+            // What retries could have cured but did not: the library's own classification.
+            error if RetryPolicy::is_transient(error) => UNAVAILABLE,
             Error::InvalidInput(_) => USAGE,
             _ => FAILURE,
         },

@@ -2,6 +2,7 @@
 
 use std::io::{self, BufRead, Write};
 
+use sdm_ureq::ops::CreateToken;
 use sdm_ureq::{Error, Password};
 
 use super::{anonymous_client, stdout_error};
@@ -57,19 +58,12 @@ fn password_from_env() -> Result<Password, CliError> {
     }
 }
 
-/// DRF answers bad credentials with `400 {"non_field_errors": [...]}` rather than 401: a 400
-/// with a message and no per-field errors is that refusal. A 400 naming fields (a blank or
-/// malformed e-mail) stays an ordinary API error.
+/// Wrong credentials get their own exit code (the operation knows how the server says it).
 fn credentials_error(error: Error) -> CliError {
-    match &error {
-        Error::Api(api)
-            if api.status.as_u16() == 400
-                && api.field_errors.is_empty()
-                && api.detail.is_some() =>
-        {
-            CliError::CredentialsRefused(error)
-        }
-        _ => CliError::Api(error),
+    if CreateToken::credentials_refused(&error) {
+        CliError::CredentialsRefused(error)
+    } else {
+        CliError::Api(error)
     }
 }
 

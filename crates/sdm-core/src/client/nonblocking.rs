@@ -53,11 +53,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
 
     /// The same client using `token` from now on (e.g. the one [`login`](Self::login) returned).
     pub fn with_token(self, token: Token) -> Self {
-        let config = self.shared.config.clone().with_token(token);
-        Self {
-            shared: Arc::new(Shared::new(config)),
-            transport: self.transport,
-        }
+        Self::with_transport(self.shared.config.clone().with_token(token), self.transport)
     }
 
     /// The configuration.

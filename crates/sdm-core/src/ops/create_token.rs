@@ -21,6 +21,16 @@ pub struct CreateToken {
 }
 
 impl CreateToken {
+    /// True when `error` is the server refusing the credentials. DRF answers wrong credentials
+    /// with `400 {"non_field_errors": [...]}`, not 401: a 400 with a message and no per-field
+    /// errors. A 400 naming fields (a blank or malformed e-mail) is an ordinary API error.
+    pub fn credentials_refused(error: &Error) -> bool {
+        matches!(error, Error::Api(api)
+            if api.status == StatusCode::BAD_REQUEST
+                && api.field_errors.is_empty()
+                && api.detail.is_some())
+    }
+
     /// The operation for these credentials.
     pub fn new(
         email: impl Into<String>,
@@ -71,5 +81,31 @@ impl Operation for CreateToken {
             Err(Error::Decode(error)) => Err(Error::Decode(Box::new(error.redacted()))),
             Err(other) => Err(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(body: &str) -> Error {
+        let response = http::Response::builder()
+            .status(400)
+            .body(body.as_bytes().to_vec())
+            .unwrap();
+        CreateToken::new("a@b.c", Password::new("pw"), "t")
+            .parse(&response)
+            .unwrap_err()
+    }
+
+    #[test]
+    fn wrong_credentials_are_told_apart_from_invalid_fields() {
+        let wrong =
+            refusal(r#"{"non_field_errors": ["Unable to log in with provided credentials."]}"#);
+        assert!(CreateToken::credentials_refused(&wrong));
+        let blank = refusal(r#"{"email": ["This field may not be blank."]}"#);
+        assert!(!CreateToken::credentials_refused(&blank));
+        let empty = refusal("");
+        assert!(!CreateToken::credentials_refused(&empty));
     }
 }
