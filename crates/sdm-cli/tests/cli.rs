@@ -204,12 +204,7 @@ fn jobs_list_refuses_bad_arguments_before_any_request() {
         (&["--project", "two"], "--project"),
         (&["-o", "xml"], "possible values"),
     ] {
-        let mut command = sdm(&[&["jobs", "list"], args].concat());
-        command.args(["--base-url", &dead, "--token", "t"]);
-        let run = run_expect(&mut command, 2);
-        assert!(run.stderr.starts_with("error:"), "{}", run.stderr);
-        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
-        assert_eq!(run.stdout, "");
+        assert_list_usage_error(&dead, args, needle);
     }
 }
 

@@ -193,12 +193,7 @@ fn options_of_all_without_all_are_usage_errors() {
         (&["--all", "--concurrency", "0"], "--concurrency"),
         (&["--all", "--limit", "many"], "--limit"),
     ] {
-        let mut command = sdm(&[&["jobs", "list"], args].concat());
-        command.args(["--base-url", &dead, "--token", "t"]);
-        let run = run_expect(&mut command, 2);
-        assert!(run.stderr.starts_with("error:"), "{}", run.stderr);
-        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
-        assert_eq!(run.stdout, "");
+        assert_list_usage_error(&dead, args, needle);
     }
 }
 

@@ -204,6 +204,15 @@ mod tests {
         )
     }
 
+    /// Two polls that find the job running, then one that finds it done.
+    fn running_twice_then_done() -> [Result<Job, u16>; 3] {
+        [
+            Ok(job("running", 2)),
+            Ok(job("running", 2)),
+            Ok(job("done", 5)),
+        ]
+    }
+
     /// Feeds `statuses` as successive polls, sleeping on the fake clock; returns the sleeps and
     /// the outcome.
     fn run(
@@ -284,14 +293,7 @@ mod tests {
             backoff: 1.0,
             ..WaitOptions::default().interval(Duration::from_secs(5))
         };
-        let (sleeps, _) = run(
-            fixed,
-            &[
-                Ok(job("running", 2)),
-                Ok(job("running", 2)),
-                Ok(job("done", 5)),
-            ],
-        );
+        let (sleeps, _) = run(fixed, &running_twice_then_done());
         assert_eq!(sleeps, [5000, 5000]);
     }
 
@@ -367,28 +369,14 @@ mod tests {
             max_interval: Duration::MAX,
             ..WaitOptions::default()
         };
-        let (sleeps, _) = run(
-            options,
-            &[
-                Ok(job("running", 2)),
-                Ok(job("running", 2)),
-                Ok(job("done", 5)),
-            ],
-        );
+        let (sleeps, _) = run(options, &running_twice_then_done());
         assert_eq!(sleeps, [2000, 2000]);
         let options = WaitOptions {
             backoff: 1e300,
             max_interval: Duration::MAX,
             ..WaitOptions::default()
         };
-        let (sleeps, _) = run(
-            options,
-            &[
-                Ok(job("running", 2)),
-                Ok(job("running", 2)),
-                Ok(job("done", 5)),
-            ],
-        );
+        let (sleeps, _) = run(options, &running_twice_then_done());
         assert_eq!(sleeps[0], 2000);
     }
 }

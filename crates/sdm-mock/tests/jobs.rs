@@ -5,7 +5,7 @@ mod common;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use common::{get, get_url, request};
+use common::{get, get_url, ids, request};
 use sdm_mock::MockServer;
 use serde_json::{Value, json};
 
@@ -31,15 +31,6 @@ fn project_id(job: &Value) -> u64 {
         Value::Object(p) => p["id"].as_u64().unwrap(),
         p => p.as_u64().unwrap(),
     }
-}
-
-fn ids(results: &Value) -> Vec<String> {
-    results
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|j| j["id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// Walks every page from `first` via `next`, returning all results.

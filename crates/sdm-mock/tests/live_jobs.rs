@@ -6,18 +6,9 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{get, get_url};
+use common::{get, get_url, ids};
 use sdm_mock::{JobSpec, MockServer};
 use serde_json::{Value, json};
-
-fn ids(results: &Value) -> Vec<String> {
-    results
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|j| j["id"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 fn id_of(job: &Value) -> String {
     job["id"].as_str().unwrap().to_owned()

@@ -194,3 +194,14 @@ pub fn shows_part_of(secret: &str, text: &str) -> bool {
         .windows(12.min(chars.len()))
         .any(|window| text.contains(&window.iter().collect::<String>()))
 }
+
+/// `sdm jobs list ARGS` against `base_url` exits 2 before any request, with an `error:` naming
+/// `needle` on stderr and nothing on stdout.
+pub fn assert_list_usage_error(base_url: &str, args: &[&str], needle: &str) {
+    let mut command = sdm(&[&["jobs", "list"], args].concat());
+    command.args(["--base-url", base_url, "--token", "t"]);
+    let run = run_expect(&mut command, 2);
+    assert!(run.stderr.starts_with("error:"), "{}", run.stderr);
+    assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    assert_eq!(run.stdout, "");
+}

@@ -51,6 +51,16 @@ impl Resp {
 }
 
 /// Sends one request (with `Connection: close`) and reads the whole response.
+/// The `id`s of a list response's `results`, in order.
+pub fn ids(results: &serde_json::Value) -> Vec<String> {
+    results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 pub fn request(
     addr: SocketAddr,
     method: &str,
