@@ -1,6 +1,6 @@
 //! A conformance kit for transports of the Akeneo Supplier Data Manager (SDM) client: the
 //! scenarios and the fault matrix that `sdm-ureq` and `sdm-reqwest` pass, for any other
-//! [`Transport`](sdm_core::Transport) or [`AsyncTransport`](sdm_core::AsyncTransport) to run
+//! [`Transport`](sdm_core::transport::Transport) or [`AsyncTransport`](sdm_core::transport::AsyncTransport) to run
 //! with a few lines.
 //!
 //! # Using the kit
@@ -28,11 +28,11 @@
 //!    # impl MyTransport {
 //!    #     fn new(_connect: Duration, _read: Duration) -> Self { MyTransport }
 //!    # }
-//!    # impl sdm_core::Transport for MyTransport {
+//!    # impl sdm_core::transport::Transport for MyTransport {
 //!    #     fn send(
 //!    #         &self,
-//!    #         _: sdm_core::http::Request<Vec<u8>>,
-//!    #     ) -> Result<sdm_core::http::Response<sdm_core::BlockingBody>, sdm_core::TransportError> {
+//!    #         _: sdm_core::http::Request<sdm_core::transport::RequestBody>,
+//!    #     ) -> Result<sdm_core::http::Response<sdm_core::transport::BlockingBody>, sdm_core::TransportError> {
 //!    #         unimplemented!()
 //!    #     }
 //!    # }
@@ -73,7 +73,7 @@
 //!   as complete, and without any request reaching another origin.
 //!
 //! What the transport must do to pass (the contract of
-//! [`Transport::send`](sdm_core::Transport::send)): send the request as given, follow no
+//! [`Transport::send`](sdm_core::transport::Transport::send)): send the request as given, follow no
 //! redirect, return error statuses as responses, report a connection that could not be made as
 //! `TransportErrorKind::Connect`, one that broke as `Io` (a body that ends before its
 //! `Content-Length` or its last chunk is an error, not a short body), and a wait longer than
@@ -205,7 +205,7 @@ pub fn scenarios() -> &'static [(&'static str, Scenario)] {
 /// mod blocking_fake {
 ///     use super::*;
 ///     fn connect(config: ClientConfig, _: Timeouts) -> Box<dyn Subject> {
-///         sdm_conformance::blocking("fake", config, fake)
+///         sdm_conformance::blocking("fake", config, sdm_core::transport::transport_fn(fake))
 ///     }
 ///     sdm_conformance::conformance_tests!(connect);
 /// }

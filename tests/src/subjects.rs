@@ -4,10 +4,10 @@
 use std::fmt;
 
 use futures_core::Stream;
+use sdm_core::transport::{AsyncTransport, Transport};
 use sdm_core::{
-    AsyncClient, AsyncTransport, BlockingClient, ClientConfig, Error, Job, JobId, JobQuery,
-    JobSummary, OutputFormatId, Page, PagerOptions, Password, Row, Token, Transport, WaitOptions,
-    WaitOutcome,
+    AsyncClient, BlockingClient, ClientConfig, Error, Job, JobId, JobQuery, JobSummary,
+    OutputFormatId, Page, PagerOptions, Password, Row, Token, WaitOptions, WaitOutcome,
 };
 
 use crate::Subject;
@@ -18,7 +18,7 @@ use crate::Subject;
 /// The kit chooses them: the defaults ([`Timeouts::DEFAULT`]) for the scenarios, short ones for
 /// the fault matrix, so that no fault holds a cell for long. A transport maps them onto its own
 /// settings as closely as it can.
-pub use sdm_core::Timeouts;
+pub use sdm_core::transport::Timeouts;
 
 /// Makes a subject from a whole client configuration (base URL, token, retry policy, rate limit,
 /// size limits) and transport timeouts: the one way the kit makes clients.
@@ -31,10 +31,10 @@ pub use sdm_core::Timeouts;
 /// use sdm_core::ClientConfig;
 ///
 /// fn connect(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
-///     # let my_transport = |_: sdm_core::http::Request<Vec<u8>>|
+///     # let my_transport = sdm_core::transport::transport_fn(|_: sdm_core::http::Request<Vec<u8>>|
 ///     #     -> Result<sdm_core::http::Response<Vec<u8>>, sdm_core::TransportError> {
 ///     #     unimplemented!()
-///     # };
+///     # });
 ///     // e.g. `MyTransport::new(timeouts.connect, timeouts.read)`
 ///     sdm_conformance::blocking("my-transport", config, my_transport)
 /// }
@@ -60,7 +60,7 @@ pub fn connect_to(connect: ConnectWith, base_url: &str, token: Option<&str>) -> 
 
 /// A subject over a blocking transport: `sdm_core::BlockingClient` with this configuration and
 /// transport, reporting itself as `name`.
-pub fn blocking<T: Transport + Sync + 'static>(
+pub fn blocking<T: Transport + 'static>(
     name: &'static str,
     config: ClientConfig,
     transport: T,
@@ -105,7 +105,7 @@ impl<T> fmt::Debug for Blocking<T> {
     }
 }
 
-impl<T: Transport + Sync + 'static> Subject for Blocking<T> {
+impl<T: Transport + 'static> Subject for Blocking<T> {
     fn name(&self) -> &'static str {
         self.name
     }

@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use sdm_bench::{mb_per_s, median};
-use sdm_core::RowDecoder;
+use sdm_core::proto::RowDecoder;
 use sdm_mock::{JobSpec, MockServer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};

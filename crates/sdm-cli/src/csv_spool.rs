@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 
-use sdm_ureq::{RowReader, write_compact};
+use sdm_core::proto::write_compact;
+use sdm_ureq::RowReader;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;

@@ -64,8 +64,9 @@ pub fn exit_code(error: &CliError) -> u8 {
 mod tests {
     use std::io;
 
-    use sdm_ureq::http::{Request, Response};
-    use sdm_ureq::ops::{GetJob, Operation};
+    use sdm_core::http::{Request, Response};
+    use sdm_core::ops::{GetJob, Operation};
+    use sdm_core::transport::transport_fn;
     use sdm_ureq::{
         BlockingClient, ClientConfig, InvalidInput, JobId, RetryPolicy, TransportError,
         TransportErrorKind,
@@ -95,7 +96,7 @@ mod tests {
         let failing = move |_: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
             Err(TransportError::from_kind(kind))
         };
-        let client = BlockingClient::with_transport(config, failing);
+        let client = BlockingClient::with_transport(config, transport_fn(failing));
         CliError::Api(client.get_job(&job_id()).unwrap_err())
     }
 
@@ -171,24 +172,27 @@ mod tests {
         let never = |_: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
             panic!("no request may be sent in clear text off loopback")
         };
-        let error = BlockingClient::with_transport(config.clone(), never)
+        let error = BlockingClient::with_transport(config.clone(), transport_fn(never))
             .get_job(&job_id())
             .unwrap_err();
         assert!(error.to_string().contains("--allow-http"), "{error}");
         assert_eq!(exit_code(&CliError::Api(error)), USAGE);
 
-        let sent = std::cell::Cell::new(false);
+        let sent = std::sync::atomic::AtomicBool::new(false);
         let once = |_: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
-            sent.set(true);
+            sent.store(true, std::sync::atomic::Ordering::Relaxed);
             Err(TransportError::from_kind(TransportErrorKind::Connect))
         };
         let allowed = config
             .with_allow_http(true)
             .with_retry_policy(RetryPolicy::none());
-        let error = BlockingClient::with_transport(allowed, once)
+        let error = BlockingClient::with_transport(allowed, transport_fn(once))
             .get_job(&job_id())
             .unwrap_err();
-        assert!(sent.get(), "allowed, the request is sent");
+        assert!(
+            sent.load(std::sync::atomic::Ordering::Relaxed),
+            "allowed, the request is sent"
+        );
         assert_eq!(exit_code(&CliError::Api(error)), UNAVAILABLE);
     }
 

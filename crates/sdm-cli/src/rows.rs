@@ -4,7 +4,8 @@
 
 use std::io::{self, Write};
 
-use sdm_ureq::{RowReader, write_compact};
+use sdm_core::proto::write_compact;
+use sdm_ureq::RowReader;
 
 use crate::cli::DataFormat;
 use crate::csv_spool;

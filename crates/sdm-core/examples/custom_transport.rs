@@ -17,9 +17,10 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use sdm_core::http::{Request, Response};
+use sdm_core::transport::{BlockingBody, RequestBody, Transport};
 use sdm_core::{
-    BlockingBody, BlockingClient, ClientConfig, JobQuery, JobStatus, OutputFormatId, PagerOptions,
-    Transport, TransportError, TransportErrorKind,
+    BlockingClient, ClientConfig, JobQuery, JobStatus, OutputFormatId, PagerOptions,
+    TransportError, TransportErrorKind,
 };
 
 /// HTTP/1.0 with one connection per request: the server closes the connection after the body.
@@ -58,7 +59,10 @@ impl TcpTransport {
 }
 
 impl Transport for TcpTransport {
-    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<BlockingBody>, TransportError> {
+    fn send(
+        &self,
+        request: Request<RequestBody>,
+    ) -> Result<Response<BlockingBody>, TransportError> {
         let uri = request.uri();
         let (host, port) = (
             uri.host().unwrap_or("127.0.0.1"),
@@ -79,9 +83,11 @@ impl Transport for TcpTransport {
                 .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
             head.push_str(&format!("{name}: {value}\r\n"));
         }
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", request.body().len()));
+        // The request's headers already carry its `Content-Length`; the body streams from
+        // memory or disk, opened afresh for each attempt.
+        head.push_str("\r\n");
         stream.write_all(head.as_bytes())?;
-        stream.write_all(request.body())?;
+        io::copy(&mut request.body().reader(), &mut stream)?;
 
         let mut reader = BufReader::new(stream);
         let line = read_line(&mut reader)?;

@@ -8,12 +8,18 @@
 //! - **Models** ([`Job`], [`JobSummary`], [`Page`], [`Row`], [`JobStatus`], [`JobId`]): what the
 //!   API returns. They are forward compatible: unknown statuses are kept as text and every field
 //!   the server sends stays reachable ([`Job::raw`]); serializing a job writes it back unchanged.
-//! - **Transports** ([`Transport`], [`AsyncTransport`]): the one seam to an HTTP library. They
-//!   send a request and hand back the response head and a body read in chunks. `sdm-ureq` and
-//!   `sdm-reqwest` are two; a closure is one too, which keeps tests free of servers.
+//! - **Transports** ([`transport::Transport`], [`transport::AsyncTransport`]): the one seam to an
+//!   HTTP library. They send a request (its body bytes or a streamed file, of known length) and
+//!   hand back the response head and a body read in chunks. `sdm-ureq` and `sdm-reqwest` are
+//!   two; [`transport::transport_fn`] makes a closure one, which keeps tests free of servers.
 //! - **Clients** ([`BlockingClient`], [`AsyncClient`]): written once over the transport traits,
 //!   they build, send, read under size limits and parse, for every transport alike.
+//! - **State machines** ([`proto`]): paging, waiting, retrying, pacing and row decoding, with
+//!   time as an input; the clients are written over them, and so can your own driver be.
 //! - **Secrets** ([`Token`], [`Password`]) print as `[redacted]` everywhere.
+//!
+//! The root holds the clients, their configuration, the models and the errors; [`transport`]
+//! is the seam for HTTP libraries; [`ops`] and [`proto`] are the sans-IO layer beneath.
 //!
 //! Most programs depend on `sdm-ureq` (blocking) or `sdm-reqwest` (async), which re-export
 //! this crate; depend on `sdm-core` directly to write a transport of your own.
@@ -30,33 +36,40 @@ mod error;
 mod model;
 pub mod ops;
 mod pager;
+pub mod proto;
 mod rate_limit;
 mod request;
 mod response;
 mod retry;
 mod secret;
-mod transport;
+pub mod transport;
 mod waiter;
 
-pub use base_url::{BaseUrl, DEFAULT_BASE_URL};
-pub use client::{AsyncClient, AsyncRowReader, BlockingClient, Jobs, RowReader, TypedRows};
-pub use compact::write_compact;
-pub use config::{ClientConfig, DEFAULT_MAX_DOCUMENT_BYTES, USER_AGENT};
-pub use decoder::{DEFAULT_MAX_ROW_BYTES, RowDecoder, RowError};
-pub use error::{
-    ApiError, DecodeError, Error, FieldError, InvalidInput, OutputError, RetryAfter, TimedOut,
-    TooLargeError, TransportError, TransportErrorKind, TransportFailure,
+// Clients.
+pub use client::{
+    AsyncClient, AsyncRowReader, BlockingClient, JobStream, Jobs, RowReader, TypedRows,
 };
+// Configuration.
+pub use base_url::{BaseUrl, DEFAULT_BASE_URL};
+pub use config::{ClientConfig, DEFAULT_MAX_DOCUMENT_BYTES, USER_AGENT};
+pub use decoder::DEFAULT_MAX_ROW_BYTES;
+pub use pager::PagerOptions;
+pub use rate_limit::RateLimit;
+pub use retry::RetryPolicy;
+pub use waiter::WaitOptions;
+// Models.
 pub use model::{
     Job, JobId, JobStatus, JobSummary, OutputFormatId, Page, ProjectId, ProjectRef, Row, Step,
 };
 pub use ops::JobQuery;
-pub use pager::{JobPager, PageRequest, PagerOptions, Released};
-pub use rate_limit::{RateLimit, RateLimiter};
-pub use retry::{RetryDecision, RetryPolicy, RetryReason};
 pub use secret::{Password, Token};
-pub use transport::{AsyncBody, AsyncBodyRead, AsyncTransport, BlockingBody, Timeouts, Transport};
-pub use waiter::{WaitOptions, WaitOutcome, WaitStep, Waiter};
+pub use waiter::WaitOutcome;
+// Errors.
+pub use decoder::RowError;
+pub use error::{
+    ApiError, DecodeError, Error, FieldError, InvalidInput, OutputError, RetryAfter, TimedOut,
+    TooLargeError, TransportError, TransportErrorKind, TransportFailure,
+};
 
 /// Re-exported so transports and users name the same `http` types as this crate.
 pub use http;

@@ -11,7 +11,7 @@
 //! from there, so the pages it releases come from one consistent state; and it keeps going past
 //! the planned last page as long as the server says there is more.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use url::Url;
 
@@ -151,10 +151,16 @@ impl JobPager {
     }
 
     /// The next request to send now, or `None` when the walk is over or must wait for responses.
+    ///
+    /// Ask again after each response: a walk keeps `concurrency` requests in flight, and how
+    /// far ahead of the next page to release it may run is bounded (pages that arrive early
+    /// wait in memory until the pages before them are released).
     pub fn next_request(&mut self) -> Option<PageRequest> {
+        let ahead = self.next_page.saturating_sub(self.next_release);
         if self.done
             || self.next_page > self.last_page
             || self.in_flight.len() >= self.options.concurrency
+            || ahead >= self.options.concurrency as u64 * LOOKAHEAD_PER_REQUEST
         {
             return None;
         }
@@ -204,6 +210,11 @@ impl JobPager {
             }
         }
         released
+    }
+
+    /// How many requests may be in flight at once.
+    pub fn concurrency(&self) -> usize {
+        self.options.concurrency
     }
 
     /// True when no job will come any more.
@@ -321,6 +332,61 @@ impl JobPager {
     }
 }
 
+/// How many pages per request in flight a walk may fetch ahead of the next page it releases:
+/// enough that a page several times slower than the others stalls nothing, few enough that the
+/// pages waiting behind it stay a small amount of memory.
+const LOOKAHEAD_PER_REQUEST: u64 = 4;
+
+/// The jobs a walk has released and not handed out yet, with the error that ended it: what the
+/// clients' iterator and stream pull from, so both hand out jobs the same way.
+#[derive(Debug)]
+pub(crate) struct PageQueue {
+    pager: JobPager,
+    ready: VecDeque<JobSummary>,
+    error: Option<Error>,
+}
+
+impl PageQueue {
+    pub(crate) fn new(pager: JobPager) -> Self {
+        Self {
+            pager,
+            ready: VecDeque::new(),
+            error: None,
+        }
+    }
+
+    pub(crate) fn pager(&self) -> &JobPager {
+        &self.pager
+    }
+
+    pub(crate) fn next_request(&mut self) -> Option<PageRequest> {
+        self.pager.next_request()
+    }
+
+    pub(crate) fn on_response(
+        &mut self,
+        request: &PageRequest,
+        result: Result<Page<JobSummary>, Error>,
+    ) {
+        let released = self.pager.on_response(request, result);
+        self.ready.extend(released.jobs);
+        self.error = self.error.take().or(released.error);
+    }
+
+    /// True when a job or the final error is waiting to be handed out.
+    pub(crate) fn has_items(&self) -> bool {
+        !self.ready.is_empty() || self.error.is_some()
+    }
+
+    /// The next job, then the error that ended the walk, if any.
+    pub(crate) fn next_item(&mut self) -> Option<Result<JobSummary, Error>> {
+        match self.ready.pop_front() {
+            Some(job) => Some(Ok(job)),
+            None => self.error.take().map(Err),
+        }
+    }
+}
+
 /// How many times a walk may go back to fetch pages again before it stops trying to reconcile a
 /// listing that keeps changing (and warns that jobs may be missed).
 const MAX_REWINDS: u32 = 32;
@@ -377,7 +443,10 @@ mod tests {
             }
         }
 
-        fn answer(&self, request: &Request<Vec<u8>>) -> Result<Page<JobSummary>, Error> {
+        fn answer(
+            &self,
+            request: &Request<crate::transport::RequestBody>,
+        ) -> Result<Page<JobSummary>, Error> {
             let url = Url::parse(&request.uri().to_string()).unwrap();
             assert_eq!(
                 url.origin(),

@@ -1,11 +1,12 @@
 //! The headers every request carries, in one place.
 
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use http::{Method, Request};
 use url::Url;
 
 use crate::config::ClientConfig;
 use crate::error::{Error, InvalidInput};
+use crate::transport::RequestBody;
 
 /// Whether a request carries the token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +24,7 @@ pub(crate) fn build(
     url: &Url,
     auth: Auth,
     json_body: Option<Vec<u8>>,
-) -> Result<Request<Vec<u8>>, Error> {
+) -> Result<Request<RequestBody>, Error> {
     // Every request carries a secret (the token, or the password to create one).
     config.check_transport_security()?;
     let mut builder = Request::builder()
@@ -48,10 +49,15 @@ pub(crate) fn build(
     let body = match json_body {
         Some(body) => {
             builder = builder.header(CONTENT_TYPE, "application/json");
-            body
+            RequestBody::from_bytes(body)
         }
-        None => Vec::new(),
+        None => RequestBody::empty(),
     };
+    if !body.is_empty() {
+        // Said here rather than left to each transport: Django deployments commonly refuse
+        // chunked request bodies, so every transport sends the length.
+        builder = builder.header(CONTENT_LENGTH, body.len());
+    }
     builder
         .body(body)
         .map_err(|e| InvalidInput::new("request", e.to_string()).into())

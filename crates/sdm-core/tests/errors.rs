@@ -13,6 +13,7 @@ use common::{client_config, fixture, job_id, render_error, response};
 use insta::assert_snapshot;
 use sdm_core::http::{Request, Response, StatusCode};
 use sdm_core::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
+use sdm_core::transport::transport_fn;
 use sdm_core::{
     ApiError, BlockingClient, Error, FieldError, OutputFormatId, Password, RetryAfter,
     TransportError, TransportErrorKind,
@@ -290,7 +291,7 @@ fn transport_errors_name_the_operation_and_keep_the_cause() {
             io::Error::new(io::ErrorKind::ConnectionRefused, "refused"),
         ))
     };
-    let client = BlockingClient::with_transport(client_config(), refused);
+    let client = BlockingClient::with_transport(client_config(), transport_fn(refused));
     let error = client.get_job(&job_id()).unwrap_err();
     let Error::Transport(failure) = &error else {
         panic!("expected a transport error, got {error:?}");
@@ -322,7 +323,7 @@ fn transport_errors_without_a_cause() {
     let timeout = |_: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
         Err(TransportError::from_kind(TransportErrorKind::Timeout))
     };
-    let client = BlockingClient::with_transport(client_config(), timeout);
+    let client = BlockingClient::with_transport(client_config(), transport_fn(timeout));
     let error = client.list_jobs(&JobQuery::new().page(3)).unwrap_err();
     assert!(matches!(error, Error::Transport(_)), "{error:?}");
     assert!(error.source().is_none());

@@ -11,6 +11,7 @@ use insta::assert_snapshot;
 use sdm_core::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use sdm_core::http::{Method, Request};
 use sdm_core::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
+use sdm_core::transport::RequestBody;
 use sdm_core::{BaseUrl, ClientConfig, Error, JobId, JobStatus, OutputFormatId, Password};
 
 fn utc(text: &str) -> DateTime<Utc> {
@@ -23,12 +24,12 @@ fn login_op() -> CreateToken {
     CreateToken::new("ana@example.com", Password::new(PASSWORD), "sdm-cli")
 }
 
-fn list(query: JobQuery) -> Request<Vec<u8>> {
+fn list(query: JobQuery) -> Request<RequestBody> {
     ListJobs::new(query).request(&config()).unwrap()
 }
 
 /// One request of each operation under `config`.
-fn one_of_each(config: &ClientConfig) -> Vec<Request<Vec<u8>>> {
+fn one_of_each(config: &ClientConfig) -> Vec<Request<RequestBody>> {
     vec![
         GetJob::new(job_id()).request(config).unwrap(),
         ListJobs::new(JobQuery::new().page(2))
@@ -145,7 +146,8 @@ fn create_token() {
 #[test]
 fn create_token_sends_the_real_password_and_no_token() {
     let request = login_op().request(&config()).unwrap();
-    let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+    let body: serde_json::Value =
+        serde_json::from_slice(&request.body().to_vec().unwrap()).unwrap();
     assert_eq!(
         body,
         serde_json::json!({

@@ -2,7 +2,8 @@
 //! errors (never fewer rows) for truncated or malformed bodies, no panic on any input.
 
 use proptest::prelude::*;
-use sdm_core::{RowDecoder, RowError};
+use sdm_core::RowError;
+use sdm_core::proto::RowDecoder;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -275,11 +276,11 @@ proptest! {
     fn compacting_pretty_json_gives_the_compact_form(rows in prop::collection::vec(row(), 1..4)) {
         for row in rows {
             let mut out = Vec::new();
-            sdm_core::write_compact(&serde_json::to_string_pretty(&row).unwrap(), &mut out);
+            sdm_core::proto::write_compact(&serde_json::to_string_pretty(&row).unwrap(), &mut out);
             prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&row).unwrap());
             let mut again = Vec::new();
             let compact = serde_json::to_string(&row).unwrap();
-            sdm_core::write_compact(&compact, &mut again);
+            sdm_core::proto::write_compact(&compact, &mut again);
             prop_assert_eq!(String::from_utf8(again).unwrap(), compact);
         }
     }

@@ -26,11 +26,28 @@
 use std::fmt;
 use std::time::Duration;
 
-pub use sdm_core::*;
+// What a program using this client names; the rest of sdm-core (operations, state machines,
+// the transport seam) is under `sdm_core`, re-exported whole below.
+/// The HTTP library, so that [`ReqwestTransport::from_client`] needs no version-matched
+/// dependency.
+pub use reqwest;
+/// The sans-IO core this client is built on (operations, state machines, the transport seam).
+pub use sdm_core;
+pub use sdm_core::transport::Timeouts;
+pub use sdm_core::{
+    ApiError, BaseUrl, ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_DOCUMENT_BYTES,
+    DEFAULT_MAX_ROW_BYTES, DecodeError, Error, FieldError, InvalidInput, Job, JobId, JobQuery,
+    JobStatus, JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password, ProjectId,
+    ProjectRef, RateLimit, RetryAfter, RetryPolicy, Row, RowError, Step, TimedOut, Token,
+    TooLargeError, TransportError, TransportErrorKind, TransportFailure, WaitOptions, WaitOutcome,
+};
+pub use sdm_core::{AsyncClient, AsyncRowReader, JobStream};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use http::{Request, Response};
+use http::header::CONTENT_LENGTH;
+use http::{HeaderValue, Request, Response};
+use sdm_core::transport::{AsyncBody, AsyncBodyRead, AsyncTransport, RequestBody};
 
 /// The async client over reqwest.
 pub type Client = AsyncClient<ReqwestTransport>;
@@ -103,8 +120,24 @@ fn tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
 
 #[async_trait]
 impl AsyncTransport for ReqwestTransport {
-    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<AsyncBody>, TransportError> {
-        let request = reqwest::Request::try_from(request)
+    async fn send(
+        &self,
+        request: Request<RequestBody>,
+    ) -> Result<Response<AsyncBody>, TransportError> {
+        let (mut head, body) = request.into_parts();
+        // Always a length, never chunked: Django deployments commonly refuse chunked bodies.
+        if !body.is_empty() {
+            head.headers
+                .entry(CONTENT_LENGTH)
+                .or_insert_with(|| HeaderValue::from(body.len()));
+        }
+        let body = match body.as_bytes() {
+            Some(bytes) => reqwest::Body::from(bytes.to_vec()),
+            // Read from disk as hyper asks for more: 64 KiB at a time, from page cache or disk,
+            // short enough not to hold up the runtime.
+            None => reqwest::Body::wrap_stream(futures_util::stream::iter(body.reader())),
+        };
+        let request = reqwest::Request::try_from(Request::from_parts(head, body))
             .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
         let response = self
             .client

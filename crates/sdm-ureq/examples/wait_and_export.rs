@@ -7,7 +7,8 @@
 use std::io::{BufWriter, Write};
 use std::time::Duration;
 
-use sdm_ureq::{Client, JobId, OutputFormatId, WaitOptions, WaitOutcome, write_compact};
+use sdm_ureq::sdm_core::proto::write_compact;
+use sdm_ureq::{Client, JobId, OutputFormatId, WaitOptions, WaitOutcome};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -43,9 +43,25 @@
 
 use std::fmt;
 
-pub use sdm_core::*;
+// What a program using this client names; the rest of sdm-core (operations, state machines,
+// the transport seam) is under `sdm_core`, re-exported whole below.
+/// The sans-IO core this client is built on (operations, state machines, the transport seam).
+pub use sdm_core;
+pub use sdm_core::transport::Timeouts;
+pub use sdm_core::{
+    ApiError, BaseUrl, ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_DOCUMENT_BYTES,
+    DEFAULT_MAX_ROW_BYTES, DecodeError, Error, FieldError, InvalidInput, Job, JobId, JobQuery,
+    JobStatus, JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password, ProjectId,
+    ProjectRef, RateLimit, RetryAfter, RetryPolicy, Row, RowError, Step, TimedOut, Token,
+    TooLargeError, TransportError, TransportErrorKind, TransportFailure, WaitOptions, WaitOutcome,
+};
+pub use sdm_core::{BlockingClient, Jobs, RowReader, TypedRows};
+/// The HTTP library, so that [`UreqTransport::from_agent`] needs no version-matched dependency.
+pub use ureq;
 
-use http::{Request, Response};
+use http::header::CONTENT_LENGTH;
+use http::{HeaderValue, Request, Response};
+use sdm_core::transport::{BlockingBody, RequestBody, Transport};
 
 /// The blocking client over ureq.
 pub type Client = BlockingClient<UreqTransport>;
@@ -121,12 +137,26 @@ fn tls_config() -> ureq::tls::TlsConfig {
 }
 
 impl Transport for UreqTransport {
-    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<BlockingBody>, TransportError> {
+    fn send(
+        &self,
+        request: Request<RequestBody>,
+    ) -> Result<Response<BlockingBody>, TransportError> {
         let timeouts = self.timeouts;
-        let response = self
-            .agent
-            .run(request)
-            .map_err(|e| transport_error(e, timeouts))?;
+        let (mut head, body) = request.into_parts();
+        // Always a length, never chunked: Django deployments commonly refuse chunked bodies.
+        if !body.is_empty() {
+            head.headers
+                .entry(CONTENT_LENGTH)
+                .or_insert_with(|| HeaderValue::from(body.len()));
+        }
+        let sent = match body.as_bytes() {
+            Some(bytes) => self.agent.run(Request::from_parts(head, bytes)),
+            None => self.agent.run(Request::from_parts(
+                head,
+                ureq::SendBody::from_owned_reader(body.reader()),
+            )),
+        };
+        let response = sent.map_err(|e| transport_error(e, timeouts))?;
         Ok(response.map(|body| {
             BlockingBody::new(BodyReader {
                 body: body.into_reader(),

@@ -3,10 +3,10 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use sdm_core::proto::write_compact;
 use sdm_mock::{JobSpec, MockServer};
 use sdm_ureq::{
     BaseUrl, Client, JobId, JobQuery, JobStatus, OutputFormatId, WaitOptions, WaitOutcome,
-    write_compact,
 };
 
 use super::jobs_get::key_values;

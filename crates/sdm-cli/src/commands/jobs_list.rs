@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use sdm_ureq::{JobPager, JobQuery, JobSummary, Page, PagerOptions};
+use sdm_core::proto::JobPager;
+use sdm_ureq::{JobQuery, JobSummary, Page, PagerOptions};
 
 use super::{client, note, stdout_error};
 use crate::cli::{GlobalArgs, JobsListArgs, OutputFormat};

@@ -2,7 +2,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use sdm_ureq::ops::CreateToken;
+use sdm_core::ops::CreateToken;
 use sdm_ureq::{Error, Password};
 
 use super::{anonymous_client, stdout_error};
@@ -69,8 +69,8 @@ fn credentials_error(error: Error) -> CliError {
 
 #[cfg(test)]
 mod tests {
-    use sdm_ureq::http::Response;
-    use sdm_ureq::ops::{CreateToken, Operation};
+    use sdm_core::http::Response;
+    use sdm_core::ops::{CreateToken, Operation};
 
     use super::*;
 

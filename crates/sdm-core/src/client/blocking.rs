@@ -18,16 +18,25 @@ use crate::model::{Job, JobId, JobSummary, OutputFormatId, Page, Row};
 use crate::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
 use crate::pager::{JobPager, PagerOptions};
 use crate::secret::{Password, Token};
-use crate::transport::{BlockingBody, Transport};
+use crate::transport::{BlockingBody, RequestBody, Transport};
 use crate::waiter::{WaitOptions, WaitOutcome, WaitStep, Waiter};
 
 /// A blocking SDM client over the transport `T`.
 ///
-/// Cheap to clone when `T` is; the configuration is shared.
-#[derive(Clone)]
+/// Cheap to clone (whatever `T` is): clones share the configuration, the transport and the
+/// rate limiter, so requests from every clone are paced together.
 pub struct BlockingClient<T> {
-    shared: Arc<Shared>,
-    transport: T,
+    shared: Shared,
+    transport: Arc<T>,
+}
+
+impl<T> Clone for BlockingClient<T> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            transport: Arc::clone(&self.transport),
+        }
+    }
 }
 
 impl<T: Transport + Default> BlockingClient<T> {
@@ -44,14 +53,35 @@ impl<T: Transport> BlockingClient<T> {
     /// A client with this configuration and transport.
     pub fn with_transport(config: ClientConfig, transport: T) -> Self {
         Self {
-            shared: Arc::new(Shared::new(config)),
-            transport,
+            shared: Shared::new(config),
+            transport: Arc::new(transport),
         }
     }
 
     /// The same client using `token` from now on (e.g. the one [`login`](Self::login) returned).
-    pub fn with_token(self, token: Token) -> Self {
-        Self::with_transport(self.shared.config.clone().with_token(token), self.transport)
+    /// It shares this client's transport and rate limiter.
+    pub fn with_token(&self, token: Token) -> Self {
+        self.with_config(|config| config.with_token(token))
+    }
+
+    /// A client with its configuration changed by `change`, sharing this client's transport
+    /// and rate limiter (unless the change sets another rate limit): the way to override a
+    /// setting for some calls.
+    ///
+    /// ```
+    /// # use sdm_core::{BlockingClient, ClientConfig, RetryPolicy};
+    /// # fn demo<T: sdm_core::transport::Transport>(client: &BlockingClient<T>) {
+    /// // One call that fails at once rather than retry.
+    /// let impatient = client.with_config(|config| config.with_retry_policy(RetryPolicy::none()));
+    /// # }
+    /// ```
+    pub fn with_config(&self, change: impl FnOnce(ClientConfig) -> ClientConfig) -> Self {
+        Self {
+            shared: self
+                .shared
+                .with_config(change(ClientConfig::clone(&self.shared.config))),
+            transport: Arc::clone(&self.transport),
+        }
     }
 
     /// The configuration.
@@ -89,7 +119,7 @@ impl<T: Transport> BlockingClient<T> {
     fn with_retries<O: Operation, R>(
         &self,
         op: &O,
-        mut attempt: impl FnMut(http::Request<Vec<u8>>) -> Result<R, Error>,
+        mut attempt: impl FnMut(http::Request<RequestBody>) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let request = op.request(&self.shared.config)?;
         let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
@@ -110,7 +140,7 @@ impl<T: Transport> BlockingClient<T> {
     fn open_once<O: Operation>(
         &self,
         op: &O,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<RequestBody>,
     ) -> Result<(Parts, BlockingBody), Error> {
         let wait = self.shared.reserve_slot();
         if !wait.is_zero() {
@@ -147,15 +177,19 @@ impl<T: Transport> BlockingClient<T> {
         self.execute(&ListJobs::new(query.clone()))
     }
 
-    /// Every job matching `query`, over all pages: in list order, each job once, pages after
-    /// the first fetched on up to `options.concurrency` threads (see [`PagerOptions`]).
-    pub fn jobs(&self, query: &JobQuery, options: PagerOptions) -> Jobs<'_, T> {
+    /// Every job matching `query`, over all pages: in list order, each job once. After the
+    /// first page, `options.concurrency` requests are kept in flight, each on a thread of its
+    /// own (see [`PagerOptions`]).
+    ///
+    /// The iterator owns a clone of the client, so it can be returned from a function or sent
+    /// to another thread.
+    pub fn jobs(&self, query: &JobQuery, options: PagerOptions) -> Jobs<T> {
         let pager = JobPager::new(
             self.shared.config.base_url().clone(),
             query.clone(),
             options,
         );
-        Jobs::new(self, pager)
+        Jobs::new(self.clone(), pager)
     }
 
     /// Polls the job until it is `done`, `error` or `pending`, or the options' deadline passes.

@@ -10,17 +10,20 @@ mod blocking_rows;
 mod nonblocking;
 mod rows;
 
+pub use async_jobs::JobStream;
 pub use async_rows::AsyncRowReader;
 pub use blocking::BlockingClient;
 pub use blocking_jobs::Jobs;
 pub use blocking_rows::{RowReader, TypedRows};
 pub use nonblocking::AsyncClient;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http::response::Parts;
 use http::{Method, Request, Response};
+
+use crate::transport::RequestBody;
 
 use crate::body::ReadBody;
 use crate::config::ClientConfig;
@@ -30,35 +33,58 @@ use crate::rate_limit::RateLimiter;
 use crate::response::error_for_status;
 use crate::retry::RetryDecision;
 
-/// What every clone of a client shares: its configuration, its rate limiter, its jitter source.
-#[derive(Debug)]
+/// What a client and its clones share: the configuration, and the pacing state. The pacing
+/// (rate limiter, jitter) is also kept by clients made with another token or configuration,
+/// so that every client derived from one paces its requests together.
+#[derive(Clone, Debug)]
 struct Shared {
-    config: ClientConfig,
+    config: Arc<ClientConfig>,
+    pacing: Arc<Pacing>,
+}
+
+/// The rate limiter and the jitter source.
+#[derive(Debug)]
+struct Pacing {
     limiter: Option<Mutex<RateLimiter>>,
     jitter: Mutex<Jitter>,
 }
 
 impl Shared {
     fn new(config: ClientConfig) -> Self {
-        Self {
+        let pacing = Pacing {
             limiter: config
                 .rate_limit()
                 .map(|limit| Mutex::new(RateLimiter::new(limit))),
             jitter: Mutex::new(Jitter::seeded()),
-            config,
+        };
+        Self {
+            config: Arc::new(config),
+            pacing: Arc::new(pacing),
+        }
+    }
+
+    /// The same pacing under another configuration; a changed rate limit gets a limiter of
+    /// its own.
+    fn with_config(&self, config: ClientConfig) -> Self {
+        if config.rate_limit() != self.config.rate_limit() {
+            return Self::new(config);
+        }
+        Self {
+            config: Arc::new(config),
+            pacing: Arc::clone(&self.pacing),
         }
     }
 
     /// Reserves the next slot under the rate limit; returns how long to wait for it.
     fn reserve_slot(&self) -> Duration {
-        match &self.limiter {
+        match &self.pacing.limiter {
             Some(limiter) => lock(limiter).reserve(Instant::now()),
             None => Duration::ZERO,
         }
     }
 
     fn jitter(&self) -> f64 {
-        lock(&self.jitter).next()
+        lock(&self.pacing.jitter).next()
     }
 }
 
@@ -100,7 +126,7 @@ struct Attempts<'a> {
 }
 
 impl<'a> Attempts<'a> {
-    fn new(shared: &'a Shared, what: String, request: &Request<Vec<u8>>) -> Self {
+    fn new(shared: &'a Shared, what: String, request: &Request<RequestBody>) -> Self {
         // Only reads are retried: a POST that timed out may have been applied.
         let retry_safe = request.method() == Method::GET;
         Self {
@@ -144,8 +170,9 @@ impl<'a> Attempts<'a> {
     }
 }
 
-/// A copy of a request for another attempt (`http::Request` is not `Clone`).
-fn copy_request(request: &Request<Vec<u8>>) -> Request<Vec<u8>> {
+/// A copy of a request for another attempt (`http::Request` is not `Clone`; the body is shared,
+/// and a streamed one is opened afresh when sent).
+fn copy_request(request: &Request<RequestBody>) -> Request<RequestBody> {
     let mut copy = Request::new(request.body().clone());
     *copy.method_mut() = request.method().clone();
     *copy.uri_mut() = request.uri().clone();
@@ -190,7 +217,7 @@ struct Exchange {
 }
 
 impl Exchange {
-    fn start(request: &Request<Vec<u8>>) -> Self {
+    fn start(request: &Request<RequestBody>) -> Self {
         let exchange = Self {
             method: request.method().clone(),
             path: request.uri().path().to_owned(),

@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use crate::body::{ERROR_BODY_BYTES, read_async};
 use crate::client::AsyncRowReader;
-use crate::client::async_jobs::job_stream;
+use crate::client::JobStream;
 use crate::client::rows::RowsState;
 use crate::client::{
     Attempts, Exchange, Shared, body_failure, copy_request, error_response, parse_document,
@@ -20,16 +20,25 @@ use crate::model::{Job, JobId, JobSummary, OutputFormatId, Page, Row};
 use crate::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
 use crate::pager::{JobPager, PagerOptions};
 use crate::secret::{Password, Token};
-use crate::transport::{AsyncBody, AsyncTransport};
+use crate::transport::{AsyncBody, AsyncTransport, RequestBody};
 use crate::waiter::{WaitOptions, WaitOutcome, WaitStep, Waiter};
 
 /// An async SDM client over the transport `T`.
 ///
-/// Cheap to clone when `T` is; the configuration is shared.
-#[derive(Clone)]
+/// Cheap to clone (whatever `T` is): clones share the configuration, the transport and the
+/// rate limiter, so requests from every clone are paced together.
 pub struct AsyncClient<T> {
-    shared: Arc<Shared>,
-    transport: T,
+    shared: Shared,
+    transport: Arc<T>,
+}
+
+impl<T> Clone for AsyncClient<T> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            transport: Arc::clone(&self.transport),
+        }
+    }
 }
 
 impl<T: AsyncTransport + Default> AsyncClient<T> {
@@ -46,14 +55,35 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// A client with this configuration and transport.
     pub fn with_transport(config: ClientConfig, transport: T) -> Self {
         Self {
-            shared: Arc::new(Shared::new(config)),
-            transport,
+            shared: Shared::new(config),
+            transport: Arc::new(transport),
         }
     }
 
     /// The same client using `token` from now on (e.g. the one [`login`](Self::login) returned).
-    pub fn with_token(self, token: Token) -> Self {
-        Self::with_transport(self.shared.config.clone().with_token(token), self.transport)
+    /// It shares this client's transport and rate limiter.
+    pub fn with_token(&self, token: Token) -> Self {
+        self.with_config(|config| config.with_token(token))
+    }
+
+    /// A client with its configuration changed by `change`, sharing this client's transport
+    /// and rate limiter (unless the change sets another rate limit): the way to override a
+    /// setting for some calls.
+    ///
+    /// ```
+    /// # use sdm_core::{AsyncClient, ClientConfig, RetryPolicy};
+    /// # fn demo<T: sdm_core::transport::AsyncTransport>(client: &AsyncClient<T>) {
+    /// // One call that fails at once rather than retry.
+    /// let impatient = client.with_config(|config| config.with_retry_policy(RetryPolicy::none()));
+    /// # }
+    /// ```
+    pub fn with_config(&self, change: impl FnOnce(ClientConfig) -> ClientConfig) -> Self {
+        Self {
+            shared: self
+                .shared
+                .with_config(change(ClientConfig::clone(&self.shared.config))),
+            transport: Arc::clone(&self.transport),
+        }
     }
 
     /// The configuration.
@@ -114,7 +144,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
     async fn open_once<O: Operation + Sync>(
         &self,
         op: &O,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<RequestBody>,
     ) -> Result<(Parts, AsyncBody), Error> {
         let wait = self.shared.reserve_slot();
         if !wait.is_zero() {
@@ -153,19 +183,19 @@ impl<T: AsyncTransport> AsyncClient<T> {
         self.execute(&ListJobs::new(query.clone())).await
     }
 
-    /// Every job matching `query`, over all pages, as a stream: in list order, each job once,
-    /// pages after the first fetched concurrently (see [`PagerOptions`]).
-    pub fn jobs(
-        &self,
-        query: &JobQuery,
-        options: PagerOptions,
-    ) -> impl futures_core::Stream<Item = Result<JobSummary, Error>> + Send + '_ {
+    /// Every job matching `query`, over all pages, as a stream: in list order, each job once.
+    /// After the first page, `options.concurrency` requests are kept in flight (see
+    /// [`PagerOptions`]).
+    ///
+    /// The stream owns a clone of the client: it is `'static` when the transport is, so it can
+    /// be returned from a function or handed to a web framework.
+    pub fn jobs(&self, query: &JobQuery, options: PagerOptions) -> JobStream<T> {
         let pager = JobPager::new(
             self.shared.config.base_url().clone(),
             query.clone(),
             options,
         );
-        job_stream(self, pager)
+        JobStream::new(self.clone(), pager)
     }
 
     /// Polls the job until it is `done`, `error` or `pending`, or the options' deadline passes.

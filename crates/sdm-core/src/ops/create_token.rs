@@ -9,6 +9,7 @@ use crate::ops::Operation;
 use crate::request::{self, Auth};
 use crate::response::decode_json;
 use crate::secret::{Password, Token};
+use crate::transport::RequestBody;
 
 /// Creates (or returns the existing) token named `token_name` for a user.
 ///
@@ -64,7 +65,7 @@ impl Operation for CreateToken {
         "create token".to_owned()
     }
 
-    fn request(&self, config: &ClientConfig) -> Result<Request<Vec<u8>>, Error> {
+    fn request(&self, config: &ClientConfig) -> Result<Request<RequestBody>, Error> {
         let body = serde_json::to_vec(&Body {
             email: &self.email,
             password: self.password.expose(),

@@ -8,6 +8,7 @@ use crate::model::{Job, JobId};
 use crate::ops::Operation;
 use crate::request::{self, Auth};
 use crate::response::decode_json;
+use crate::transport::RequestBody;
 
 /// Fetches one job.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,7 +30,7 @@ impl Operation for GetJob {
         format!("get job {}", self.id)
     }
 
-    fn request(&self, config: &ClientConfig) -> Result<Request<Vec<u8>>, Error> {
+    fn request(&self, config: &ClientConfig) -> Result<Request<RequestBody>, Error> {
         let url = config.base_url().endpoint(&["jobs", self.id.as_str()]);
         request::build(config, Method::GET, &url, Auth::Token, None)
     }

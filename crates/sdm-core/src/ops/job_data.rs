@@ -8,6 +8,7 @@ use crate::error::{Error, OutputError};
 use crate::model::{JobId, OutputFormatId, Row};
 use crate::ops::Operation;
 use crate::request::{self, Auth};
+use crate::transport::RequestBody;
 
 /// Fetches every output row of a done job, in one of its output formats.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +37,7 @@ impl Operation for GetJobData {
         )
     }
 
-    fn request(&self, config: &ClientConfig) -> Result<Request<Vec<u8>>, Error> {
+    fn request(&self, config: &ClientConfig) -> Result<Request<RequestBody>, Error> {
         let format = self.output_format_id.to_string();
         let url = config
             .base_url()

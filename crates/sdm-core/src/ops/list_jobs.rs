@@ -10,6 +10,7 @@ use crate::model::{JobStatus, JobSummary, Page, ProjectId};
 use crate::ops::Operation;
 use crate::request::{self, Auth};
 use crate::response::decode_json;
+use crate::transport::RequestBody;
 
 /// Which jobs to list, and which page of them.
 ///
@@ -144,7 +145,7 @@ impl Operation for ListJobs {
         }
     }
 
-    fn request(&self, config: &ClientConfig) -> Result<Request<Vec<u8>>, Error> {
+    fn request(&self, config: &ClientConfig) -> Result<Request<RequestBody>, Error> {
         if let Some(next) = &self.next {
             if !config.base_url().same_origin(next) {
                 let reason = format!("{next} is not on the origin of {}", config.base_url());

@@ -35,6 +35,7 @@ use http::{Request, Response, StatusCode};
 use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::response::error_for_status;
+use crate::transport::RequestBody;
 
 /// One API operation: how to ask, and how to read the answer.
 pub trait Operation {
@@ -45,7 +46,7 @@ pub trait Operation {
     fn describe(&self) -> String;
 
     /// The request to send.
-    fn request(&self, config: &ClientConfig) -> Result<Request<Vec<u8>>, Error>;
+    fn request(&self, config: &ClientConfig) -> Result<Request<RequestBody>, Error>;
 
     /// Reads a success (2xx) body.
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, Error>;

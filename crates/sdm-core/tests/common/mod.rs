@@ -76,7 +76,7 @@ pub fn ok(body: impl Into<Vec<u8>>) -> Response<Vec<u8>> {
 
 /// A request as stable text: method and URI, the decoded query, the headers sorted by name with
 /// the token and the crate version masked, and the body (pretty JSON, password masked).
-pub fn render_request(request: &Request<Vec<u8>>) -> String {
+pub fn render_request(request: &Request<impl BodyBytes>) -> String {
     let mut out = format!("{} {}\n", request.method(), request.uri());
     if let Some(query) = request.uri().query() {
         out.push_str("query (decoded):\n");
@@ -95,7 +95,8 @@ pub fn render_request(request: &Request<Vec<u8>>) -> String {
     for (name, value) in headers {
         writeln!(out, "  {name}: {value}").unwrap();
     }
-    let body = request.body();
+    let body = request.body().bytes();
+    let body = body.as_slice();
     if body.is_empty() {
         out.push_str("body: (empty)\n");
     } else {
@@ -112,6 +113,24 @@ pub fn render_request(request: &Request<Vec<u8>>) -> String {
         }
     }
     out
+}
+
+/// A request body as bytes: what the client built, or what a closure transport received.
+pub trait BodyBytes {
+    /// The whole body.
+    fn bytes(&self) -> Vec<u8>;
+}
+
+impl BodyBytes for Vec<u8> {
+    fn bytes(&self) -> Vec<u8> {
+        self.clone()
+    }
+}
+
+impl BodyBytes for sdm_core::transport::RequestBody {
+    fn bytes(&self) -> Vec<u8> {
+        self.to_vec().unwrap()
+    }
 }
 
 fn shown_header(name: &str, value: &HeaderValue) -> String {
