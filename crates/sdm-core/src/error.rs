@@ -396,8 +396,12 @@ impl fmt::Display for TooLargeError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
-    /// No connection could be made (refused, DNS, TLS handshake).
+    /// No connection could be made (refused, unreachable, DNS). Retried: nothing was sent.
     Connect,
+    /// TLS failed: a certificate that does not verify, a handshake that failed, a server that
+    /// does not speak TLS. Never retried: a second try meets the same certificate. Transports
+    /// report every TLS failure with this kind, whatever their TLS library.
+    Tls,
     /// The connect or request timeout passed.
     Timeout,
     /// The connection broke while sending the request or reading the response.
@@ -410,6 +414,7 @@ impl fmt::Display for TransportErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             TransportErrorKind::Connect => "could not connect to the server",
+            TransportErrorKind::Tls => "the TLS connection to the server failed",
             TransportErrorKind::Timeout => "the request timed out",
             TransportErrorKind::Io => "the connection failed",
             TransportErrorKind::Other => "the HTTP request failed",

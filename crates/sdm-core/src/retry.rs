@@ -145,6 +145,8 @@ fn retry_reason(error: &Error) -> Option<RetryReason> {
             TransportErrorKind::Connect => Some(RetryReason::Connect),
             TransportErrorKind::Timeout => Some(RetryReason::Timeout),
             TransportErrorKind::Io => Some(RetryReason::ConnectionLost),
+            // A certificate that does not verify fails the same way next time.
+            TransportErrorKind::Tls => None,
             _ => None,
         },
         _ => None,
@@ -225,6 +227,7 @@ mod tests {
             ("connect", transport(TransportErrorKind::Connect)),
             ("timeout", transport(TransportErrorKind::Timeout)),
             ("connection lost", transport(TransportErrorKind::Io)),
+            ("tls", transport(TransportErrorKind::Tls)),
             ("other transport", transport(TransportErrorKind::Other)),
         ];
         let mut table = String::new();
@@ -255,6 +258,7 @@ mod tests {
 connect                            | retry in 375ms (connection failed) | retry in 750ms (connection failed) | retry in 1.5s (connection failed) | give up
 timeout                            | retry in 375ms (timed out) | retry in 750ms (timed out) | retry in 1.5s (timed out) | give up
 connection lost                    | retry in 375ms (connection lost) | retry in 750ms (connection lost) | retry in 1.5s (connection lost) | give up
+tls                                | give up | give up | give up | give up
 other transport                    | give up | give up | give up | give up
 ";
         assert_eq!(table, expected, "\n{table}");
