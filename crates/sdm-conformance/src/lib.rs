@@ -1,0 +1,302 @@
+//! A conformance kit for transports of the Akeneo Supplier Data Manager (SDM) client: the
+//! scenarios and the fault matrix that `sdm-ureq` and `sdm-reqwest` pass, for any other
+//! [`Transport`](sdm_core::transport::Transport) or [`AsyncTransport`](sdm_core::transport::AsyncTransport) to run
+//! with a few lines.
+//!
+//! # Using the kit
+//!
+//! 1. Add the kit as a dev-dependency of the crate that holds your transport:
+//!
+//!    ```toml
+//!    [dev-dependencies]
+//!    sdm-conformance = "0.1"
+//!    ```
+//!
+//! 2. In an integration test (`tests/conformance.rs`), write a `connect` function, a
+//!    [`ConnectWith`]: it builds your transport with the [`Timeouts`] the kit asks for and
+//!    wraps it, with the configuration the kit gives, in a [`Subject`] with [`blocking`] (for a
+//!    `Transport`) or [`asynchronous`] (for an `AsyncTransport`, run on a tokio runtime of the
+//!    subject's own).
+//!
+//! 3. Call [`conformance_tests!`] with it. That is the whole file:
+//!
+//!    ```
+//!    use sdm_conformance::{Subject, Timeouts};
+//!    use sdm_core::ClientConfig;
+//!    # use std::time::Duration;
+//!    # struct MyTransport;
+//!    # impl MyTransport {
+//!    #     fn new(_connect: Duration, _read: Duration) -> Self { MyTransport }
+//!    # }
+//!    # impl sdm_core::transport::Transport for MyTransport {
+//!    #     fn send(
+//!    #         &self,
+//!    #         _: sdm_core::http::Request<sdm_core::transport::RequestBody>,
+//!    #     ) -> Result<sdm_core::http::Response<sdm_core::transport::BlockingBody>, sdm_core::TransportError> {
+//!    #         unimplemented!()
+//!    #     }
+//!    # }
+//!
+//!    fn connect(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
+//!        let transport = MyTransport::new(timeouts.connect, timeouts.read);
+//!        sdm_conformance::blocking("my-transport", config, transport)
+//!    }
+//!
+//!    sdm_conformance::conformance_tests!(connect);
+//!    # fn main() {}
+//!    ```
+//!
+//! `cargo test --test conformance` then runs one test per scenario, named after it, and one
+//! `fault_matrix` test (`-- --nocapture` prints the matrix's table). A failure names the
+//! transport, the scenario or cell, what was expected and what happened.
+//!
+//! # What it checks
+//!
+//! Everything runs against [`sdm_mock::MockServer`], the embedded fake server, on loopback over
+//! plain HTTP/1.x; results are compared with the server's ground truth (the jobs and rows it
+//! generated), never with values written into the tests.
+//!
+//! - **The scenarios** ([`scenarios()`], one `#[test]` each): logging in, getting a job (every
+//!   field, kept exactly as sent), listing pages and their filters, job output rows (collected
+//!   and streamed, 100,000 of them), walking every page sequentially and concurrently (also
+//!   under the server's fair-use limit, and while jobs are being created), waiting for jobs
+//!   that finish, fail or need action, and the typed errors of refused logins, wrong tokens,
+//!   unknown jobs and a server that is not there (`TransportErrorKind::Connect`).
+//! - **The fault matrix** ([`run_fault_matrix`]): every fault the server can serve (latency, a
+//!   slow body, 429, 5xx pages, connections dropped before the response or in the middle of
+//!   the body, truncated, malformed and oddly typed bodies, a huge row, a redirect and a `next`
+//!   link to another origin), served on every request or only the first, under each of five
+//!   operations (`get`, `list`, every page, `wait`, streamed rows). Each cell must give the
+//!   one outcome written down in [`faults::TABLE`]: exactly the healthy data, or one typed
+//!   error after the expected number of attempts (retried when a retry can help, never
+//!   otherwise), within [`faults::CELL_BOUND`], without a panic, without partial data passing
+//!   as complete, and without any request reaching another origin.
+//!
+//! What the transport must do to pass (the contract of
+//! [`Transport::send`](sdm_core::transport::Transport::send)): send the request as given, follow no
+//! redirect, return error statuses as responses, report a connection that could not be made as
+//! `TransportErrorKind::Connect`, one that broke as `Io` (a body that ends before its
+//! `Content-Length` or its last chunk is an error, not a short body), and a wait longer than
+//! its timeouts as `Timeout`. The generic clients do the rest.
+
+#![deny(missing_docs)]
+
+pub mod faults;
+mod matrix;
+pub mod scenarios;
+mod subjects;
+
+use sdm_core::{
+    Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page, PagerOptions, Password, Row,
+    Token, WaitOptions, WaitOutcome,
+};
+
+pub use matrix::{MatrixReport, TransportTotals, run_fault_matrix};
+pub use subjects::{ConnectWith, Timeouts, asynchronous, blocking, connect_to, default_config};
+
+/// A client under test: the operations of the API, run to completion.
+///
+/// The kit makes subjects with [`blocking`] and [`asynchronous`], which drive
+/// `sdm_core::BlockingClient` and `sdm_core::AsyncClient` over the transport under test; an
+/// implementation of its own is rarely needed.
+pub trait Subject {
+    /// Which transport this is, for failure messages and the matrix's columns.
+    fn name(&self) -> &'static str;
+    /// `POST auth/token/`.
+    fn login(&self, email: &str, password: &Password, token_name: &str) -> Result<Token, Error>;
+    /// `GET jobs/{id}/`.
+    fn get_job(&self, id: &JobId) -> Result<Job, Error>;
+    /// `GET jobs/?…`, one page.
+    fn list_jobs(&self, query: &JobQuery) -> Result<Page<JobSummary>, Error>;
+    /// `GET jobs/{id}/data/{format}/`, every row.
+    fn job_data(&self, id: &JobId, format: OutputFormatId) -> Result<Vec<Row>, Error>;
+    /// Every job over all pages, as the client's iterator or stream yields them.
+    fn all_jobs(&self, query: &JobQuery, options: PagerOptions) -> Vec<Result<JobSummary, Error>>;
+    /// Waits for a job; also returns the jobs the change callback saw.
+    fn wait_for_job(
+        &self,
+        id: &JobId,
+        options: WaitOptions,
+    ) -> (Result<WaitOutcome, Error>, Vec<Job>);
+    /// Streams a job's output: each row's JSON text, then the error that ended it, if any.
+    fn raw_rows(&self, id: &JobId, format: OutputFormatId) -> (Vec<String>, Option<Error>);
+}
+
+/// A scenario: it starts its own fake server, connects with the function it is given and
+/// panics when the transport does not conform.
+pub type Scenario = fn(ConnectWith);
+
+/// Every scenario of [`scenarios`](mod@scenarios), by name, in the order
+/// [`conformance_tests!`] runs them.
+pub fn scenarios() -> &'static [(&'static str, Scenario)] {
+    use scenarios::*;
+    &[
+        (
+            "login_returns_a_working_token",
+            login_returns_a_working_token,
+        ),
+        (
+            "login_with_a_wrong_password_is_refused",
+            login_with_a_wrong_password_is_refused,
+        ),
+        (
+            "get_job_returns_every_field_the_server_sent",
+            get_job_returns_every_field_the_server_sent,
+        ),
+        ("get_unknown_job_is_not_found", get_unknown_job_is_not_found),
+        (
+            "wrong_token_is_an_authentication_error",
+            wrong_token_is_an_authentication_error,
+        ),
+        ("list_first_page", list_first_page),
+        ("list_every_page_by_number", list_every_page_by_number),
+        (
+            "list_page_size_is_capped_by_the_server",
+            list_page_size_is_capped_by_the_server,
+        ),
+        ("list_filters", list_filters),
+        ("job_data_matches_the_server", job_data_matches_the_server),
+        ("job_data_errors", job_data_errors),
+        (
+            "connection_refused_is_a_connect_error",
+            connection_refused_is_a_connect_error,
+        ),
+        (
+            "all_pages_yield_every_job_once",
+            all_pages_yield_every_job_once,
+        ),
+        (
+            "all_pages_with_filters_and_a_limit",
+            all_pages_with_filters_and_a_limit,
+        ),
+        (
+            "streamed_rows_are_the_servers_rows",
+            streamed_rows_are_the_servers_rows,
+        ),
+        (
+            "all_pages_under_the_fair_use_limit",
+            all_pages_under_the_fair_use_limit,
+        ),
+        ("jobs_created_during_a_walk", jobs_created_during_a_walk),
+        (
+            "waiting_for_jobs_that_finish_fail_or_need_action",
+            waiting_for_jobs_that_finish_fail_or_need_action,
+        ),
+        (
+            "a_large_output_streams_completely",
+            a_large_output_streams_completely,
+        ),
+    ]
+}
+
+/// Expands to the whole conformance suite for one transport: one `#[test]` per scenario of
+/// [`scenarios()`], named after it, and `#[test] fn fault_matrix()`, which runs
+/// [`run_fault_matrix`] on the transport, prints the table and asserts that every cell passed.
+///
+/// The argument is a [`ConnectWith`]: a function (or a closure capturing nothing) that makes a
+/// [`Subject`] from a `ClientConfig` and [`Timeouts`]. Call it once per module (for several
+/// transports in one file, one module each):
+///
+/// ```
+/// # use sdm_conformance::{Subject, Timeouts};
+/// # use sdm_core::ClientConfig;
+/// # fn fake(_: sdm_core::http::Request<Vec<u8>>)
+/// #     -> Result<sdm_core::http::Response<Vec<u8>>, sdm_core::TransportError> { unimplemented!() }
+/// mod blocking_fake {
+///     use super::*;
+///     fn connect(config: ClientConfig, _: Timeouts) -> Box<dyn Subject> {
+///         sdm_conformance::blocking("fake", config, sdm_core::transport::transport_fn(fake))
+///     }
+///     sdm_conformance::conformance_tests!(connect);
+/// }
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! conformance_tests {
+    // The scenarios' names, written once, handed to the arm `@$then` with `$args`. (A unit test
+    // of the kit checks that they are exactly those of `scenarios()`.)
+    (@scenarios $then:ident $args:tt) => {
+        $crate::conformance_tests! {@$then $args [
+            login_returns_a_working_token,
+            login_with_a_wrong_password_is_refused,
+            get_job_returns_every_field_the_server_sent,
+            get_unknown_job_is_not_found,
+            wrong_token_is_an_authentication_error,
+            list_first_page,
+            list_every_page_by_number,
+            list_page_size_is_capped_by_the_server,
+            list_filters,
+            job_data_matches_the_server,
+            job_data_errors,
+            connection_refused_is_a_connect_error,
+            all_pages_yield_every_job_once,
+            all_pages_with_filters_and_a_limit,
+            streamed_rows_are_the_servers_rows,
+            all_pages_under_the_fair_use_limit,
+            jobs_created_during_a_walk,
+            waiting_for_jobs_that_finish_fail_or_need_action,
+            a_large_output_streams_completely,
+        ]}
+    };
+    (@tests ($connect:expr) [$($scenario:ident,)*]) => {
+        $(
+            #[test]
+            fn $scenario() {
+                $crate::scenarios::$scenario($connect);
+            }
+        )*
+
+        #[test]
+        fn fault_matrix() {
+            $crate::__private::fault_matrix_test($connect);
+        }
+    };
+    (@names () [$($scenario:ident,)*]) => {
+        [$(stringify!($scenario)),*]
+    };
+    ($connect:expr $(,)?) => {
+        $crate::conformance_tests! {@scenarios tests ($connect)}
+    };
+}
+
+/// What [`conformance_tests!`] expands to calls; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    use crate::{ConnectWith, connect_to, run_fault_matrix};
+
+    /// The `fault_matrix` test: the matrix on one transport, named as its subjects name
+    /// themselves, printed, and asserted.
+    pub fn fault_matrix_test(connect: ConnectWith) {
+        // A subject is only made to learn the transport's name: nothing listens there.
+        let name = connect_to(connect, "http://127.0.0.1:9/api/v1/", None).name();
+        let report = run_fault_matrix(&[(name, connect)]);
+        println!("\n{report}");
+        report.assert_all_passed();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scenarios;
+
+    fn listed() -> Vec<&'static str> {
+        scenarios().iter().map(|&(name, _)| name).collect()
+    }
+
+    #[test]
+    fn the_macro_runs_every_scenario() {
+        let in_macro: &[&str] = &crate::conformance_tests!(@scenarios names ());
+        assert_eq!(in_macro, listed());
+    }
+
+    #[test]
+    fn every_scenario_is_listed() {
+        let source = include_str!("scenarios.rs");
+        let defined: Vec<&str> = source
+            .lines()
+            .filter_map(|line| line.strip_prefix("pub fn "))
+            .filter_map(|rest| rest.strip_suffix("(connect: ConnectWith) {"))
+            .collect();
+        assert_eq!(defined, listed());
+    }
+}
