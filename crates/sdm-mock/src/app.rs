@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{Method, header};
 use axum::response::Response;
 
 use crate::api;
@@ -106,14 +106,7 @@ async fn resolve(app: &App, req: Request) -> Response {
             None => responses::not_found_html(),
         };
     };
-    let mut response = view(app, &route, req).await;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ALLOW,
-        HeaderValue::from_static(route.allowed_methods()),
-    );
-    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
-    response
+    view(app, &route, req).await
 }
 
 /// A DRF view: authentication first (except for login), then the method's handler.
@@ -122,7 +115,6 @@ async fn view(app: &App, route: &Route, req: Request) -> Response {
     if *route == Route::Token {
         return match method {
             Method::POST => api::login::obtain_token(app, req).await,
-            Method::OPTIONS => api::options(route),
             _ => responses::method_not_allowed(&method),
         };
     }
@@ -135,7 +127,6 @@ async fn view(app: &App, route: &Route, req: Request) -> Response {
         (Method::GET | Method::HEAD, Route::JobData(id, format)) => {
             api::data::rows(app, id, format)
         }
-        (Method::OPTIONS, _) => api::options(route),
         (method, _) => responses::method_not_allowed(&method),
     }
 }

@@ -24,11 +24,6 @@ impl Query {
         Self { pairs }
     }
 
-    /// All (key, value) pairs in request order.
-    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-    }
-
     /// The last value of `key`, like Django's `QueryDict.get`.
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.pairs

@@ -35,25 +35,6 @@ impl Route {
             _ => None,
         }
     }
-
-    /// The HTTP methods the view behind this route implements (DRF adds `OPTIONS`, and `HEAD`
-    /// wherever there is a `GET`).
-    pub(crate) fn allowed_methods(&self) -> &'static str {
-        match self {
-            Route::Token => "POST, OPTIONS",
-            Route::Jobs | Route::Job(_) | Route::JobData(..) => "GET, HEAD, OPTIONS",
-        }
-    }
-
-    /// The view's name, as DRF's `OPTIONS` metadata shows it.
-    pub(crate) fn view_name(&self) -> &'static str {
-        match self {
-            Route::Token => "Obtain Auth Token",
-            Route::Jobs => "Job List",
-            Route::Job(_) => "Job Detail",
-            Route::JobData(..) => "Job Data",
-        }
-    }
 }
 
 /// Where Django's `APPEND_SLASH` would redirect: `path/` (query kept) when `path` lacks the

@@ -1,37 +1,38 @@
 //! `POST auth/token/`: DRF's `ObtainAuthToken` with e-mail, password and token name.
 
 use axum::extract::Request;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use crate::app::App;
 use crate::auth::{EMAIL, PASSWORD};
-use crate::query::Query;
 use crate::responses;
 
 /// The largest request body read (Django's default upload limit is of the same order).
 const MAX_BODY: usize = 1 << 20;
 
-/// Validates the credentials and answers `{"key": ...}`, or DRF's 400/415 errors.
+/// Validates the credentials and answers `{"key": ...}`, or DRF's 400 errors. The body is read
+/// as JSON whatever its `Content-Type` (clients send JSON); an empty body is an empty object.
 pub(crate) async fn obtain_token(app: &App, req: Request) -> Response {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let Ok(body) = axum::body::to_bytes(req.into_body(), MAX_BODY).await else {
         return responses::detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large.");
     };
-    let data = match parse_body(content_type.as_deref(), &body) {
+    let parsed = if body.is_empty() {
+        Ok(Value::Object(Map::new()))
+    } else {
+        serde_json::from_slice(&body)
+    };
+    let data = match parsed {
         Ok(Value::Object(data)) => data,
-        Ok(other) => {
-            let message = format!(
-                "Invalid data. Expected a dictionary, but got {}.",
-                python_type(&other)
-            );
+        Ok(_) => {
+            let message = "Invalid data. Expected a dictionary.".to_owned();
             return field_errors([("non_field_errors", message)]);
         }
-        Err(error) => return error.into_response(),
+        Err(error) => {
+            let message = format!("JSON parse error - {error}");
+            return responses::detail(StatusCode::BAD_REQUEST, &message);
+        }
     };
 
     let fields = (
@@ -64,61 +65,6 @@ pub(crate) async fn obtain_token(app: &App, req: Request) -> Response {
     responses::json(StatusCode::OK, &json!({ "key": key }))
 }
 
-/// Why the body could not be parsed.
-#[derive(Debug)]
-enum BodyError {
-    /// Invalid JSON (serde's message).
-    Json(String),
-    /// A media type no parser handles (the whole `Content-Type`).
-    UnsupportedMediaType(String),
-}
-
-impl BodyError {
-    /// DRF's 400 `ParseError` or 415 `UnsupportedMediaType`.
-    fn into_response(self) -> Response {
-        match self {
-            Self::Json(message) => responses::detail(
-                StatusCode::BAD_REQUEST,
-                &format!("JSON parse error - {message}"),
-            ),
-            Self::UnsupportedMediaType(content_type) => responses::detail(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                &format!("Unsupported media type \"{content_type}\" in request."),
-            ),
-        }
-    }
-}
-
-/// Parses the body like DRF's JSON and form parsers; an absent `Content-Type` or an empty JSON
-/// body gives an empty object.
-fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Value, BodyError> {
-    let Some(content_type) = content_type else {
-        return Ok(Value::Object(Map::new()));
-    };
-    let media_type = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if media_type == "application/json" || media_type.ends_with("+json") {
-        if body.is_empty() {
-            return Ok(Value::Object(Map::new()));
-        }
-        return serde_json::from_slice(body).map_err(|e| BodyError::Json(e.to_string()));
-    }
-    if media_type == "application/x-www-form-urlencoded" {
-        let text = String::from_utf8_lossy(body);
-        let form = Query::parse(Some(&text));
-        let map = form
-            .pairs()
-            .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
-            .collect();
-        return Ok(Value::Object(map));
-    }
-    Err(BodyError::UnsupportedMediaType(content_type.to_owned()))
-}
-
 /// DRF's `CharField` validation (required, not null, a string or number, not blank).
 fn char_field(data: &Map<String, Value>, name: &str, trim: bool) -> Result<String, &'static str> {
     let text = match data.get(name) {
@@ -142,17 +88,4 @@ fn field_errors<'a>(errors: impl IntoIterator<Item = (&'a str, String)>) -> Resp
         .map(|(field, message)| (field.to_owned(), json!([message])))
         .collect();
     responses::json(StatusCode::BAD_REQUEST, &body)
-}
-
-/// The Python type name DRF reports for a non-object body.
-fn python_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
 }
