@@ -3,7 +3,7 @@
 //!
 //! Date convention: `created_after` is inclusive (`creation_date >= value`) and
 //! `created_before` is exclusive (`creation_date < value`), so consecutive ranges never
-//! overlap. A plain date means midnight UTC; a date-time without offset is UTC.
+//! overlap. Dates are RFC 3339 timestamps (what clients send) or plain dates (midnight UTC).
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
