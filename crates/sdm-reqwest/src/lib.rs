@@ -193,7 +193,23 @@ fn transport_error(error: reqwest::Error, timeouts: Option<Timeouts>) -> Transpo
             None => TransportError::new(TransportErrorKind::Timeout, error),
         };
     }
-    let kind = if error.is_connect() {
+    // Every TLS failure is `Tls`. rustls reports its failures (a certificate that does not
+    // verify, a handshake with a server that does not speak TLS) as I/O errors of kind
+    // `InvalidData`, which hyper-rustls hands up inside other I/O errors: look into each.
+    fn rustls_failed(error: &reqwest::Error) -> bool {
+        let mut cause = std::error::Error::source(error);
+        while let Some(error) = cause {
+            cause = match error.downcast_ref::<std::io::Error>() {
+                Some(io) if io.kind() == std::io::ErrorKind::InvalidData => return true,
+                Some(io) => io.get_ref().map(|inner| inner as _),
+                None => error.source(),
+            };
+        }
+        false
+    }
+    let kind = if cfg!(feature = "rustls") && rustls_failed(&error) {
+        TransportErrorKind::Tls
+    } else if error.is_connect() {
         TransportErrorKind::Connect
     } else if error.is_request() || error.is_body() || error.is_decode() {
         TransportErrorKind::Io

@@ -215,9 +215,23 @@ fn transport_error(error: ureq::Error, timeouts: Option<Timeouts>) -> TransportE
         );
     }
     let kind = match &error {
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::Tls(_) => {
-            TransportErrorKind::Connect
+        // Every TLS failure is `Tls`, whatever the TLS library: ureq's own TLS errors, those of
+        // native-tls, and those of rustls, which come as I/O errors of kind `InvalidData` (how
+        // rustls reports its errors through `std::io`: a certificate that does not verify, a
+        // handshake with a server that does not speak TLS; no other part of ureq's connections
+        // uses that kind).
+        ureq::Error::Tls(_) | ureq::Error::TlsRequired => TransportErrorKind::Tls,
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        ureq::Error::Pem(_) => TransportErrorKind::Tls,
+        #[cfg(feature = "rustls")]
+        ureq::Error::Rustls(_) => TransportErrorKind::Tls,
+        #[cfg(feature = "rustls")]
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            TransportErrorKind::Tls
         }
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) | ureq::Error::Der(_) => TransportErrorKind::Tls,
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             TransportErrorKind::Connect
         }
