@@ -56,12 +56,19 @@
 //! plain HTTP/1.x; results are compared with the server's ground truth (the jobs and rows it
 //! generated), never with values written into the tests.
 //!
-//! - **The scenarios** ([`scenarios()`], one `#[test]` each): logging in, getting a job (every
-//!   field, kept exactly as sent), listing pages and their filters, job output rows (collected
-//!   and streamed, 100,000 of them), walking every page sequentially and concurrently (also
-//!   under the server's fair-use limit, and while jobs are being created), waiting for jobs
-//!   that finish, fail or need action, and the typed errors of refused logins, wrong tokens,
-//!   unknown jobs and a server that is not there (`TransportErrorKind::Connect`).
+//! - **The scenarios** ([`scenarios()`], one `#[test]` each, each under a wall-time bound of
+//!   [`SCENARIO_BOUND`], so that a transport that hangs fails instead of hanging the run):
+//!   logging in, getting a job (every field, kept exactly as sent), listing pages and their
+//!   filters, job output rows (collected and streamed, 100,000 of them), walking every page
+//!   sequentially and concurrently (also under the server's fair-use limit, and while jobs are
+//!   being created), waiting for jobs that finish, fail or need action, and the typed errors of
+//!   refused logins, wrong tokens, unknown jobs and a server that is not there
+//!   (`TransportErrorKind::Connect`). And what a transport is most tempted to get wrong: its
+//!   timeouts honoured (a response that does not start and a body that stops arriving end in
+//!   `TransportErrorKind::Timeout` soon after the read timeout the kit asks for), every TLS
+//!   failure reported as `TransportErrorKind::Tls` and never retried (against a loopback
+//!   server that answers a TLS handshake in plain HTTP), and a body cut short, whatever its
+//!   framing, reported as `TransportErrorKind::Io`, never as a complete body.
 //! - **The fault matrix** ([`run_fault_matrix`]): every fault the server can serve (latency, a
 //!   slow body, 429, 5xx pages, connections dropped before the response or in the middle of
 //!   the body, truncated, malformed and oddly typed bodies, a huge row, a redirect and a `next`
@@ -75,16 +82,27 @@
 //! What the transport must do to pass (the contract of
 //! [`Transport::send`](sdm_core::transport::Transport::send)): send the request as given, follow no
 //! redirect, return error statuses as responses, report a connection that could not be made as
-//! `TransportErrorKind::Connect`, one that broke as `Io` (a body that ends before its
+//! `TransportErrorKind::Connect`, a TLS failure of any kind (a certificate that does not
+//! verify, a failed handshake, a server that does not speak TLS; and an `https` URL, for a
+//! transport without TLS) as `Tls`, one that broke as `Io` (a body that ends before its
 //! `Content-Length` or its last chunk is an error, not a short body), and a wait longer than
 //! its timeouts as `Timeout`. The generic clients do the rest.
+//!
+//! # Running one scenario
+//!
+//! [`run_scenario`] runs one scenario by name and returns what went wrong instead of
+//! panicking: the way to check that a scenario catches a transport that is broken on purpose
+//! (the kit's own tests do that for each of the checks above).
 
 #![deny(missing_docs)]
 
+mod bounded;
 pub mod faults;
 mod matrix;
 pub mod scenarios;
 mod subjects;
+
+use std::time::Duration;
 
 use sdm_core::{
     Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page, PagerOptions, Password, Row,
@@ -127,66 +145,25 @@ pub trait Subject {
 pub type Scenario = fn(ConnectWith);
 
 /// Every scenario of [`scenarios`](mod@scenarios), by name, in the order
-/// [`conformance_tests!`] runs them.
+/// [`conformance_tests!`] runs them (the macro's list, the one place their names are written).
 pub fn scenarios() -> &'static [(&'static str, Scenario)] {
-    use scenarios::*;
-    &[
-        (
-            "login_returns_a_working_token",
-            login_returns_a_working_token,
-        ),
-        (
-            "login_with_a_wrong_password_is_refused",
-            login_with_a_wrong_password_is_refused,
-        ),
-        (
-            "get_job_returns_every_field_the_server_sent",
-            get_job_returns_every_field_the_server_sent,
-        ),
-        ("get_unknown_job_is_not_found", get_unknown_job_is_not_found),
-        (
-            "wrong_token_is_an_authentication_error",
-            wrong_token_is_an_authentication_error,
-        ),
-        ("list_first_page", list_first_page),
-        ("list_every_page_by_number", list_every_page_by_number),
-        (
-            "list_page_size_is_capped_by_the_server",
-            list_page_size_is_capped_by_the_server,
-        ),
-        ("list_filters", list_filters),
-        ("job_data_matches_the_server", job_data_matches_the_server),
-        ("job_data_errors", job_data_errors),
-        (
-            "connection_refused_is_a_connect_error",
-            connection_refused_is_a_connect_error,
-        ),
-        (
-            "all_pages_yield_every_job_once",
-            all_pages_yield_every_job_once,
-        ),
-        (
-            "all_pages_with_filters_and_a_limit",
-            all_pages_with_filters_and_a_limit,
-        ),
-        (
-            "streamed_rows_are_the_servers_rows",
-            streamed_rows_are_the_servers_rows,
-        ),
-        (
-            "all_pages_under_the_fair_use_limit",
-            all_pages_under_the_fair_use_limit,
-        ),
-        ("jobs_created_during_a_walk", jobs_created_during_a_walk),
-        (
-            "waiting_for_jobs_that_finish_fail_or_need_action",
-            waiting_for_jobs_that_finish_fail_or_need_action,
-        ),
-        (
-            "a_large_output_streams_completely",
-            a_large_output_streams_completely,
-        ),
-    ]
+    conformance_tests!(@scenarios table ())
+}
+
+/// The longest a scenario may take, on a slow machine too; a scenario that has not ended by
+/// then fails (see [`run_scenario`]).
+pub const SCENARIO_BOUND: Duration = Duration::from_secs(120);
+
+/// Runs the scenario called `name` on the transport `connect` makes, on a thread of its own:
+/// `Ok(())` when the transport conforms, else what went wrong (the scenario's failure message,
+/// or that it did not end within [`SCENARIO_BOUND`]). An unknown name is an error too.
+pub fn run_scenario(name: &str, connect: ConnectWith) -> Result<(), String> {
+    let &(_, scenario) = scenarios()
+        .iter()
+        .find(|&&(known, _)| known == name)
+        .ok_or_else(|| format!("no scenario is called {name:?}"))?;
+    bounded::bounded(SCENARIO_BOUND, move || scenario(connect))
+        .map_err(|why| format!("{name}: {why}"))
 }
 
 /// Expands to the whole conformance suite for one transport: one `#[test]` per scenario of
@@ -213,8 +190,9 @@ pub fn scenarios() -> &'static [(&'static str, Scenario)] {
 /// ```
 #[macro_export]
 macro_rules! conformance_tests {
-    // The scenarios' names, written once, handed to the arm `@$then` with `$args`. (A unit test
-    // of the kit checks that they are exactly those of `scenarios()`.)
+    // The scenarios' names, written once: each is a function of `scenarios`. They are handed
+    // to the arm `@$then` with `$args`: `tests` (the test functions) or `table` (the list of
+    // `scenarios()`).
     (@scenarios $then:ident $args:tt) => {
         $crate::conformance_tests! {@$then $args [
             login_returns_a_working_token,
@@ -236,13 +214,17 @@ macro_rules! conformance_tests {
             jobs_created_during_a_walk,
             waiting_for_jobs_that_finish_fail_or_need_action,
             a_large_output_streams_completely,
+            a_response_that_does_not_start_times_out,
+            a_body_that_stops_arriving_times_out,
+            a_tls_failure_is_a_tls_error_never_retried,
+            a_body_cut_short_is_an_io_error,
         ]}
     };
     (@tests ($connect:expr) [$($scenario:ident,)*]) => {
         $(
             #[test]
             fn $scenario() {
-                $crate::scenarios::$scenario($connect);
+                $crate::__private::scenario_test(stringify!($scenario), $connect);
             }
         )*
 
@@ -251,8 +233,8 @@ macro_rules! conformance_tests {
             $crate::__private::fault_matrix_test($connect);
         }
     };
-    (@names () [$($scenario:ident,)*]) => {
-        [$(stringify!($scenario)),*]
+    (@table () [$($scenario:ident,)*]) => {
+        &[$((stringify!($scenario), $crate::scenarios::$scenario as $crate::Scenario),)*]
     };
     ($connect:expr $(,)?) => {
         $crate::conformance_tests! {@scenarios tests ($connect)}
@@ -262,7 +244,15 @@ macro_rules! conformance_tests {
 /// What [`conformance_tests!`] expands to calls; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    use crate::{ConnectWith, connect_to, run_fault_matrix};
+    use crate::{ConnectWith, connect_to, run_fault_matrix, run_scenario};
+
+    /// A scenario's test: the scenario under its bound, its failure as the test's panic.
+    #[track_caller]
+    pub fn scenario_test(name: &str, connect: ConnectWith) {
+        if let Err(why) = run_scenario(name, connect) {
+            panic!("{why}");
+        }
+    }
 
     /// The `fault_matrix` test: the matrix on one transport, named as its subjects name
     /// themselves, printed, and asserted.
@@ -277,18 +267,9 @@ pub mod __private {
 
 #[cfg(test)]
 mod tests {
-    use super::scenarios;
+    use super::{run_scenario, scenarios};
 
-    fn listed() -> Vec<&'static str> {
-        scenarios().iter().map(|&(name, _)| name).collect()
-    }
-
-    #[test]
-    fn the_macro_runs_every_scenario() {
-        let in_macro: &[&str] = &crate::conformance_tests!(@scenarios names ());
-        assert_eq!(in_macro, listed());
-    }
-
+    /// A scenario written in `scenarios.rs` but missing from the macro's list would never run.
     #[test]
     fn every_scenario_is_listed() {
         let source = include_str!("scenarios.rs");
@@ -297,6 +278,18 @@ mod tests {
             .filter_map(|line| line.strip_prefix("pub fn "))
             .filter_map(|rest| rest.strip_suffix("(connect: ConnectWith) {"))
             .collect();
-        assert_eq!(defined, listed());
+        let listed: Vec<&str> = scenarios().iter().map(|&(name, _)| name).collect();
+        assert_eq!(defined, listed);
+    }
+
+    #[test]
+    fn an_unknown_scenario_is_an_error() {
+        fn unused(_: sdm_core::ClientConfig, _: crate::Timeouts) -> Box<dyn crate::Subject> {
+            unreachable!("no scenario runs")
+        }
+        assert_eq!(
+            run_scenario("no_such_scenario", unused),
+            Err("no scenario is called \"no_such_scenario\"".to_owned())
+        );
     }
 }

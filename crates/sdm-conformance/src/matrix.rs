@@ -13,13 +13,13 @@
 use std::fmt::{self, Write as _};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use sdm_core::{ClientConfig, JobId};
 use sdm_mock::{Fault, JobSpec, MockServer};
 use serde_json::Value;
 
+use crate::bounded::bounded;
 use crate::faults::{
     self, CELL_BOUND, DATA_ROWS, Expect, JOB_COUNT, MAX_ROW_BYTES, Mode, Observed, Op, Outcome,
     PAGE_SIZE, TABLE, Targets, Truth, Verdict,
@@ -163,32 +163,12 @@ fn run_cell(
     op: Op,
     targets: Targets,
 ) -> Result<(Outcome, Duration), String> {
-    let (sender, receiver) = mpsc::channel();
-    let cell = std::thread::spawn(move || {
+    bounded(CELL_BOUND + Duration::from_secs(5), move || {
         let started = Instant::now();
         let subject = connect(config, TIMEOUTS);
         let outcome = faults::run(&*subject, op, &targets);
-        let _ = sender.send((outcome, started.elapsed()));
-    });
-    match receiver.recv_timeout(CELL_BOUND + Duration::from_secs(5)) {
-        Ok(result) => {
-            let _ = cell.join();
-            Ok(result)
-        }
-        // The thread is left behind: it fails this cell, not the whole run.
-        Err(RecvTimeoutError::Timeout) => Err(format!("no result after {CELL_BOUND:?}")),
-        Err(RecvTimeoutError::Disconnected) => match cell.join() {
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_default();
-                Err(format!("panicked: {message}"))
-            }
-            Ok(()) => Err("ended without a result".to_owned()),
-        },
-    }
+        (outcome, started.elapsed())
+    })
 }
 
 /// The position of `op` in [`Op::EVERY`].

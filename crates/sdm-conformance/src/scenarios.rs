@@ -1,20 +1,28 @@
 //! The scenarios every transport must pass. Each takes a [`ConnectWith`], starts its own fake
-//! server and makes its clients with [`connect_to`]: the default configuration and
-//! [`Timeouts::DEFAULT`](crate::Timeouts::DEFAULT).
+//! server (or, for TLS, a listener of its own) and makes its clients with [`connect_to`]: the
+//! default configuration and [`Timeouts::DEFAULT`](crate::Timeouts::DEFAULT). The timeout
+//! scenarios hand the transport [`STALL_TIMEOUTS`] instead, and the scenarios about failures
+//! turn retries off where a retry would only repeat the failure.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::fmt::Debug;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sdm_core::{
-    Error, JobId, JobQuery, JobStatus, OutputFormatId, PagerOptions, Password, TransportErrorKind,
-    WaitOptions, WaitOutcome,
+    ClientConfig, Error, JobId, JobQuery, JobStatus, OutputFormatId, PagerOptions, Password,
+    RetryPolicy, TransportErrorKind, WaitOptions, WaitOutcome,
 };
-use sdm_mock::{FairUse, JobSpec, MockServer, World};
+use sdm_mock::{FairUse, Fault, FaultPlan, JobSpec, MockServer, Route, World};
 use serde_json::Value;
 
-use crate::{ConnectWith, connect_to};
+use crate::bounded::bounded;
+use crate::{ConnectWith, Subject, Timeouts, connect_to, default_config};
 
 /// The fake server's page size cap (its default, as DRF deployments set one).
 const MAX_PAGE_SIZE: usize = 100;
@@ -610,4 +618,252 @@ pub fn a_large_output_streams_completely(connect: ConnectWith) {
             client.name()
         );
     }
+}
+
+/// The transport timeouts of the timeout scenarios: a read timeout far shorter than the
+/// server's [`STALL`], and a connect timeout of another value, so that a transport that names
+/// the timeout that ran out can be checked to name the read timeout.
+pub const STALL_TIMEOUTS: Timeouts = Timeouts {
+    connect: Duration::from_secs(3),
+    read: Duration::from_millis(500),
+    overall: None,
+};
+
+/// How long the server stands still in the timeout scenarios: ten read timeouts.
+pub const STALL: Duration = Duration::from_secs(5);
+
+/// How soon the timeout must be reported, from the request: a few read timeouts (room for a
+/// busy machine), half the stall.
+pub const TIMEOUT_BOUND: Duration = Duration::from_millis(2500);
+
+/// The default configuration, with no retry and no pacing: for scenarios where a retry could
+/// only meet the same failure again, and where the first error is the one judged.
+fn single_attempt(server: &MockServer) -> ClientConfig {
+    default_config(server.base_url(), Some(server.token()))
+        .with_retry_policy(RetryPolicy::none())
+        .with_rate_limit(None)
+}
+
+/// Makes a subject with [`STALL_TIMEOUTS`] and runs `call` on it, on a thread of its own:
+/// the subject's name, what the call gave and how long it took. A transport that ignores its
+/// timeouts waits out the stall (and then returns data), one that hangs is given up on.
+fn timed<T: Send + 'static>(
+    connect: ConnectWith,
+    config: ClientConfig,
+    call: impl FnOnce(&dyn Subject) -> T + Send + 'static,
+) -> (&'static str, T, Duration) {
+    let run = bounded(STALL * 3, move || {
+        let client = connect(config, STALL_TIMEOUTS);
+        let started = Instant::now();
+        let result = call(&*client);
+        (client.name(), result, started.elapsed())
+    });
+    run.unwrap_or_else(|why| {
+        panic!(
+            "a client with a read timeout of {:?}, against a server that stands still for \
+             {STALL:?}: {why}",
+            STALL_TIMEOUTS.read
+        )
+    })
+}
+
+/// The call ended in a `Timeout` transport error soon after the read timeout, naming the read
+/// timeout if it names one.
+fn assert_timed_out<T: Debug>(name: &str, result: &Result<T, Error>, elapsed: Duration) {
+    let read = STALL_TIMEOUTS.read;
+    match result {
+        Err(Error::Transport(failure)) if failure.error.kind() == TransportErrorKind::Timeout => {}
+        other => panic!(
+            "{name}: with a read timeout of {read:?}, against a server that stands still for \
+             {STALL:?}, expected a transport error of kind Timeout; got {other:?} after \
+             {elapsed:?}"
+        ),
+    }
+    assert!(
+        elapsed < TIMEOUT_BOUND,
+        "{name}: the timeout came after {elapsed:?}, not soon after the read timeout of {read:?}"
+    );
+    if let Some(named) = result.as_ref().err().and_then(Error::timed_out) {
+        assert_eq!(
+            named.limit, read,
+            "{name}: the timeout named is not the read timeout: {named}"
+        );
+    }
+}
+
+/// A response that does not start within the read timeout (the server holds it back for
+/// [`STALL`]) is a transport error of kind `Timeout`, reported within [`TIMEOUT_BOUND`].
+pub fn a_response_that_does_not_start_times_out(connect: ConnectWith) {
+    let server = server();
+    server.set_faults(vec![
+        FaultPlan::always(Fault::Latency(STALL)).on(Route::JobDetail),
+    ]);
+    let id = id_of(&server.world().jobs()[0]);
+    let (name, result, elapsed) = timed(connect, single_attempt(&server), move |client| {
+        client.get_job(&id).map(|job| job.id)
+    });
+    assert_timed_out(name, &result, elapsed);
+}
+
+/// A body that stops arriving (its first piece comes at once, the next after [`STALL`]) ends
+/// the rows with a transport error of kind `Timeout` within [`TIMEOUT_BOUND`], however long
+/// the whole output would take.
+pub fn a_body_that_stops_arriving_times_out(connect: ConnectWith) {
+    let server = server();
+    let id = JobId::parse(&server.add_job(JobSpec::new("done", Duration::ZERO).rows(200))).unwrap();
+    server.set_faults(vec![
+        FaultPlan::always(Fault::SlowDrip {
+            chunk_bytes: 4096,
+            pause: STALL,
+        })
+        .on(Route::JobData),
+    ]);
+    let (name, (rows, error), elapsed) = timed(connect, single_attempt(&server), move |client| {
+        client.raw_rows(&id, OutputFormatId(1))
+    });
+    let result = error.map_or(Ok(rows.len()), Err);
+    assert_timed_out(name, &result, elapsed);
+    assert!(rows.len() < 200, "{name}: all 200 rows arrived");
+}
+
+/// A loopback listener that answers whatever a client sends first (a TLS `ClientHello`) with
+/// a plain-HTTP `400` and closes the connection: no TLS library completes a handshake with
+/// it, and no certificate is needed to show it. It counts the connections it accepts.
+struct PlainHttpOnly {
+    addr: SocketAddr,
+    accepted: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl PlainHttpOnly {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port is free");
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = std::thread::spawn({
+            let (accepted, stop) = (Arc::clone(&accepted), Arc::clone(&stop));
+            move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(mut stream) = stream else { continue };
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                    // Whatever the client says first, however it says it.
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                    let _ = stream.read(&mut [0; 4096]);
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                }
+            }
+        });
+        Self {
+            addr,
+            accepted,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn base_url(&self) -> String {
+        format!("https://{}/api/v1/", self.addr)
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for PlainHttpOnly {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // The listener thread waits in `accept`: one more connection wakes it to see `stop`.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A TLS failure (here, an `https` server that answers the handshake in plain HTTP) is a
+/// transport error of kind `Tls`, sent once: a retry meets the same server, as it would meet
+/// the same certificate. The listener sees at most one connection (none, for a transport
+/// that cannot make TLS connections and says so at once).
+pub fn a_tls_failure_is_a_tls_error_never_retried(connect: ConnectWith) {
+    let listener = PlainHttpOnly::start();
+    let base_url = listener.base_url();
+    let (name, result) = bounded(Duration::from_secs(60), move || {
+        // The default configuration, whose retry policy retries what it may.
+        let client = connect_to(connect, &base_url, Some("token"));
+        let listed = client.list_jobs(&JobQuery::new()).map(|page| page.count);
+        (client.name(), listed)
+    })
+    .unwrap_or_else(|why| panic!("listing jobs at {}: {why}", listener.base_url()));
+    match &result {
+        Err(Error::Transport(failure))
+            if failure.error.kind() == TransportErrorKind::Tls && failure.attempts == 1 => {}
+        Err(Error::Transport(failure)) => panic!(
+            "{name}: expected a transport error of kind Tls, sent once; got kind {:?} after {} \
+             attempt(s): {failure:?}",
+            failure.error.kind(),
+            failure.attempts
+        ),
+        other => panic!("{name}: expected a transport error of kind Tls, got {other:?}"),
+    }
+    assert!(
+        listener.accepted() <= 1,
+        "{name}: the server saw {} connections: a TLS failure was retried",
+        listener.accepted()
+    );
+}
+
+/// A connection lost in the middle of a body (the server sends the head with the body's real
+/// framing, then half the body, then closes) is a transport error of kind `Io`: for a job
+/// (a document with a `Content-Length`) and for a job's output (chunked, streamed), after
+/// the rows that did arrive. Never a complete body, nor a decode error, nor fewer rows.
+pub fn a_body_cut_short_is_an_io_error(connect: ConnectWith) {
+    let server = server();
+    let job = id_of(first_with_status(server.world(), "done"));
+    let data_job = server.add_job(JobSpec::new("done", Duration::ZERO).rows(400));
+    let all_rows: Vec<String> = server
+        .job_rows(&data_job, 1)
+        .expect("a done job has rows")
+        .map(|row| serde_json::to_string(&row).unwrap())
+        .collect();
+    server.set_faults(vec![
+        FaultPlan::always(Fault::DropMidBody).on(Route::JobDetail),
+        FaultPlan::always(Fault::DropMidBody).on(Route::JobData),
+    ]);
+    let client = connect(single_attempt(&server), Timeouts::DEFAULT);
+    let name = client.name();
+    let is_io = |error: &Error| match error {
+        Error::Transport(failure) => failure.error.kind() == TransportErrorKind::Io,
+        _ => false,
+    };
+
+    match client.get_job(&job) {
+        Err(error) if is_io(&error) => {}
+        other => panic!(
+            "{name}: a job whose body ends at half its Content-Length: expected a transport \
+             error of kind Io, got {other:?}"
+        ),
+    }
+
+    let (rows, error) = client.raw_rows(&JobId::parse(&data_job).unwrap(), OutputFormatId(1));
+    match &error {
+        Some(error) if is_io(error) => {}
+        other => panic!(
+            "{name}: a chunked output cut off before its last chunk: expected a transport \
+             error of kind Io, got {other:?} after {} rows",
+            rows.len()
+        ),
+    }
+    assert!(
+        rows.len() < all_rows.len() && rows == all_rows[..rows.len()],
+        "{name}: the {} rows before the error are not the server's first ones",
+        rows.len()
+    );
 }

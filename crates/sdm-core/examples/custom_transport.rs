@@ -2,13 +2,14 @@
 //! lines (most of them finding where a body ends), and everything the generic client gives on
 //! top of it (pacing, retries, paging, waiting, streamed rows, typed errors).
 //!
-//! Small as it is, it passes the conformance kit (`sdm-conformance`, whose
-//! `tests/custom_transport.rs` runs this very file): it follows no redirect, reports failures
-//! with the kind the client acts on (`Connect`, `Timeout`, `Io`) and never passes a body cut
-//! short as a whole one.
+//! Small as it is, it passes the conformance kit (`sdm-conformance`; the workspace's
+//! `tests/tests/custom_transport.rs` runs this very file): it follows no redirect, honours its
+//! timeouts, reports failures with the kind the client acts on (`Connect`, `Tls`, `Timeout`,
+//! `Io`) and never passes a body cut short as a whole one.
 //!
 //! Plain HTTP is only for loopback (the fake server here, or a local proxy): sdm-core refuses to
-//! send the token over `http://` to any other host.
+//! send the token over `http://` to any other host. It makes no TLS connection, so an
+//! `https://` URL is a `Tls` error, as a failed handshake is for a transport that has TLS.
 //!
 //! Run it: `cargo run -p sdm-core --example custom_transport`
 
@@ -64,6 +65,17 @@ impl Transport for TcpTransport {
         request: Request<RequestBody>,
     ) -> Result<Response<BlockingBody>, TransportError> {
         let uri = request.uri();
+        // No TLS here: an `https` URL cannot be served, and a retry would not change that. It
+        // is the failure to make a TLS connection, so `Tls`, which is never retried.
+        if uri.scheme_str() != Some("http") {
+            return Err(TransportError::new(
+                TransportErrorKind::Tls,
+                format!(
+                    "this transport speaks plain HTTP only, not {}",
+                    uri.scheme_str().unwrap_or("a URL without a scheme")
+                ),
+            ));
+        }
         let (host, port) = (
             uri.host().unwrap_or("127.0.0.1"),
             uri.port_u16().unwrap_or(80),
