@@ -93,8 +93,8 @@ impl ClientConfig {
     /// Refuses to send the token in clear text: `http://` is only for loopback hosts (the fake
     /// server, a local proxy) unless [`with_allow_http`](Self::with_allow_http) says otherwise.
     pub(crate) fn check_transport_security(&self) -> Result<(), InvalidInput> {
-        let url = self.base_url.as_url();
-        if url.scheme() == "https" || self.allow_http || is_loopback(url) {
+        let url = &self.base_url;
+        if url.is_https() || self.allow_http || url.is_loopback() {
             return Ok(());
         }
         Err(InvalidInput::new(
@@ -140,15 +140,6 @@ impl ClientConfig {
     /// The client-side rate limit, if any.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         self.rate_limit
-    }
-}
-
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
     }
 }
 

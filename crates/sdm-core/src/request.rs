@@ -1,8 +1,7 @@
 //! The headers every request carries, in one place.
 
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, USER_AGENT};
-use http::{Method, Request};
-use url::Url;
+use http::{Method, Request, Uri};
 
 use crate::config::ClientConfig;
 use crate::error::{Error, InvalidInput};
@@ -21,7 +20,7 @@ pub(crate) enum Auth {
 pub(crate) fn build(
     config: &ClientConfig,
     method: Method,
-    url: &Url,
+    url: &Uri,
     auth: Auth,
     json_body: Option<Vec<u8>>,
 ) -> Result<Request<RequestBody>, Error> {
@@ -29,7 +28,7 @@ pub(crate) fn build(
     config.check_transport_security()?;
     let mut builder = Request::builder()
         .method(method)
-        .uri(url.as_str())
+        .uri(url.clone())
         .header(ACCEPT, "application/json")
         .header(USER_AGENT, config.user_agent());
     if auth == Auth::Token {

@@ -277,9 +277,8 @@ fn page_zero_and_page_size_zero_are_refused() {
 
 /// A `next` link from the server, on the base URL's origin (path prefix and query kept as sent).
 fn next_link(base: &str, query: &str) -> ListJobs {
-    let mut next = BaseUrl::parse(base).unwrap().endpoint(&["jobs"]);
-    next.set_query(Some(query));
-    ListJobs::next_link(next, 2)
+    let jobs = BaseUrl::parse(base).unwrap().endpoint(&["jobs"]);
+    ListJobs::next_link(format!("{jobs}?{query}").parse().unwrap(), 2)
 }
 
 #[test]

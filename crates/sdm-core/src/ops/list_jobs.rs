@@ -1,9 +1,9 @@
 //! `GET jobs/`: one page of the organization's jobs, with filters.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use http::{Method, Request, StatusCode};
-use url::Url;
+use http::{Method, Request, StatusCode, Uri};
 
+use crate::base_url;
 use crate::config::ClientConfig;
 use crate::error::{Error, InvalidInput};
 use crate::model::{JobStatus, JobSummary, Page, ProjectId};
@@ -114,7 +114,7 @@ impl JobQuery {
 pub struct ListJobs {
     query: JobQuery,
     /// A `next` link from the server to fetch instead of building the URL from the query.
-    next: Option<Url>,
+    next: Option<Uri>,
 }
 
 impl ListJobs {
@@ -127,7 +127,7 @@ impl ListJobs {
     ///
     /// The request is refused (before anything is sent) unless the link is on the base URL's
     /// origin: the token must never go to another host.
-    pub fn next_link(next: Url, page: u64) -> Self {
+    pub fn next_link(next: Uri, page: u64) -> Self {
         Self {
             query: JobQuery::new().page(page),
             next: Some(next),
@@ -153,11 +153,9 @@ impl Operation for ListJobs {
             }
             return request::build(config, Method::GET, next, Auth::Token, None);
         }
-        let mut url = config.base_url().endpoint(&["jobs"]);
         let pairs = self.query.pairs()?;
-        if !pairs.is_empty() {
-            url.query_pairs_mut().extend_pairs(pairs);
-        }
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let url = base_url::endpoint_with_query(config.base_url(), &["jobs"], &pairs);
         request::build(config, Method::GET, &url, Auth::Token, None)
     }
 
