@@ -1,6 +1,5 @@
 //! The generated world: every job the fake server knows, its metadata, and its output rows.
 
-mod cell;
 mod jobs;
 mod rows;
 

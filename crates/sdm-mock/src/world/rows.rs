@@ -1,9 +1,11 @@
 //! Output rows of a job, generated lazily row by row from (seed, job, format, row number), so
 //! any row can be produced without the ones before it and bodies of any size can be streamed.
 
-use serde_json::{Map, Value};
+use std::sync::OnceLock;
 
-use super::cell::Cell;
+use serde::Serialize;
+use serde_json::Value;
+
 use crate::rng::{Rng, mix, mix_str};
 
 /// Sub-stream label for rows.
@@ -56,22 +58,6 @@ impl Column {
             Self::WeightKg => "weight_kg",
             Self::Designation => "Désignation",
             Self::InStock => "in_stock",
-        }
-    }
-
-    /// The key as compact JSON, followed by `:`.
-    fn json_key(self) -> &'static str {
-        match self {
-            Self::Sku => "\"sku\":",
-            Self::Ean => "\"ean\":",
-            Self::Name => "\"name\":",
-            Self::Description => "\"description\":",
-            Self::Brand => "\"brand\":",
-            Self::Price => "\"price\":",
-            Self::Color => "\"color\":",
-            Self::WeightKg => "\"weight_kg\":",
-            Self::Designation => "\"Désignation\":",
-            Self::InStock => "\"in_stock\":",
         }
     }
 
@@ -150,6 +136,119 @@ const DESIGNATIONS: [&str; 5] = [
     "Théière en fonte – 1,2 L",
 ];
 
+/// The compact JSON of every word a cell can hold and of every column key (with its `:`),
+/// encoded once by `serde_json`, so rows are assembled from ready-made pieces.
+#[derive(Debug)]
+struct Texts {
+    tricky: Vec<String>,
+    names: Vec<String>,
+    brands: Vec<String>,
+    colors: Vec<String>,
+    designations: Vec<String>,
+    yes_no: Vec<String>,
+    keys: Vec<String>,
+}
+
+/// The shared [`Texts`].
+fn texts() -> &'static Texts {
+    static TEXTS: OnceLock<Texts> = OnceLock::new();
+    TEXTS.get_or_init(|| {
+        let encode = |words: &[&str]| words.iter().map(json).collect();
+        Texts {
+            tricky: encode(&TRICKY),
+            names: encode(&NAMES),
+            brands: encode(&BRANDS),
+            colors: encode(&COLORS),
+            designations: encode(&DESIGNATIONS),
+            yes_no: encode(&["yes", "no"]),
+            keys: Column::ALL.iter().map(|c| json(c.name()) + ":").collect(),
+        }
+    })
+}
+
+/// `value` as compact JSON.
+fn json(value: &(impl Serialize + ?Sized)) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// A cell value, written without allocating.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cell {
+    /// Ready-made JSON text (a word from [`Texts`]).
+    Json(&'static str),
+    /// A product code `SKU-0042-007` (job and item numbers, zero-padded to 4 and 3 digits),
+    /// with a space on each side if `padded`.
+    Sku { job: u64, item: u64, padded: bool },
+    /// A number written as a string of digits.
+    Digits(u64),
+    /// A decimal number as a string: `whole`, `separator`, `fraction` zero-padded to `digits`.
+    Decimal {
+        whole: u64,
+        separator: u8,
+        fraction: u64,
+        digits: u32,
+    },
+    /// A non-negative integer.
+    Int(u64),
+    /// A floating-point number.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// An explicit `null`.
+    Null,
+}
+
+impl Cell {
+    /// Appends the compact JSON of the value. Escaping and number formatting are `serde_json`'s;
+    /// only quotes around digits and ASCII separators are added here, which need no escaping.
+    fn write(&self, out: &mut Vec<u8>) {
+        match *self {
+            Cell::Json(text) => out.extend_from_slice(text.as_bytes()),
+            Cell::Sku { job, item, padded } => {
+                let space: &[u8] = if padded { b" " } else { b"" };
+                out.push(b'"');
+                out.extend_from_slice(space);
+                out.extend_from_slice(b"SKU-");
+                write_uint(out, job, 4);
+                out.push(b'-');
+                write_uint(out, item, 3);
+                out.extend_from_slice(space);
+                out.push(b'"');
+            }
+            Cell::Digits(n) => {
+                out.push(b'"');
+                write_uint(out, n, 1);
+                out.push(b'"');
+            }
+            Cell::Decimal {
+                whole,
+                separator,
+                fraction,
+                digits,
+            } => {
+                out.push(b'"');
+                write_uint(out, whole, 1);
+                out.push(separator);
+                write_uint(out, fraction, digits);
+                out.push(b'"');
+            }
+            Cell::Int(n) => write_uint(out, n, 1),
+            // Writing to a `Vec` cannot fail.
+            Cell::Float(x) => drop(serde_json::to_writer(&mut *out, &x)),
+            Cell::Bool(b) => drop(serde_json::to_writer(&mut *out, &b)),
+            Cell::Null => out.extend_from_slice(b"null"),
+        }
+    }
+}
+
+/// Appends `n` in decimal, zero-padded to at least `width` digits.
+fn write_uint(out: &mut Vec<u8>, n: u64, width: u32) {
+    let len = n.checked_ilog10().map_or(1, |log| log + 1);
+    out.resize(out.len() + width.saturating_sub(len) as usize, b'0');
+    // Writing to a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &n);
+}
+
 /// A lazy, resumable iterator over the rows of one job in one format.
 #[derive(Debug, Clone)]
 pub(crate) struct RowSource {
@@ -212,45 +311,35 @@ impl RowSource {
         }
     }
 
-    /// Calls `f` with each non-empty cell of row number `row` (0-based), in column order.
-    fn for_each_cell(&self, row: u64, mut f: impl FnMut(Column, Cell)) {
+    /// The non-empty cells of row number `row` (0-based), in column order.
+    fn cells(&self, row: u64) -> impl Iterator<Item = (Column, Cell)> + use<> {
         let mut rng = Rng::new(mix(self.base, row));
-        for column in Column::ALL {
+        let (job_number, short) = (self.job_number, self.output_format_id == 2);
+        let texts = texts();
+        Column::ALL.into_iter().filter_map(move |column| {
             // Every column draws from the generator whether or not the format keeps it, so a
             // value depends only on (seed, job, format, row, column).
-            let value = cell(&mut rng, column, self.job_number, row);
-            let kept = self.output_format_id != 2 || column.in_short_format();
-            if let (Some(value), true) = (value, kept) {
-                f(column, value);
-            }
-        }
+            let value = cell(&mut rng, texts, column, job_number, row)?;
+            (!short || column.in_short_format()).then_some((column, value))
+        })
     }
 
-    /// Generates row number `row` as a JSON object.
-    fn row(&self, row: u64) -> Value {
-        let mut cells = Map::new();
-        self.for_each_cell(row, |column, value| {
-            cells.insert(column.name().to_owned(), value.into_value());
-        });
-        Value::Object(cells)
-    }
-
-    /// Appends the compact JSON of the next row to `out` and advances; `false` (and nothing
-    /// written) once every row has been produced. The bytes are exactly `serde_json`'s.
+    /// Appends the compact JSON of the next row to `out` (byte for byte what `serde_json`
+    /// writes for it) and advances; `false` (and nothing written) once every row has been
+    /// produced.
     pub(crate) fn write_next(&mut self, out: &mut Vec<u8>) -> bool {
         if self.next >= self.len {
             return false;
         }
+        let keys = &texts().keys;
         out.push(b'{');
-        let mut first = true;
-        self.for_each_cell(self.next, |column, value| {
-            if !first {
+        for (i, (column, value)) in self.cells(self.next).enumerate() {
+            if i > 0 {
                 out.push(b',');
             }
-            first = false;
-            out.extend_from_slice(column.json_key().as_bytes());
-            value.write_json(out);
-        });
+            out.extend_from_slice(keys[column as usize].as_bytes());
+            value.write(out);
+        }
         out.push(b'}');
         self.next += 1;
         true
@@ -266,12 +355,10 @@ impl Iterator for RowSource {
     type Item = Value;
 
     fn next(&mut self) -> Option<Value> {
-        if self.next >= self.len {
-            return None;
-        }
-        let row = self.row(self.next);
-        self.next += 1;
-        Some(row)
+        // Rows are a few hundred bytes: one allocation, no regrowth.
+        let mut text = Vec::with_capacity(512);
+        self.write_next(&mut text)
+            .then(|| serde_json::from_slice(&text).unwrap_or_default())
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -282,13 +369,19 @@ impl Iterator for RowSource {
 
 impl ExactSizeIterator for RowSource {}
 
-/// One of `items`, as a cell.
-fn word(rng: &mut Rng, items: &[&'static str]) -> Cell {
-    Cell::Str(items[rng.below(items.len() as u64) as usize])
+/// One of `words` (from [`Texts`]), as a cell.
+fn word(rng: &mut Rng, words: &'static [String]) -> Cell {
+    Cell::Json(&words[rng.below(words.len() as u64) as usize])
 }
 
 /// The value of `column` in a row, or `None` when the cell is empty (and thus left out).
-fn cell(rng: &mut Rng, column: Column, job_number: usize, row: u64) -> Option<Cell> {
+fn cell(
+    rng: &mut Rng,
+    texts: &'static Texts,
+    column: Column,
+    job_number: usize,
+    row: u64,
+) -> Option<Cell> {
     let present = rng.below(100);
     let style = rng.below(100);
     let value = match column {
@@ -305,16 +398,16 @@ fn cell(rng: &mut Rng, column: Column, job_number: usize, row: u64) -> Option<Ce
                 Cell::Digits(ean)
             }
         }
-        Column::Name => word(rng, &NAMES),
+        Column::Name => word(rng, &texts.names),
         Column::Description => {
             let i = row as usize;
-            if i < TRICKY.len() {
-                return Some(Cell::Str(TRICKY[i]));
+            if let Some(text) = texts.tricky.get(i) {
+                return Some(Cell::Json(text));
             }
-            word(rng, &TRICKY)
+            word(rng, &texts.tricky)
         }
         Column::Brand if style < 10 => Cell::Null,
-        Column::Brand => word(rng, &BRANDS),
+        Column::Brand => word(rng, &texts.brands),
         Column::Price => {
             let cents = rng.range(49, 99_999);
             match style {
@@ -327,7 +420,7 @@ fn cell(rng: &mut Rng, column: Column, job_number: usize, row: u64) -> Option<Ce
                 },
             }
         }
-        Column::Color => word(rng, &COLORS),
+        Column::Color => word(rng, &texts.colors),
         Column::WeightKg => {
             let grams = rng.range(5, 25_000);
             if style < 50 {
@@ -341,10 +434,10 @@ fn cell(rng: &mut Rng, column: Column, job_number: usize, row: u64) -> Option<Ce
                 }
             }
         }
-        Column::Designation => word(rng, &DESIGNATIONS),
+        Column::Designation => word(rng, &texts.designations),
         Column::InStock => match style {
             0..60 => Cell::Bool(style.is_multiple_of(2)),
-            _ => Cell::Str(if style.is_multiple_of(2) { "yes" } else { "no" }),
+            _ => Cell::Json(&texts.yes_no[(style % 2) as usize]),
         },
     };
     let presence = column.presence();
@@ -353,6 +446,8 @@ fn cell(rng: &mut Rng, column: Column, job_number: usize, row: u64) -> Option<Ce
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -410,10 +505,64 @@ mod tests {
     }
 
     #[test]
-    fn json_keys_are_the_escaped_names() {
-        for column in Column::ALL {
-            let key = format!("{}:", serde_json::to_string(column.name()).unwrap());
-            assert_eq!(column.json_key(), key);
+    fn cells_are_written_as_serde_json_writes_their_values() {
+        let texts = texts();
+        for (cell, value) in [
+            (
+                Cell::Sku {
+                    job: 42,
+                    item: 7,
+                    padded: true,
+                },
+                json!(" SKU-0042-007 "),
+            ),
+            (
+                Cell::Sku {
+                    job: 12_345,
+                    item: 12_345_678,
+                    padded: false,
+                },
+                json!("SKU-12345-12345678"),
+            ),
+            (Cell::Digits(0), json!("0")),
+            (Cell::Digits(4_012_345_678_901), json!("4012345678901")),
+            (
+                Cell::Decimal {
+                    whole: 0,
+                    separator: b',',
+                    fraction: 5,
+                    digits: 2,
+                },
+                json!("0,05"),
+            ),
+            (
+                Cell::Decimal {
+                    whole: 25,
+                    separator: b'.',
+                    fraction: 0,
+                    digits: 3,
+                },
+                json!("25.000"),
+            ),
+            (Cell::Int(0), json!(0)),
+            (Cell::Int(u64::MAX), json!(u64::MAX)),
+            (Cell::Float(25.0), json!(25.0)),
+            (Cell::Float(0.005), json!(0.005)),
+            (Cell::Bool(false), json!(false)),
+            (Cell::Null, Value::Null),
+            (Cell::Json(&texts.tricky[8]), json!(TRICKY[8])),
+            (Cell::Json(&texts.yes_no[1]), json!("no")),
+        ] {
+            let mut out = Vec::new();
+            cell.write(&mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&value).unwrap(),
+                "{cell:?}"
+            );
+        }
+        for (column, key) in Column::ALL.iter().zip(&texts.keys) {
+            assert_eq!(*key, format!("{}:", json!(column.name())));
         }
     }
 
