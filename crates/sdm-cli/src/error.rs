@@ -18,12 +18,6 @@ pub enum CliError {
     /// The API refused the request or could not be reached.
     #[error(transparent)]
     Api(#[from] sdm_ureq::Error),
-    /// The server refused the e-mail and password at login.
-    ///
-    /// DRF answers bad credentials with `400 {"non_field_errors": [...]}`, not 401; this keeps
-    /// that case apart from other 400s so it exits like any other refused authentication.
-    #[error(transparent)]
-    CredentialsRefused(sdm_ureq::Error),
     /// Standard output could not be written (closed pipe, full disk, ...).
     #[error("could not write to standard output")]
     Stdout(#[source] io::Error),
@@ -35,14 +29,6 @@ pub enum CliError {
         /// The system's error.
         #[source]
         source: io::Error,
-    },
-    /// A failure, with advice on the option to change (told after the failure).
-    #[error("{error}")]
-    Hinted {
-        /// The failure.
-        error: Box<CliError>,
-        /// What to try, e.g. `raise the limit with --max-row-bytes`.
-        hint: String,
     },
     /// `jobs wait` ended without the job being done.
     #[error("{message}")]
@@ -92,54 +78,57 @@ impl CliError {
         }
     }
 
-    /// The same failure, with advice on what to change.
-    pub fn with_hint(self, hint: impl Into<String>) -> Self {
-        CliError::Hinted {
-            error: Box::new(self),
-            hint: hint.into(),
-        }
-    }
-
     /// True when the reader of standard output went away (`sdm jobs data … | head`): the
     /// command ends quietly then, as `head` asked for no more.
     pub fn is_broken_pipe(&self) -> bool {
         match self {
             CliError::Stdout(e) => e.kind() == io::ErrorKind::BrokenPipe,
-            CliError::Hinted { error, .. } => error.is_broken_pipe(),
             _ => false,
         }
     }
 }
 
 /// Prints `error: <what>`, one `  caused by: <why>` line per source in the chain, and the
-/// `  hint: <advice>` if there is one.
+/// `  hint: <advice>` when the library names a setting the command line has an option for.
 ///
 /// Writing to standard error is best effort: if even that fails there is nobody left to tell.
 pub fn report(error: &CliError, stderr: &mut dyn Write) {
-    if let CliError::Hinted { error, hint } = error {
-        report(error, stderr);
-        let _ = writeln!(stderr, "  hint: {hint}");
-        return;
-    }
     let _ = writeln!(stderr, "error: {error}");
     let mut last = error.to_string();
     let mut source = error.source();
-    let mut timeout = None;
     while let Some(cause) = source {
         let text = cause.to_string();
         // Some errors repeat their cause's text in their own; saying it twice helps nobody.
         if !text.is_empty() && !last.contains(&text) {
             let _ = writeln!(stderr, "  caused by: {text}");
         }
-        if let Some(timed_out) = cause.downcast_ref::<sdm_ureq::TimedOut>() {
-            timeout = Some(timed_out.setting);
-        }
         last = text;
         source = cause.source();
     }
-    // The library names its own setting; on the command line it is an option.
-    if let Some(setting @ ("connect" | "read")) = timeout {
-        let _ = writeln!(stderr, "  hint: raise it with --{setting}-timeout");
+    if let CliError::Api(error) = error
+        && let Some(hint) = option_hint(error)
+    {
+        let _ = writeln!(stderr, "  hint: {hint}");
+    }
+}
+
+/// The library says which setting or timeout an error is about; on the command line that is
+/// an option, named here and only here.
+fn option_hint(error: &sdm_ureq::Error) -> Option<&'static str> {
+    use sdm_ureq::{Setting, TimeoutKind};
+    if let Some(timed_out) = error.timed_out() {
+        return match timed_out.timeout {
+            TimeoutKind::Connect => Some("raise it with --connect-timeout"),
+            TimeoutKind::Read => Some("raise it with --read-timeout"),
+            _ => None,
+        };
+    }
+    match error.setting()? {
+        Setting::MaxRowBytes => Some("raise the limit with --max-row-bytes"),
+        Setting::AllowHttp => Some(
+            "use https; --allow-http sends the token in clear text anyway, for trusted networks only",
+        ),
+        _ => None,
     }
 }
 
@@ -166,22 +155,51 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), "error: no API token\n");
     }
 
-    #[test]
-    fn hints_come_after_the_chain() {
-        let error = CliError::io(
-            "could not write \"out.json\"",
-            io::Error::new(io::ErrorKind::PermissionDenied, "permission denied"),
-        )
-        .with_hint("try another directory");
+    fn reported(error: sdm_ureq::Error) -> String {
         let mut out = Vec::new();
-        report(&error, &mut out);
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "error: could not write \"out.json\"\n  caused by: permission denied\n  \
-             hint: try another directory\n"
+        report(&CliError::Api(error), &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_library_names_the_setting_and_the_command_line_its_option() {
+        use sdm_ureq::{TimedOut, TimeoutKind, TransportError, TransportErrorKind};
+        let config = sdm_ureq::ClientConfig::new("https://sdm.example/api/v1/")
+            .unwrap()
+            .with_token("t")
+            .with_retry_policy(sdm_ureq::RetryPolicy::none())
+            .with_rate_limit(None);
+        let timing_out = sdm_core::transport::transport_fn(|_| {
+            Err(TimedOut::new(
+                TimeoutKind::Read,
+                std::time::Duration::from_millis(500),
+                "stalled",
+            )
+            .into_transport_error())
+        });
+        let client = sdm_ureq::BlockingClient::with_transport(config, timing_out);
+        let id = sdm_ureq::JobId::parse("9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b").unwrap();
+        let text = reported(client.get_job(&id).unwrap_err());
+        assert!(text.contains("read timeout of 500ms"), "{text}");
+        assert!(
+            text.ends_with("  hint: raise it with --read-timeout\n"),
+            "{text}"
         );
-        let pipe = CliError::Stdout(io::Error::from(io::ErrorKind::BrokenPipe));
-        assert!(pipe.with_hint("x").is_broken_pipe());
+
+        let insecure = sdm_ureq::ClientConfig::new("http://sdm.example/api/v1/")
+            .unwrap()
+            .with_token("t");
+        let refusing = sdm_core::transport::transport_fn(|_| {
+            Err(TransportError::from_kind(TransportErrorKind::Connect))
+        });
+        let client = sdm_ureq::BlockingClient::with_transport(insecure, refusing);
+        let text = reported(client.get_job(&id).unwrap_err());
+        assert_eq!(
+            text.matches("--allow-http").count(),
+            1,
+            "one hint, from the CLI: {text}"
+        );
+        assert!(text.contains("  hint: use https;"), "{text}");
     }
 
     #[test]

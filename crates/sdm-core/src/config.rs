@@ -1,8 +1,15 @@
-//! What every request needs to know: where the API is, the token, the user agent, size limits.
+//! What every request needs to know: where the API is, the token, the user agent, size limits,
+//! and the extension points (default headers, an attempt hook, a retry classifier).
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::base_url::BaseUrl;
 use crate::decoder::DEFAULT_MAX_ROW_BYTES;
-use crate::error::InvalidInput;
+use crate::error::{InvalidInput, Setting};
+use crate::hooks::{AttemptHook, RetryClassifier};
 use crate::rate_limit::RateLimit;
 use crate::retry::RetryPolicy;
 use crate::secret::Token;
@@ -24,6 +31,24 @@ pub struct ClientConfig {
     retry_policy: RetryPolicy,
     rate_limit: Option<RateLimit>,
     allow_http: bool,
+    default_headers: HeaderMap,
+    attempt_hook: Option<Extension<dyn AttemptHook>>,
+    retry_classifier: Option<Extension<dyn RetryClassifier>>,
+}
+
+/// A user's extension, shared by the clones of a configuration; its `Debug` only says it is set.
+struct Extension<T: ?Sized>(Arc<T>);
+
+impl<T: ?Sized> Clone for Extension<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for Extension<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("set")
+    }
 }
 
 impl ClientConfig {
@@ -43,6 +68,9 @@ impl ClientConfig {
             retry_policy: RetryPolicy::default(),
             rate_limit: Some(RateLimit::FAIR_USE),
             allow_http: false,
+            default_headers: HeaderMap::new(),
+            attempt_hook: None,
+            retry_classifier: None,
         }
     }
 
@@ -90,6 +118,42 @@ impl ClientConfig {
         self
     }
 
+    /// Adds a header to every request (a tenant or tracing header a proxy expects). The
+    /// headers the client sets itself (`Authorization`, `Accept`, `Content-Type`,
+    /// `Content-Length`, `User-Agent`) take precedence over default ones of the same name.
+    pub fn with_default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.default_headers.append(name, value);
+        self
+    }
+
+    /// Sets the hook that sees each attempt of each operation (metrics, logs, request ids).
+    pub fn with_attempt_hook(mut self, hook: impl AttemptHook + 'static) -> Self {
+        self.attempt_hook = Some(Extension(Arc::new(hook)));
+        self
+    }
+
+    /// Sets what decides whether a failed read is retried, in place of the built-in
+    /// classification; the attempt bound and delays stay the [`RetryPolicy`]'s.
+    pub fn with_retry_classifier(mut self, classifier: impl RetryClassifier + 'static) -> Self {
+        self.retry_classifier = Some(Extension(Arc::new(classifier)));
+        self
+    }
+
+    /// The headers added to every request.
+    pub fn default_headers(&self) -> &HeaderMap {
+        &self.default_headers
+    }
+
+    pub(crate) fn attempt_hook(&self) -> Option<&dyn AttemptHook> {
+        self.attempt_hook.as_ref().map(|hook| &*hook.0)
+    }
+
+    pub(crate) fn retry_classifier(&self) -> Option<&dyn RetryClassifier> {
+        self.retry_classifier
+            .as_ref()
+            .map(|classifier| &*classifier.0)
+    }
+
     /// Refuses to send the token in clear text: `http://` is only for loopback hosts (the fake
     /// server, a local proxy) unless [`with_allow_http`](Self::with_allow_http) says otherwise.
     pub(crate) fn check_transport_security(&self) -> Result<(), InvalidInput> {
@@ -101,10 +165,10 @@ impl ClientConfig {
             "base URL",
             format!(
                 "{url} is plain http on a host that is not loopback: the token would travel in clear \
-                 text; use https, or allow insecure HTTP explicitly (--allow-http, \
-                 ClientConfig::with_allow_http)"
+                 text; use https"
             ),
-        ))
+        )
+        .allowed_by(Setting::AllowHttp))
     }
 
     /// The base URL.
@@ -172,7 +236,8 @@ mod tests {
         ] {
             let config = ClientConfig::new(refused).unwrap();
             let error = config.check_transport_security().unwrap_err();
-            assert!(error.reason.contains("--allow-http"), "{error}");
+            assert_eq!(error.allowed_by, Some(Setting::AllowHttp), "{error}");
+            assert!(!error.reason.contains("--"), "no front end's flag: {error}");
             assert!(
                 config
                     .with_allow_http(true)

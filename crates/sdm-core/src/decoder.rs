@@ -69,7 +69,7 @@ impl fmt::Display for RowError {
             }
             RowError::RowTooLarge { row, limit } => write!(
                 f,
-                "row {row} is larger than the limit of {limit} bytes (raise it with `ClientConfig::with_max_row_bytes`)"
+                "row {row} is larger than the row size limit of {limit} bytes"
             ),
             RowError::Truncated { rows, offset } => write!(
                 f,

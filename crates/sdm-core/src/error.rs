@@ -71,6 +71,34 @@ impl Error {
         self
     }
 
+    /// Which timeout ran out, when the error is a transport timeout whose transport said so.
+    pub fn timed_out(&self) -> Option<&TimedOut> {
+        let Error::Transport(failure) = self else {
+            return None;
+        };
+        let mut cause: Option<&(dyn StdError + 'static)> = Some(&failure.error);
+        while let Some(error) = cause {
+            if let Some(timed_out) = error.downcast_ref::<TimedOut>() {
+                return Some(timed_out);
+            }
+            cause = error.source();
+        }
+        None
+    }
+
+    /// The client setting this error is about: the limit that was exceeded, or the setting
+    /// that would allow a refused input. Front ends turn it into their own advice.
+    pub fn setting(&self) -> Option<Setting> {
+        match self {
+            Error::TooLarge(e) => Some(e.setting),
+            Error::Output(e) if matches!(e.error, RowError::RowTooLarge { .. }) => {
+                Some(Setting::MaxRowBytes)
+            }
+            Error::InvalidInput(e) => e.allowed_by,
+            _ => None,
+        }
+    }
+
     /// The error response's details, for the variants that come from an HTTP error status.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
@@ -360,6 +388,57 @@ impl StdError for OutputError {
     }
 }
 
+/// A client setting an error names: the one whose value made the request fail, or that would
+/// allow it. Front ends phrase the advice (a flag, a method) in their own terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The largest JSON document read whole ([`ClientConfig::with_max_document_bytes`]).
+    ///
+    /// [`ClientConfig::with_max_document_bytes`]: crate::ClientConfig::with_max_document_bytes
+    MaxDocumentBytes,
+    /// The largest output row ([`ClientConfig::with_max_row_bytes`]).
+    ///
+    /// [`ClientConfig::with_max_row_bytes`]: crate::ClientConfig::with_max_row_bytes
+    MaxRowBytes,
+    /// Plain `http://` to a host that is not loopback ([`ClientConfig::with_allow_http`]).
+    ///
+    /// [`ClientConfig::with_allow_http`]: crate::ClientConfig::with_allow_http
+    AllowHttp,
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Setting::MaxDocumentBytes => "the document size limit",
+            Setting::MaxRowBytes => "the row size limit",
+            Setting::AllowHttp => "allowing plain http",
+        })
+    }
+}
+
+/// Which of a transport's [`Timeouts`](crate::transport::Timeouts) ran out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Establishing the connection.
+    Connect,
+    /// Waiting for the response, or for the next piece of its body.
+    Read,
+    /// The whole request, body included.
+    Overall,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Connect => "connect",
+            TimeoutKind::Read => "read",
+            TimeoutKind::Overall => "overall",
+        })
+    }
+}
+
 /// A response body over a configured size limit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -368,12 +447,12 @@ pub struct TooLargeError {
     pub what: String,
     /// The limit, in bytes.
     pub limit: usize,
-    /// The setting that raises the limit.
-    pub setting: &'static str,
+    /// The setting that holds the limit.
+    pub setting: Setting,
 }
 
 impl TooLargeError {
-    pub(crate) fn new(what: String, limit: usize, setting: &'static str) -> Self {
+    pub(crate) fn new(what: String, limit: usize, setting: Setting) -> Self {
         Self {
             what,
             limit,
@@ -386,8 +465,8 @@ impl fmt::Display for TooLargeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: the response is larger than the limit of {} bytes (raise it with `{}`)",
-            self.what, self.limit, self.setting
+            "{}: the response is larger than {} of {} bytes",
+            self.what, self.setting, self.limit
         )
     }
 }
@@ -493,27 +572,26 @@ fn io_kind(kind: std::io::ErrorKind) -> TransportErrorKind {
     }
 }
 
-/// Which timeout ran out, with its value and the setting that raises it: the cause a transport
-/// gives to an error of kind [`TransportErrorKind::Timeout`].
+/// Which timeout ran out, with its value: the cause a transport gives to an error of kind
+/// [`TransportErrorKind::Timeout`]. [`Error::timed_out`] finds it.
 #[derive(Debug)]
 pub struct TimedOut {
-    /// The timeout that ran out: `connect`, `read` or `overall` (the fields of
-    /// [`Timeouts`](crate::Timeouts)).
-    pub setting: &'static str,
+    /// The timeout that ran out.
+    pub timeout: TimeoutKind,
     /// Its value.
     pub limit: Duration,
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
 }
 
 impl TimedOut {
-    /// The `setting` timeout of `limit` ran out; `source` is the HTTP library's own error.
+    /// The `timeout` of `limit` ran out; `source` is the HTTP library's own error.
     pub fn new(
-        setting: &'static str,
+        timeout: TimeoutKind,
         limit: Duration,
         source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
     ) -> Self {
         Self {
-            setting,
+            timeout,
             limit,
             source: Some(source.into()),
         }
@@ -529,8 +607,8 @@ impl fmt::Display for TimedOut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "nothing happened within the {} timeout of {:?} (raise it with `Timeouts::{}`)",
-            self.setting, self.limit, self.setting
+            "nothing happened within the {} timeout of {:?}",
+            self.timeout, self.limit
         )
     }
 }
@@ -585,6 +663,8 @@ pub struct InvalidInput {
     pub what: &'static str,
     /// Why.
     pub reason: String,
+    /// The setting that would allow it, when one would (e.g. [`Setting::AllowHttp`]).
+    pub allowed_by: Option<Setting>,
 }
 
 impl InvalidInput {
@@ -593,6 +673,15 @@ impl InvalidInput {
         Self {
             what,
             reason: reason.into(),
+            allowed_by: None,
+        }
+    }
+
+    /// The same error, naming the setting that would allow the input.
+    pub(crate) fn allowed_by(self, setting: Setting) -> Self {
+        Self {
+            allowed_by: Some(setting),
+            ..self
         }
     }
 }

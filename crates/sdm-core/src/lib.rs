@@ -23,6 +23,15 @@
 //!
 //! Most programs depend on `sdm-ureq` (blocking) or `sdm-reqwest` (async), which re-export
 //! this crate; depend on `sdm-core` directly to write a transport of your own.
+//!
+//! # Features
+//!
+//! - `async` (default): [`AsyncClient`], its job stream and row reader, and the async half of
+//!   the transport seam ([`transport::AsyncTransport`], [`transport::AsyncBody`]), with the
+//!   `async-trait` and `futures` crates they need. Blocking programs and transports turn it
+//!   off (`default-features = false`, as `sdm-ureq` does) and build no async machinery.
+//!
+//! No feature pulls in an HTTP library or an async runtime.
 
 #![deny(missing_docs)]
 
@@ -33,6 +42,7 @@ mod compact;
 mod config;
 mod decoder;
 mod error;
+mod hooks;
 mod model;
 pub mod ops;
 mod pager;
@@ -46,13 +56,14 @@ pub mod transport;
 mod waiter;
 
 // Clients.
-pub use client::{
-    AsyncClient, AsyncRowReader, BlockingClient, JobStream, Jobs, RowReader, TypedRows,
-};
+#[cfg(feature = "async")]
+pub use client::{AsyncClient, AsyncRowReader, JobStream};
+pub use client::{BlockingClient, Jobs, RowReader, TypedRows};
 // Configuration.
 pub use base_url::{BaseUrl, DEFAULT_BASE_URL};
 pub use config::{ClientConfig, DEFAULT_MAX_DOCUMENT_BYTES, USER_AGENT};
 pub use decoder::DEFAULT_MAX_ROW_BYTES;
+pub use hooks::{Attempt, AttemptHook, AttemptOutcome, RetryClassifier};
 pub use pager::PagerOptions;
 pub use rate_limit::RateLimit;
 pub use retry::RetryPolicy;
@@ -67,8 +78,8 @@ pub use waiter::WaitOutcome;
 // Errors.
 pub use decoder::RowError;
 pub use error::{
-    ApiError, DecodeError, Error, FieldError, InvalidInput, OutputError, RetryAfter, TimedOut,
-    TooLargeError, TransportError, TransportErrorKind, TransportFailure,
+    ApiError, DecodeError, Error, FieldError, InvalidInput, OutputError, RetryAfter, Setting,
+    TimedOut, TimeoutKind, TooLargeError, TransportError, TransportErrorKind, TransportFailure,
 };
 
 /// Re-exported so transports and users name the same `http` types as this crate.

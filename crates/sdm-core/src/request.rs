@@ -26,7 +26,26 @@ pub(crate) fn build(
 ) -> Result<Request<RequestBody>, Error> {
     // Every request carries a secret (the token, or the password to create one).
     config.check_transport_security()?;
-    let mut builder = Request::builder()
+    let mut builder = Request::builder();
+    if let Some(headers) = builder.headers_mut() {
+        headers.extend(
+            config
+                .default_headers()
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone())),
+        );
+        // The client's own headers replace default ones of the same name.
+        for name in [
+            ACCEPT,
+            USER_AGENT,
+            AUTHORIZATION,
+            CONTENT_TYPE,
+            CONTENT_LENGTH,
+        ] {
+            headers.remove(name);
+        }
+    }
+    builder = builder
         .method(method)
         .uri(url.clone())
         .header(ACCEPT, "application/json")

@@ -51,6 +51,8 @@ pub enum RetryReason {
     Timeout,
     /// The connection broke during the exchange.
     ConnectionLost,
+    /// The client's [`RetryClassifier`](crate::RetryClassifier) called the error retryable.
+    Classified,
 }
 
 impl fmt::Display for RetryReason {
@@ -61,6 +63,7 @@ impl fmt::Display for RetryReason {
             RetryReason::Connect => f.write_str("connection failed"),
             RetryReason::Timeout => f.write_str("timed out"),
             RetryReason::ConnectionLost => f.write_str("connection lost"),
+            RetryReason::Classified => f.write_str("retryable by the client's classifier"),
         }
     }
 }
@@ -99,9 +102,24 @@ impl RetryPolicy {
         now: DateTime<Utc>,
         jitter: f64,
     ) -> RetryDecision {
-        let Some(reason) = retry_reason(error) else {
+        self.decide_classified(error, Self::is_transient(error), attempt, now, jitter)
+    }
+
+    /// [`decide`](Self::decide) with the classification made elsewhere (by a
+    /// [`RetryClassifier`](crate::RetryClassifier)): `retryable` says whether `error` is worth
+    /// another attempt; the attempt bound and the delays stay this policy's.
+    pub fn decide_classified(
+        &self,
+        error: &Error,
+        retryable: bool,
+        attempt: u32,
+        now: DateTime<Utc>,
+        jitter: f64,
+    ) -> RetryDecision {
+        if !retryable {
             return RetryDecision::GiveUp;
-        };
+        }
+        let reason = retry_reason(error).unwrap_or(RetryReason::Classified);
         if attempt >= self.max_attempts {
             return RetryDecision::GiveUp;
         }

@@ -100,7 +100,8 @@ fn a_page_past_the_end_is_not_found() {
 #[test]
 fn bad_credentials_400_give_the_non_field_error() {
     let error = login(json_error(400, "error_400_bad_credentials.json"));
-    assert!(matches!(error, Error::Api(_)), "{error:?}");
+    // DRF says "wrong credentials" with a 400; the operation knows it is a refusal.
+    assert!(matches!(error, Error::Authentication(_)), "{error:?}");
     let api = api_error(&error, 400);
     assert_eq!(
         api.detail.as_deref(),

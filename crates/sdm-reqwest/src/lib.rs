@@ -38,7 +38,7 @@ pub use sdm_core::{
     ApiError, BaseUrl, ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_DOCUMENT_BYTES,
     DEFAULT_MAX_ROW_BYTES, DecodeError, Error, FieldError, InvalidInput, Job, JobId, JobQuery,
     JobStatus, JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password, ProjectId,
-    ProjectRef, RateLimit, RetryAfter, RetryPolicy, Row, RowError, Step, TimedOut, Token,
+    ProjectRef, RateLimit, RetryAfter, RetryPolicy, Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token,
     TooLargeError, TransportError, TransportErrorKind, TransportFailure, WaitOptions, WaitOutcome,
 };
 pub use sdm_core::{AsyncClient, AsyncRowReader, JobStream};
@@ -184,8 +184,8 @@ fn transport_error(error: reqwest::Error, timeouts: Option<Timeouts>) -> Transpo
         // reqwest does not say which timeout ran out: a connect error is the connect timeout;
         // otherwise it is the read timeout, unless an overall one is set too (then either).
         let named = timeouts.and_then(|t| match (error.is_connect(), t.overall) {
-            (true, _) => Some(("connect", t.connect)),
-            (false, None) => Some(("read", t.read)),
+            (true, _) => Some((TimeoutKind::Connect, t.connect)),
+            (false, None) => Some((TimeoutKind::Read, t.read)),
             (false, Some(_)) => None,
         });
         return match named {

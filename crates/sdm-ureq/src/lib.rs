@@ -52,7 +52,7 @@ pub use sdm_core::{
     ApiError, BaseUrl, ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_DOCUMENT_BYTES,
     DEFAULT_MAX_ROW_BYTES, DecodeError, Error, FieldError, InvalidInput, Job, JobId, JobQuery,
     JobStatus, JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password, ProjectId,
-    ProjectRef, RateLimit, RetryAfter, RetryPolicy, Row, RowError, Step, TimedOut, Token,
+    ProjectRef, RateLimit, RetryAfter, RetryPolicy, Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token,
     TooLargeError, TransportError, TransportErrorKind, TransportFailure, WaitOptions, WaitOutcome,
 };
 pub use sdm_core::{BlockingClient, Jobs, RowReader, TypedRows};
@@ -197,9 +197,11 @@ fn timed_out(
         return Box::new(error);
     };
     let (setting, limit) = match which {
-        ureq::Timeout::Connect | ureq::Timeout::Resolve => ("connect", Some(timeouts.connect)),
-        ureq::Timeout::Global | ureq::Timeout::PerCall => ("overall", timeouts.overall),
-        _ => ("read", Some(timeouts.read)),
+        ureq::Timeout::Connect | ureq::Timeout::Resolve => {
+            (TimeoutKind::Connect, Some(timeouts.connect))
+        }
+        ureq::Timeout::Global | ureq::Timeout::PerCall => (TimeoutKind::Overall, timeouts.overall),
+        _ => (TimeoutKind::Read, Some(timeouts.read)),
     };
     match limit {
         Some(limit) => Box::new(TimedOut::new(setting, limit, error)),

@@ -3,8 +3,6 @@
 
 use std::io::{BufWriter, IsTerminal, Write};
 
-use sdm_ureq::{Error, RowError};
-
 use super::{client_with, note, stdout_error};
 use crate::cli::{GlobalArgs, JobsDataArgs};
 use crate::error::CliError;
@@ -19,19 +17,7 @@ pub fn run(
     args: &JobsDataArgs,
     stdout: &mut dyn Write,
 ) -> Result<(), CliError> {
-    fetch(global, args, stdout).map_err(hint)
-}
-
-/// Points at `--max-row-bytes` when a row is over the limit (the library names its own setting).
-fn hint(error: CliError) -> CliError {
-    match &error {
-        CliError::Api(Error::Output(output))
-            if matches!(output.error, RowError::RowTooLarge { .. }) =>
-        {
-            error.with_hint("raise the limit with --max-row-bytes")
-        }
-        _ => error,
-    }
+    fetch(global, args, stdout)
 }
 
 fn fetch(global: &GlobalArgs, args: &JobsDataArgs, stdout: &mut dyn Write) -> Result<(), CliError> {

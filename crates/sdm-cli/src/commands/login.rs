@@ -2,8 +2,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use sdm_core::ops::CreateToken;
-use sdm_ureq::{Error, Password};
+use sdm_ureq::Password;
 
 use super::{anonymous_client, stdout_error};
 use crate::cli::{GlobalArgs, LoginArgs};
@@ -24,9 +23,8 @@ pub fn run(global: &GlobalArgs, args: &LoginArgs, stdout: &mut dyn Write) -> Res
         password_from_env()?
     };
     let client = anonymous_client(global, &global.base_url);
-    let token = client
-        .login(email, &password, &args.token_name)
-        .map_err(credentials_error)?;
+    // Refused credentials come back as `Error::Authentication`, which exits as any refusal.
+    let token = client.login(email, &password, &args.token_name)?;
     writeln!(stdout, "{}", token.expose()).map_err(stdout_error)
 }
 
@@ -58,15 +56,6 @@ fn password_from_env() -> Result<Password, CliError> {
     }
 }
 
-/// Wrong credentials get their own exit code (the operation knows how the server says it).
-fn credentials_error(error: Error) -> CliError {
-    if CreateToken::credentials_refused(&error) {
-        CliError::CredentialsRefused(error)
-    } else {
-        CliError::Api(error)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use sdm_core::http::Response;
@@ -94,15 +83,16 @@ mod tests {
             .status(400)
             .body(body.as_bytes().to_vec())
             .unwrap();
-        credentials_error(op.parse(&response).unwrap_err())
+        CliError::Api(op.parse(&response).unwrap_err())
     }
 
     #[test]
     fn bad_credentials_are_told_apart_from_bad_fields() {
         let refused =
             login_error(r#"{"non_field_errors": ["Unable to log in with provided credentials."]}"#);
-        assert!(
-            matches!(refused, CliError::CredentialsRefused(_)),
+        assert_eq!(
+            crate::exit::exit_code(&refused),
+            crate::exit::REFUSED,
             "{refused:?}"
         );
         let fields = login_error(r#"{"email": ["This field may not be blank."]}"#);

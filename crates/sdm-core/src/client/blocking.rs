@@ -100,8 +100,8 @@ impl<T: Transport> BlockingClient<T> {
     /// [`RetryPolicy`]: crate::RetryPolicy
     pub fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
         let config = &self.shared.config;
-        self.with_retries(op, |request| {
-            let (head, mut body) = self.open_once(op, request)?;
+        self.with_retries(op, |request, number| {
+            let (head, mut body) = self.open_once(op, request, number)?;
             let body = read_blocking(&mut body, config.max_document_bytes())
                 .map_err(|e| body_failure(op.describe(), e))?;
             parse_document(op, config, head, body)
@@ -111,7 +111,7 @@ impl<T: Transport> BlockingClient<T> {
     /// Sends the operation's request, retrying as allowed, until a success response head
     /// arrives; the body is left to the caller to stream.
     pub(crate) fn open<O: Operation>(&self, op: &O) -> Result<(Parts, BlockingBody), Error> {
-        self.with_retries(op, |request| self.open_once(op, request))
+        self.with_retries(op, |request, number| self.open_once(op, request, number))
     }
 
     /// Runs `attempt` on copies of the operation's request until it succeeds or the retry
@@ -119,12 +119,15 @@ impl<T: Transport> BlockingClient<T> {
     fn with_retries<O: Operation, R>(
         &self,
         op: &O,
-        mut attempt: impl FnMut(http::Request<RequestBody>) -> Result<R, Error>,
+        mut attempt: impl FnMut(http::Request<RequestBody>, u32) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let request = op.request(&self.shared.config)?;
         let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
         loop {
-            let result = attempts.span().in_scope(|| attempt(copy_request(&request)));
+            let number = attempts.number();
+            let result = attempts
+                .span()
+                .in_scope(|| attempt(copy_request(&request), number));
             match result {
                 Ok(output) => return Ok(output),
                 Err(error) => {
@@ -140,21 +143,22 @@ impl<T: Transport> BlockingClient<T> {
     fn open_once<O: Operation>(
         &self,
         op: &O,
-        request: http::Request<RequestBody>,
+        mut request: http::Request<RequestBody>,
+        number: u32,
     ) -> Result<(Parts, BlockingBody), Error> {
         let wait = self.shared.reserve_slot();
         if !wait.is_zero() {
             self.transport.sleep(wait);
         }
-        let exchange = Exchange::start(&request);
-        let response = exchange.finished(|| op.describe(), self.transport.send(request))?;
+        let exchange = Exchange::start(&self.shared.config, op, number, &mut request);
+        let response = exchange.finished(self.transport.send(request))?;
         let (head, mut body) = response.into_parts();
         if head.status.is_success() {
             return Ok((head, body));
         }
         let error_body = read_blocking(&mut body, ERROR_BODY_BYTES)
             .map_err(|e| body_failure(op.describe(), e))?;
-        Err(error_response(op.describe(), &head, error_body))
+        Err(op.refine_error(error_response(op.describe(), &head, error_body)))
     }
 
     /// Creates (or fetches) the token `token_name` for this user: `POST auth/token/`.

@@ -2,36 +2,43 @@
 //! request, pace it under the rate limit, send it through the transport, read the body under
 //! the configured limits, parse, and retry what is safe to retry.
 
+#[cfg(feature = "async")]
 mod async_jobs;
+#[cfg(feature = "async")]
 mod async_rows;
 mod blocking;
 mod blocking_jobs;
 mod blocking_rows;
+#[cfg(feature = "async")]
 mod nonblocking;
 mod rows;
 
+#[cfg(feature = "async")]
 pub use async_jobs::JobStream;
+#[cfg(feature = "async")]
 pub use async_rows::AsyncRowReader;
 pub use blocking::BlockingClient;
 pub use blocking_jobs::Jobs;
 pub use blocking_rows::{RowReader, TypedRows};
+#[cfg(feature = "async")]
 pub use nonblocking::AsyncClient;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http::response::Parts;
-use http::{Method, Request, Response};
+use http::{Method, Request, Response, Uri};
 
 use crate::transport::RequestBody;
 
 use crate::body::ReadBody;
 use crate::config::ClientConfig;
-use crate::error::{Error, TooLargeError, TransportError, TransportFailure};
+use crate::error::{Error, Setting, TooLargeError, TransportError, TransportFailure};
+use crate::hooks::{Attempt, AttemptHook, AttemptOutcome};
 use crate::ops::Operation;
 use crate::rate_limit::RateLimiter;
 use crate::response::error_for_status;
-use crate::retry::RetryDecision;
+use crate::retry::{RetryDecision, RetryPolicy};
 
 /// What a client and its clones share: the configuration, and the pacing state. The pacing
 /// (rate limiter, jitter) is also kept by clients made with another token or configuration,
@@ -137,6 +144,11 @@ impl<'a> Attempts<'a> {
         }
     }
 
+    /// The number of the current attempt, from 1.
+    fn number(&self) -> u32 {
+        self.attempt
+    }
+
     /// The span the current attempt's events belong to: it names the attempt, so each
     /// request's events say which try they are.
     fn span(&self) -> tracing::Span {
@@ -146,9 +158,15 @@ impl<'a> Attempts<'a> {
     /// After a failed attempt: the delay before the next one, or the error to report.
     fn after_error(&mut self, error: Error) -> Result<Duration, Error> {
         let decision = if self.retry_safe {
-            let policy = self.shared.config.retry_policy();
-            policy.decide(
+            let config = &self.shared.config;
+            let default = RetryPolicy::is_transient(&error);
+            let retryable = match config.retry_classifier() {
+                Some(classifier) => classifier.is_retryable(&error, default),
+                None => default,
+            };
+            config.retry_policy().decide_classified(
                 &error,
+                retryable,
                 self.attempt,
                 chrono::Utc::now(),
                 self.shared.jitter(),
@@ -193,7 +211,7 @@ fn parse_document<O: Operation>(
         ReadBody::Truncated(_) => Err(Error::TooLarge(TooLargeError::new(
             op.describe(),
             config.max_document_bytes(),
-            "ClientConfig::with_max_document_bytes",
+            Setting::MaxDocumentBytes,
         ))),
     }
 }
@@ -209,47 +227,93 @@ fn body_failure(what: String, error: TransportError) -> Error {
     Error::Transport(Box::new(TransportFailure::new(what, error)))
 }
 
-/// One request on its way: remembers what to log when the response (or the failure) comes back.
-struct Exchange {
+/// One request on its way: remembers what to log, and what to tell the attempt hook, when the
+/// response (or the failure) comes back.
+struct Exchange<'a> {
+    hook: Option<&'a dyn AttemptHook>,
+    operation: &'static str,
+    description: String,
+    number: u32,
     method: Method,
-    path: String,
+    uri: Uri,
     started: Instant,
 }
 
-impl Exchange {
-    fn start(request: &Request<RequestBody>) -> Self {
+impl<'a> Exchange<'a> {
+    /// Starts attempt `number` of `op`: the hook sees it (and may add headers) before it goes.
+    fn start<O: Operation + ?Sized>(
+        config: &'a ClientConfig,
+        op: &O,
+        number: u32,
+        request: &mut Request<RequestBody>,
+    ) -> Self {
         let exchange = Self {
+            hook: config.attempt_hook(),
+            operation: op.name(),
+            description: op.describe(),
+            number,
             method: request.method().clone(),
-            path: request.uri().path().to_owned(),
+            uri: request.uri().clone(),
             started: Instant::now(),
         };
-        tracing::debug!(method = %exchange.method, path = %exchange.path, "sending request");
+        if let Some(hook) = exchange.hook {
+            hook.before(&exchange.attempt(), request.headers_mut());
+        }
+        tracing::debug!(method = %exchange.method, path = %exchange.uri.path(), "sending request");
         exchange
+    }
+
+    fn attempt(&self) -> Attempt<'_> {
+        Attempt {
+            operation: self.operation,
+            description: &self.description,
+            number: self.number,
+            method: &self.method,
+            uri: &self.uri,
+        }
     }
 
     fn finished<B>(
         self,
-        what: impl FnOnce() -> String,
         result: Result<Response<B>, TransportError>,
     ) -> Result<Response<B>, Error> {
-        let elapsed_ms = self.started.elapsed().as_millis() as u64;
+        let elapsed = self.started.elapsed();
+        let elapsed_ms = elapsed.as_millis() as u64;
+        let path = self.uri.path();
         match result {
             Ok(response) => {
                 tracing::debug!(
-                    method = %self.method, path = %self.path, status = response.status().as_u16(),
+                    method = %self.method, path, status = response.status().as_u16(),
                     elapsed_ms, "response received"
                 );
+                if let Some(hook) = self.hook {
+                    let status = response.status();
+                    hook.after(
+                        &self.attempt(),
+                        &AttemptOutcome::Response { status, elapsed },
+                    );
+                }
                 Ok(response)
             }
             Err(error) => {
                 tracing::debug!(
-                    method = %self.method, path = %self.path, error = %error, elapsed_ms,
+                    method = %self.method, path, error = %error, elapsed_ms,
                     "request failed"
                 );
-                Err(Error::Transport(Box::new(TransportFailure::new(
-                    what(),
+                let error = Error::Transport(Box::new(TransportFailure::new(
+                    self.description.clone(),
                     error,
-                ))))
+                )));
+                if let Some(hook) = self.hook {
+                    hook.after(
+                        &self.attempt(),
+                        &AttemptOutcome::Failed {
+                            error: &error,
+                            elapsed,
+                        },
+                    );
+                }
+                Err(error)
             }
         }
     }

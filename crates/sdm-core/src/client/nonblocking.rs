@@ -108,7 +108,9 @@ impl<T: AsyncTransport> AsyncClient<T> {
             // (A loop per method rather than a helper taking an async closure: the futures of
             // such closures cannot yet be proven `Send` for every lifetime.)
             let attempt = async {
-                let (head, mut body) = self.open_once(op, copy_request(&request)).await?;
+                let (head, mut body) = self
+                    .open_once(op, copy_request(&request), attempts.number())
+                    .await?;
                 match read_async(&mut body, config.max_document_bytes()).await {
                     Ok(body) => parse_document(op, config, head, body),
                     Err(e) => Err(body_failure(op.describe(), e)),
@@ -131,7 +133,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         let request = op.request(&self.shared.config)?;
         let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
         loop {
-            let attempt = self.open_once(op, copy_request(&request));
+            let attempt = self.open_once(op, copy_request(&request), attempts.number());
             match attempt.instrument(attempts.span()).await {
                 Ok(opened) => return Ok(opened),
                 Err(error) => self.transport.sleep(attempts.after_error(error)?).await,
@@ -144,14 +146,15 @@ impl<T: AsyncTransport> AsyncClient<T> {
     async fn open_once<O: Operation + Sync>(
         &self,
         op: &O,
-        request: http::Request<RequestBody>,
+        mut request: http::Request<RequestBody>,
+        number: u32,
     ) -> Result<(Parts, AsyncBody), Error> {
         let wait = self.shared.reserve_slot();
         if !wait.is_zero() {
             self.transport.sleep(wait).await;
         }
-        let exchange = Exchange::start(&request);
-        let response = exchange.finished(|| op.describe(), self.transport.send(request).await)?;
+        let exchange = Exchange::start(&self.shared.config, op, number, &mut request);
+        let response = exchange.finished(self.transport.send(request).await)?;
         let (head, mut body) = response.into_parts();
         if head.status.is_success() {
             return Ok((head, body));
@@ -159,7 +162,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         let error_body = read_async(&mut body, ERROR_BODY_BYTES)
             .await
             .map_err(|e| body_failure(op.describe(), e))?;
-        Err(error_response(op.describe(), &head, error_body))
+        Err(op.refine_error(error_response(op.describe(), &head, error_body)))
     }
 
     /// Creates (or fetches) the token `token_name` for this user: `POST auth/token/`.

@@ -22,16 +22,6 @@ pub struct CreateToken {
 }
 
 impl CreateToken {
-    /// True when `error` is the server refusing the credentials. DRF answers wrong credentials
-    /// with `400 {"non_field_errors": [...]}`, not 401: a 400 with a message and no per-field
-    /// errors. A 400 naming fields (a blank or malformed e-mail) is an ordinary API error.
-    pub fn credentials_refused(error: &Error) -> bool {
-        matches!(error, Error::Api(api)
-            if api.status == StatusCode::BAD_REQUEST
-                && api.field_errors.is_empty()
-                && api.detail.is_some())
-    }
-
     /// The operation for these credentials.
     pub fn new(
         email: impl Into<String>,
@@ -61,6 +51,10 @@ struct Created {
 impl Operation for CreateToken {
     type Output = Token;
 
+    fn name(&self) -> &'static str {
+        "create_token"
+    }
+
     fn describe(&self) -> String {
         "create token".to_owned()
     }
@@ -74,6 +68,22 @@ impl Operation for CreateToken {
         .expect("a struct of strings always serializes");
         let url = config.base_url().endpoint(&["auth", "token"]);
         request::build(config, Method::POST, &url, Auth::None, Some(body))
+    }
+
+    /// Refused credentials are [`Error::Authentication`]. DRF answers them with
+    /// `400 {"non_field_errors": [...]}`, not 401: a 400 with a message and no per-field errors.
+    /// A 400 naming fields (a blank or malformed e-mail) stays an ordinary API error.
+    fn refine_error(&self, error: Error) -> Error {
+        match error {
+            Error::Api(api)
+                if api.status == StatusCode::BAD_REQUEST
+                    && api.field_errors.is_empty()
+                    && api.detail.is_some() =>
+            {
+                Error::Authentication(api)
+            }
+            other => other,
+        }
     }
 
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Token, Error> {
@@ -103,10 +113,10 @@ mod tests {
     fn wrong_credentials_are_told_apart_from_invalid_fields() {
         let wrong =
             refusal(r#"{"non_field_errors": ["Unable to log in with provided credentials."]}"#);
-        assert!(CreateToken::credentials_refused(&wrong));
+        assert!(matches!(wrong, Error::Authentication(_)), "{wrong:?}");
         let blank = refusal(r#"{"email": ["This field may not be blank."]}"#);
-        assert!(!CreateToken::credentials_refused(&blank));
+        assert!(matches!(blank, Error::Api(_)), "{blank:?}");
         let empty = refusal("");
-        assert!(!CreateToken::credentials_refused(&empty));
+        assert!(matches!(empty, Error::Api(_)), "{empty:?}");
     }
 }

@@ -26,6 +26,10 @@ impl GetJob {
 impl Operation for GetJob {
     type Output = Job;
 
+    fn name(&self) -> &'static str {
+        "get_job"
+    }
+
     fn describe(&self) -> String {
         format!("get job {}", self.id)
     }

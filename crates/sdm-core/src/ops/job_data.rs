@@ -30,6 +30,10 @@ impl GetJobData {
 impl Operation for GetJobData {
     type Output = Vec<Row>;
 
+    fn name(&self) -> &'static str {
+        "get_job_data"
+    }
+
     fn describe(&self) -> String {
         format!(
             "get data of job {} (output format {})",

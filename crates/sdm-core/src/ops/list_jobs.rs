@@ -138,6 +138,10 @@ impl ListJobs {
 impl Operation for ListJobs {
     type Output = Page<JobSummary>;
 
+    fn name(&self) -> &'static str {
+        "list_jobs"
+    }
+
     fn describe(&self) -> String {
         match self.query.page {
             Some(page) => format!("list jobs (page {page})"),

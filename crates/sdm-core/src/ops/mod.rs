@@ -45,22 +45,35 @@ pub trait Operation {
     /// What this operation does, for error messages and logs (`get job 9f1c…`).
     fn describe(&self) -> String;
 
+    /// A stable name for the kind of operation, for metrics and hooks (`get_job`); an
+    /// operation of your own may keep the default.
+    fn name(&self) -> &'static str {
+        "custom"
+    }
+
     /// The request to send.
     fn request(&self, config: &ClientConfig) -> Result<Request<RequestBody>, Error>;
 
     /// Reads a success (2xx) body.
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, Error>;
 
+    /// Refines the typed error of a non-success response where this endpoint gives a status a
+    /// meaning of its own (token creation answers wrong credentials with a 400). The default
+    /// keeps the error as it is.
+    fn refine_error(&self, error: Error) -> Error {
+        error
+    }
+
     /// Reads any response: a typed error for a non-success status, the output otherwise.
     fn parse<B: AsRef<[u8]>>(&self, response: &Response<B>) -> Result<Self::Output, Error> {
         let body = response.body().as_ref();
         if !response.status().is_success() {
-            return Err(error_for_status(
+            return Err(self.refine_error(error_for_status(
                 self.describe(),
                 response.status(),
                 response.headers(),
                 body,
-            ));
+            )));
         }
         self.parse_success(response.status(), body)
     }

@@ -16,15 +16,18 @@ mod response_body;
 
 pub use closure::{FnTransport, transport_fn};
 pub use request_body::{BodyReader, BodySource, FileSource, RequestBody};
-pub use response_body::{AsyncBody, AsyncBodyRead, BlockingBody};
+pub use response_body::BlockingBody;
+#[cfg(feature = "async")]
+pub use response_body::{AsyncBody, AsyncBodyRead};
 
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "async")]
 use async_trait::async_trait;
 use http::{Request, Response};
 
-pub use crate::error::{TimedOut, TransportError, TransportErrorKind};
+pub use crate::error::{TimedOut, TimeoutKind, TransportError, TransportErrorKind};
 
 /// The timeouts a transport applies. The first-party transports take these; a transport of
 /// your own should honour them too (the conformance kit hands them over).
@@ -120,6 +123,7 @@ macro_rules! forward_transport {
             }
         }
 
+        #[cfg(feature = "async")]
         #[async_trait]
         impl<T: AsyncTransport + ?Sized> AsyncTransport for $pointer {
             async fn send(&self, request: Request<RequestBody>) -> Result<Response<AsyncBody>, TransportError> {
@@ -140,6 +144,7 @@ forward_transport!(&T, Box<T>, Arc<T>);
 ///
 /// [`transport_fn`] makes a closure one; its `sleep` returns at once, so tests run without
 /// waiting.
+#[cfg(feature = "async")]
 #[async_trait]
 pub trait AsyncTransport: Send + Sync {
     /// Sends `request` as is (no redirects followed) and returns the response head and body.
