@@ -4,15 +4,15 @@
 //! deterministically from a seed.
 //!
 //! Tests can also change the server while it runs: add jobs that appear at the top of the list
-//! ([`MockServer::insert_jobs`], also from a [`MockBuilder::on_list_page`] hook between two
+//! ([`MockControl::insert_jobs`], also from a [`MockBuilder::on_list_page`] hook between two
 //! pages), add jobs whose status advances with time and whose output may have millions of rows
-//! ([`MockServer::add_job`] with a [`JobSpec`]), and enforce a fair-use limit answered with `429`
+//! ([`MockControl::add_job`] with a [`JobSpec`]), and enforce a fair-use limit answered with `429`
 //! ([`MockBuilder::fair_use`]).
 //!
 //! Faults can be switched on and off for a fault matrix: latency, slow bodies, 429s, 5xx pages,
 //! dropped connections, truncated, malformed or oddly typed bodies, a huge row, redirects and
 //! `next` links to another origin ([`Fault`], [`FaultPlan`], [`MockBuilder::fault`],
-//! [`MockServer::set_faults`]).
+//! [`MockControl::set_faults`]).
 //!
 //! ```no_run
 //! let server = sdm_mock::MockServer::start();

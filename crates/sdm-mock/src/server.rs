@@ -4,12 +4,12 @@
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::sync::{oneshot, watch};
 
 use crate::app::{App, router};
@@ -18,7 +18,7 @@ use crate::control::{ListPageHook, MockControl};
 use crate::elsewhere::{self, Witness};
 use crate::fair_use::{FairUse, Throttle};
 use crate::fault::{FaultPlan, FaultSet};
-use crate::live::{JobSpec, Live};
+use crate::live::Live;
 use crate::world::World;
 
 /// The seed used unless [`MockBuilder::seed`] says otherwise.
@@ -126,7 +126,7 @@ impl MockBuilder {
     /// Adds a fault plan (default: none). May be called several times: for each request the
     /// plans are checked in order and the first whose route matches and whose budget is not
     /// spent is the one served. Change them while the server runs with
-    /// [`MockServer::set_faults`].
+    /// [`MockControl::set_faults`].
     pub fn fault(mut self, plan: FaultPlan) -> Self {
         self.faults.push(plan);
         self
@@ -179,6 +179,7 @@ impl MockBuilder {
             base_url: format!("http://{addr}/api/v1/"),
             addr,
             token,
+            control: MockControl::new(Arc::clone(&app.live), Arc::clone(&app.faults)),
             app,
             shutdown: Some(shutdown_tx),
             thread: Some(thread),
@@ -258,11 +259,15 @@ fn run(
 }
 
 /// A running fake SDM server. Dropping it shuts the server down and joins its thread.
+///
+/// It derefs to its [`MockControl`]: add jobs, read the ground truth and switch faults with
+/// `server.add_job(..)`, `server.job_rows(..)`, `server.set_faults(..)` and so on.
 pub struct MockServer {
     base_url: String,
     addr: SocketAddr,
     token: String,
     app: Arc<App>,
+    control: MockControl,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -324,50 +329,16 @@ impl MockServer {
     }
 
     /// The generated world the server started with: the ground truth for tests. Jobs added
-    /// later ([`MockServer::insert_jobs`], [`MockServer::add_job`]) are not in it; see
-    /// [`MockServer::jobs_snapshot`].
+    /// later ([`MockControl::insert_jobs`], [`MockControl::add_job`]) are not in it; see
+    /// [`MockControl::jobs_snapshot`].
     pub fn world(&self) -> &World {
         self.app.live.world()
     }
 
-    /// A handle to change the jobs and faults from elsewhere (another thread, a hook).
+    /// An owned handle on the jobs and faults, to move to another thread. The server itself
+    /// derefs to the same [`MockControl`], so `server.add_job(..)` needs no handle.
     pub fn control(&self) -> MockControl {
-        MockControl::new(Arc::clone(&self.app.live), Arc::clone(&self.app.faults))
-    }
-
-    /// Adds `n` new `running` jobs (that never finish), created after every existing job so
-    /// they come first in the newest-first list; returns their objects. Later requests see
-    /// them (list, detail, counts, filters). Content is deterministic (seed and how many jobs
-    /// were added before) and ids are unique.
-    pub fn insert_jobs(&self, n: usize) -> Vec<Value> {
-        self.control().insert_jobs(n)
-    }
-
-    /// Adds a job that reads as `running` (step 2, "Mapping") until `spec.run_for` has passed,
-    /// then as `spec.final_status`; returns its id. Done jobs serve `spec.rows` rows in each
-    /// output format, generated from (seed, job id, format) and streamed.
-    ///
-    /// # Panics
-    /// If `spec.final_status` is not `"done"`, `"error"`, `"pending"` or `"running"`.
-    pub fn add_job(&self, spec: JobSpec) -> String {
-        self.control().add_job(spec)
-    }
-
-    /// Every job object as the detail endpoint serves it now: the generated jobs in generation
-    /// order, then the added ones in the order they were added.
-    pub fn jobs_snapshot(&self) -> Vec<Value> {
-        self.control().jobs_snapshot()
-    }
-
-    /// The rows the data endpoint serves for this job and format once the job is done, generated
-    /// lazily (nothing is materialised); `None` for an unknown job or format, or a job that never
-    /// ends `done`.
-    pub fn job_rows(
-        &self,
-        job_id: &str,
-        output_format_id: u64,
-    ) -> Option<impl ExactSizeIterator<Item = Value> + Send + 'static> {
-        self.app.live.final_rows(job_id, output_format_id)
+        self.control.clone()
     }
 
     /// How many requests the server has received (throttled ones included).
@@ -377,25 +348,9 @@ impl MockServer {
 
     /// How many requests the server has answered with `429` because of the fair-use limit
     /// ([`Fault::TooManyRequests`](crate::Fault::TooManyRequests) answers count in
-    /// [`MockServer::faults_served`] instead).
+    /// [`MockControl::faults_served`] instead).
     pub fn throttled_count(&self) -> u64 {
         self.app.throttled.load(Ordering::Relaxed)
-    }
-
-    /// Replaces the fault plans (see [`MockBuilder::fault`]); each new plan's budget starts
-    /// afresh. Requests already past the point where faults are chosen are not affected.
-    pub fn set_faults(&self, plans: Vec<FaultPlan>) {
-        self.app.faults.replace(plans);
-    }
-
-    /// Removes every fault plan: the server is healthy again.
-    pub fn clear_faults(&self) {
-        self.app.faults.replace(Vec::new());
-    }
-
-    /// How many responses were faulted so far (a request a fault left alone does not count).
-    pub fn faults_served(&self) -> u64 {
-        self.app.faults.served()
     }
 
     /// The origin (`http://127.0.0.1:PORT`, no trailing slash) of the redirect target: a second
@@ -424,6 +379,14 @@ impl MockServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+impl Deref for MockServer {
+    type Target = MockControl;
+
+    fn deref(&self) -> &MockControl {
+        &self.control
     }
 }
 

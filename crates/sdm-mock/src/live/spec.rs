@@ -5,7 +5,7 @@ use std::time::Duration;
 /// Rows a [`JobSpec`] has in each output format unless [`JobSpec::rows`] says otherwise.
 const DEFAULT_ROWS: u64 = 100;
 
-/// A job to add with [`crate::MockServer::add_job`]: it reads as `running` (step 2, "Mapping")
+/// A job to add with [`crate::MockControl::add_job`]: it reads as `running` (step 2, "Mapping")
 /// until `run_for` has passed since it was added, then as `final_status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobSpec {
