@@ -3,7 +3,9 @@
 use std::io::Read;
 
 use crate::error::TransportError;
-use crate::transport::{AsyncBody, BlockingBody};
+#[cfg(feature = "async")]
+use crate::transport::AsyncBody;
+use crate::transport::BlockingBody;
 
 /// How much of an error response is read: enough for any `detail` or an excerpt.
 pub(crate) const ERROR_BODY_BYTES: usize = 64 * 1024;
@@ -63,6 +65,7 @@ pub(crate) fn read_blocking(
     }
 }
 
+#[cfg(feature = "async")]
 pub(crate) async fn read_async(
     body: &mut AsyncBody,
     limit: usize,

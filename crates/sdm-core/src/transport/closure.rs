@@ -1,13 +1,17 @@
 //! Closures as transports, for tests and fakes that need no server.
 
 use std::fmt;
+#[cfg(feature = "async")]
 use std::time::Duration;
 
+#[cfg(feature = "async")]
 use async_trait::async_trait;
 use http::{Request, Response};
 
 use crate::error::TransportError;
-use crate::transport::{AsyncBody, AsyncTransport, BlockingBody, RequestBody, Transport};
+#[cfg(feature = "async")]
+use crate::transport::{AsyncBody, AsyncTransport};
+use crate::transport::{BlockingBody, RequestBody, Transport};
 
 /// A closure used as a transport; made by [`transport_fn`].
 #[derive(Clone)]
@@ -47,6 +51,7 @@ where
     }
 }
 
+#[cfg(feature = "async")]
 #[async_trait]
 impl<F> AsyncTransport for FnTransport<F>
 where

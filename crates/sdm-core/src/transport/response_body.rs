@@ -3,9 +3,11 @@
 use std::fmt;
 use std::io::{self, Read};
 
+#[cfg(feature = "async")]
 use async_trait::async_trait;
 use bytes::Bytes;
 
+#[cfg(feature = "async")]
 use crate::error::TransportError;
 
 /// A response body for blocking transports: any reader, read in chunks by the client.
@@ -36,6 +38,7 @@ impl fmt::Debug for BlockingBody {
 }
 
 /// The source of an [`AsyncBody`]: yields the body chunk by chunk.
+#[cfg(feature = "async")]
 #[async_trait]
 pub trait AsyncBodyRead: Send {
     /// The next chunk, or `None` at the end of the body.
@@ -43,8 +46,10 @@ pub trait AsyncBodyRead: Send {
 }
 
 /// A response body for async transports.
+#[cfg(feature = "async")]
 pub struct AsyncBody(Box<dyn AsyncBodyRead>);
 
+#[cfg(feature = "async")]
 impl AsyncBody {
     /// A body pulled from `source`.
     pub fn new(source: impl AsyncBodyRead + 'static) -> Self {
@@ -62,14 +67,17 @@ impl AsyncBody {
     }
 }
 
+#[cfg(feature = "async")]
 impl fmt::Debug for AsyncBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("AsyncBody")
     }
 }
 
+#[cfg(feature = "async")]
 struct InMemory(Option<Bytes>);
 
+#[cfg(feature = "async")]
 #[async_trait]
 impl AsyncBodyRead for InMemory {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
