@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sdm_conformance::{ConnectWith, connect_to};
 use sdm_core::{JobId, JobQuery, OutputFormatId, PagerOptions, Password, WaitOptions};
-use sdm_mock::{JobSpec, MockServer};
+use sdm_mock::{JobSpec, MockServer, Status};
 
 mod first_party;
 
@@ -96,7 +96,8 @@ fn run_everything(connect: ConnectWith, server: &MockServer, shown: &mut Vec<Str
     ));
     show(format!("{:?}", client.raw_rows(&done, OutputFormatId(2))));
     let finishing =
-        JobId::parse(&server.add_job(JobSpec::new("error", Duration::from_millis(200)))).unwrap();
+        JobId::parse(&server.add_job(JobSpec::new(Status::Error, Duration::from_millis(200))))
+            .unwrap();
     let fast = WaitOptions::default()
         .interval(Duration::from_millis(50))
         .timeout(Duration::from_secs(10));

@@ -11,7 +11,7 @@ use std::time::Duration;
 use sdm_conformance::scenarios::{STALL, STALL_TIMEOUTS};
 use sdm_conformance::{ConnectWith, Subject};
 use sdm_core::{ClientConfig, Error, JobId, OutputFormatId, RetryPolicy};
-use sdm_mock::{Fault, FaultPlan, JobSpec, MockServer, Route};
+use sdm_mock::{Fault, FaultPlan, JobSpec, MockServer, Route, Status};
 
 mod first_party;
 
@@ -48,7 +48,7 @@ fn late_response(connect: ConnectWith) {
 /// timeout.
 fn stalled_body(connect: ConnectWith) {
     let server = MockServer::start();
-    let id = server.add_job(JobSpec::new("done", Duration::ZERO).rows(200));
+    let id = server.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(200));
     server.set_faults(vec![
         FaultPlan::always(Fault::SlowDrip {
             chunk_bytes: 4096,

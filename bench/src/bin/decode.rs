@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use sdm_bench::{mb_per_s, median};
 use sdm_core::proto::RowDecoder;
-use sdm_mock::{JobSpec, MockServer};
+use sdm_mock::{JobSpec, MockServer, Status};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -17,7 +17,7 @@ const CHUNK: usize = 64 * 1024;
 
 fn body() -> Vec<u8> {
     let server = MockServer::start();
-    let id = server.add_job(JobSpec::new("done", std::time::Duration::ZERO).rows(600_000));
+    let id = server.add_job(JobSpec::new(Status::Done, std::time::Duration::ZERO).rows(600_000));
     let mut body = Vec::with_capacity(TARGET_BYTES + 1024);
     body.push(b'[');
     for row in server.job_rows(&id, 1).expect("a done job has rows") {

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::*;
-use sdm_mock::{JobSpec, MockServer};
+use sdm_mock::{JobSpec, MockServer, Status};
 use serde_json::Value;
 
 #[test]
@@ -480,7 +480,7 @@ fn the_token_never_shows_in_output() {
     let done = id_of(job_with_status(&server, "done")).to_owned();
     let failed = id_of(job_with_status(&server, "error")).to_owned();
     let running = id_of(job_with_status(&server, "running")).to_owned();
-    let not_done = server.add_job(JobSpec::new("running", Duration::ZERO));
+    let not_done = server.add_job(JobSpec::new(Status::Running, Duration::ZERO));
     let unknown = "00000000-0000-4000-8000-000000000000";
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("rows.json");

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use sdm_mock::{JobSpec, MockServer};
+use sdm_mock::{JobSpec, MockServer, Status};
 use serde_json::{Map, Value};
 
 fn data(server: &MockServer, id: &str, args: &[&str], code: i32) -> Run {
@@ -127,7 +127,7 @@ fn rows_of_every_done_job_of_the_world_as_csv() {
 #[test]
 fn a_large_output_streams_in_every_format() {
     let server = MockServer::start();
-    let id = server.add_job(JobSpec::new("done", Duration::ZERO).rows(50_000));
+    let id = server.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(50_000));
 
     let run = data(&server, &id, &[], 0);
     let mut lines = run.stdout.lines();
@@ -150,7 +150,7 @@ fn a_large_output_streams_in_every_format() {
 #[test]
 fn empty_outputs() {
     let server = MockServer::start();
-    let id = server.add_job(JobSpec::new("done", Duration::ZERO).rows(0));
+    let id = server.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(0));
     assert_eq!(data(&server, &id, &[], 0).stdout, "");
     assert_eq!(data(&server, &id, &["-o", "json"], 0).stdout, "[]\n");
     assert_eq!(data(&server, &id, &["-o", "csv"], 0).stdout, "");
@@ -197,7 +197,7 @@ fn out_writes_the_file_in_every_format() {
 fn a_failing_out_leaves_no_file_and_no_temporary() {
     let server = MockServer::start();
     let unknown = "00000000-0000-4000-8000-000000000000";
-    let not_done = server.add_job(JobSpec::new("running", Duration::ZERO));
+    let not_done = server.add_job(JobSpec::new(Status::Running, Duration::ZERO));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("kept.csv"), "old").unwrap();
 

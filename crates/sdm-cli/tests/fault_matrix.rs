@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
-use sdm_mock::{Fault, FaultPlan, JobSpec, MockServer};
+use sdm_mock::{Fault, FaultPlan, JobSpec, MockServer, Status};
 use serde_json::Value;
 
 /// The commands, in column order.
@@ -64,7 +64,7 @@ fn setup() -> Setup {
         .start()
         .expect("the fake server starts");
     let job = job_with_status(&server, "done").clone();
-    let data_job = server.add_job(JobSpec::new("done", Duration::ZERO).rows(DATA_ROWS));
+    let data_job = server.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(DATA_ROWS));
     let rows: Vec<Value> = server.job_rows(&data_job, 1).unwrap().collect();
     let mut snapshot = server.jobs_snapshot();
     snapshot.sort_by(|a, b| {

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use sdm_mock::{JobSpec, MockServer};
+use sdm_mock::{JobSpec, MockServer, Status};
 use serde_json::Value;
 
 /// How long the added jobs run.
@@ -23,7 +23,7 @@ fn wait(server: &MockServer, id: &str, args: &[&str], code: i32) -> Run {
 #[test]
 fn a_job_that_ends_done_exits_0_and_is_printed() {
     let server = MockServer::start();
-    let id = server.add_job(JobSpec::new("done", RUNS_FOR));
+    let id = server.add_job(JobSpec::new(Status::Done, RUNS_FOR));
     let started = Instant::now();
     let run = wait(&server, &id, &["--interval", "100ms", "-o", "json"], 0);
     assert!(started.elapsed() >= RUNS_FOR);
@@ -50,7 +50,7 @@ fn a_job_that_ends_done_exits_0_and_is_printed() {
 #[test]
 fn a_job_that_ends_in_error_exits_5() {
     let server = MockServer::start();
-    let id = server.add_job(JobSpec::new("error", RUNS_FOR));
+    let id = server.add_job(JobSpec::new(Status::Error, RUNS_FOR));
     let run = wait(&server, &id, &["--interval", "100ms", "-o", "ndjson"], 5);
     let job: Value = serde_json::from_str(run.stdout.trim_end()).unwrap();
     assert_eq!(job["status"], "error");
@@ -62,7 +62,7 @@ fn a_job_that_ends_in_error_exits_5() {
 #[test]
 fn a_pending_job_exits_6() {
     let server = MockServer::start();
-    let id = server.add_job(JobSpec::new("pending", RUNS_FOR));
+    let id = server.add_job(JobSpec::new(Status::Pending, RUNS_FOR));
     let run = wait(&server, &id, &["--interval", "100ms", "-o", "json"], 6);
     let job: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(job["status"], "pending");
@@ -80,7 +80,7 @@ fn a_pending_job_exits_6() {
 #[test]
 fn a_job_that_never_finishes_times_out_with_exit_7() {
     let server = MockServer::start();
-    let id = server.add_job(JobSpec::new("running", Duration::ZERO));
+    let id = server.add_job(JobSpec::new(Status::Running, Duration::ZERO));
     let started = Instant::now();
     let run = wait(
         &server,

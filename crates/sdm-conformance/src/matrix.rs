@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use sdm_core::{ClientConfig, JobId};
-use sdm_mock::{Fault, JobSpec, MockServer};
+use sdm_mock::{Fault, JobSpec, MockServer, Status};
 use serde_json::Value;
 
 use crate::bounded::bounded;
@@ -96,7 +96,7 @@ fn setup(connect: ConnectWith) -> Result<(MockServer, Targets, Truth), String> {
         .find(|job| job["status"] == "done")
         .expect("the world has a done job")
         .clone();
-    let data_job = server.add_job(JobSpec::new("done", Duration::ZERO).rows(DATA_ROWS));
+    let data_job = server.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(DATA_ROWS));
     let rows: Vec<String> = server
         .job_rows(&data_job, 1)
         .expect("a done job has rows")

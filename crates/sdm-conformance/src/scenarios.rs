@@ -18,7 +18,7 @@ use sdm_core::{
     ClientConfig, Error, JobId, JobQuery, JobStatus, OutputFormatId, PagerOptions, Password,
     RetryPolicy, TransportErrorKind, WaitOptions, WaitOutcome,
 };
-use sdm_mock::{FairUse, Fault, FaultPlan, JobSpec, MockServer, Route, World};
+use sdm_mock::{FairUse, Fault, FaultPlan, JobSpec, MockServer, Route, Status, World};
 use serde_json::Value;
 
 use crate::bounded::bounded;
@@ -562,7 +562,7 @@ pub fn waiting_for_jobs_that_finish_fail_or_need_action(connect: ConnectWith) {
     let fast = WaitOptions::default()
         .interval(Duration::from_millis(50))
         .max_interval(Duration::from_millis(100));
-    for status in ["done", "error", "pending"] {
+    for status in [Status::Done, Status::Error, Status::Pending] {
         let id = server.add_job(JobSpec::new(status, Duration::from_millis(300)));
         let id = JobId::parse(&id).unwrap();
         let (outcome, seen) =
@@ -575,17 +575,18 @@ pub fn waiting_for_jobs_that_finish_fail_or_need_action(connect: ConnectWith) {
             client.name()
         );
         match (status, outcome.unwrap()) {
-            ("done", WaitOutcome::Done(job)) => assert!(job.completion_date.is_some()),
-            ("error", WaitOutcome::Failed(job)) => {
+            (Status::Done, WaitOutcome::Done(job)) => assert!(job.completion_date.is_some()),
+            (Status::Error, WaitOutcome::Failed(job)) => {
                 assert!(job.message.is_some_and(|m| !m.is_empty()))
             }
-            ("pending", WaitOutcome::NeedsAction(job)) => {
+            (Status::Pending, WaitOutcome::NeedsAction(job)) => {
                 assert!(job.step.is_some())
             }
-            (status, outcome) => panic!("{}: {status} job gave {outcome:?}", client.name()),
+            (status, outcome) => panic!("{}: {status:?} job gave {outcome:?}", client.name()),
         }
     }
-    let forever = JobId::parse(&server.add_job(JobSpec::new("running", Duration::ZERO))).unwrap();
+    let forever =
+        JobId::parse(&server.add_job(JobSpec::new(Status::Running, Duration::ZERO))).unwrap();
     let (outcome, _) = client.wait_for_job(&forever, fast.timeout(Duration::from_millis(400)));
     match outcome.unwrap() {
         WaitOutcome::TimedOut {
@@ -605,7 +606,7 @@ pub fn waiting_for_jobs_that_finish_fail_or_need_action(connect: ConnectWith) {
 pub fn a_large_output_streams_completely(connect: ConnectWith) {
     let server = server();
     let client = connect_to(connect, server.base_url(), Some(server.token()));
-    let id = server.add_job(JobSpec::new("done", Duration::ZERO).rows(100_000));
+    let id = server.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(100_000));
     let (rows, error) = client.raw_rows(&JobId::parse(&id).unwrap(), OutputFormatId(1));
     assert!(error.is_none(), "{}: {error:?}", client.name());
     assert_eq!(rows.len(), 100_000);
@@ -710,7 +711,8 @@ pub fn a_response_that_does_not_start_times_out(connect: ConnectWith) {
 /// the whole output would take.
 pub fn a_body_that_stops_arriving_times_out(connect: ConnectWith) {
     let server = server();
-    let id = JobId::parse(&server.add_job(JobSpec::new("done", Duration::ZERO).rows(200))).unwrap();
+    let id = JobId::parse(&server.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(200)))
+        .unwrap();
     server.set_faults(vec![
         FaultPlan::always(Fault::SlowDrip {
             chunk_bytes: 4096,
@@ -827,7 +829,7 @@ pub fn a_tls_failure_is_a_tls_error_never_retried(connect: ConnectWith) {
 pub fn a_body_cut_short_is_an_io_error(connect: ConnectWith) {
     let server = server();
     let job = id_of(first_with_status(server.world(), "done"));
-    let data_job = server.add_job(JobSpec::new("done", Duration::ZERO).rows(400));
+    let data_job = server.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(400));
     let all_rows: Vec<String> = server
         .job_rows(&data_job, 1)
         .expect("a done job has rows")

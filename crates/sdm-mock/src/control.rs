@@ -52,11 +52,10 @@ impl MockControl {
         self.live.insert_jobs(n)
     }
 
-    /// Adds a job that runs for `spec.run_for`, then reads as `spec.final_status`; returns its
-    /// id. Like [`MockControl::insert_jobs`], it is created after every existing job.
-    ///
-    /// # Panics
-    /// If `spec.final_status` is not `"done"`, `"error"`, `"pending"` or `"running"`.
+    /// Adds a job that reads as `running` (step 2, "Mapping") until `spec.run_for` has passed,
+    /// then as `spec.final_status`; returns its id. Like [`MockControl::insert_jobs`], it is
+    /// created after every existing job. Done jobs serve `spec.rows` rows in each output format,
+    /// generated from (seed, job id, format) and streamed.
     pub fn add_job(&self, spec: JobSpec) -> String {
         self.live.add_job(spec)
     }

@@ -45,4 +45,4 @@ pub use fair_use::FairUse;
 pub use fault::{ErrorBody, Fault, FaultPlan, Route};
 pub use live::JobSpec;
 pub use server::{MockBuilder, MockServer};
-pub use world::World;
+pub use world::{Status, World};

@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 use common::stream::get_stream;
-use sdm_mock::{JobSpec, MockServer};
+use sdm_mock::{JobSpec, MockServer, Status};
 use serde::de::IgnoredAny;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -162,7 +162,7 @@ fn rss_kib() -> Option<u64> {
 
 /// A done job with `rows` rows.
 fn done_job(server: &MockServer, rows: u64) -> String {
-    let id = server.add_job(JobSpec::new("done", Duration::ZERO).rows(rows));
+    let id = server.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(rows));
     assert_eq!(server.jobs_snapshot().last().unwrap()["status"], "done");
     id
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{get, get_url, ids};
-use sdm_mock::{JobSpec, MockServer};
+use sdm_mock::{JobSpec, MockServer, Status};
 use serde_json::{Value, json};
 
 fn id_of(job: &Value) -> String {
@@ -127,10 +127,14 @@ fn added_jobs_run_then_reach_their_final_status() {
     let server = MockServer::builder().job_count(10).start().unwrap();
     let running_before = count(&server, "status=running");
     let added = Instant::now();
-    let done = server.add_job(JobSpec::new("done", RUN_FOR).rows(25).name("Nightly feed"));
-    let error = server.add_job(JobSpec::new("error", RUN_FOR));
-    let pending = server.add_job(JobSpec::new("pending", RUN_FOR));
-    let forever = server.add_job(JobSpec::new("running", Duration::ZERO));
+    let done = server.add_job(
+        JobSpec::new(Status::Done, RUN_FOR)
+            .rows(25)
+            .name("Nightly feed"),
+    );
+    let error = server.add_job(JobSpec::new(Status::Error, RUN_FOR));
+    let pending = server.add_job(JobSpec::new(Status::Pending, RUN_FOR));
+    let forever = server.add_job(JobSpec::new(Status::Running, Duration::ZERO));
 
     let list = get(&server, "jobs/?status=running").json();
     let data = get(&server, &format!("jobs/{done}/data/1/"));
@@ -229,12 +233,12 @@ fn job_rows_are_the_ground_truth_for_generated_jobs_too() {
 fn added_rows_depend_on_seed_and_job() {
     let a = MockServer::builder().seed(1).job_count(3).start().unwrap();
     let b = MockServer::builder().seed(1).job_count(3).start().unwrap();
-    let id_a = a.add_job(JobSpec::new("done", Duration::ZERO).rows(40));
-    let id_b = b.add_job(JobSpec::new("done", Duration::ZERO).rows(40));
+    let id_a = a.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(40));
+    let id_b = b.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(40));
     assert_eq!(id_a, id_b);
     let body = |s: &MockServer, id: &str| get(s, &format!("jobs/{id}/data/1/")).body;
     assert_eq!(body(&a, &id_a), body(&b, &id_b));
-    let other = a.add_job(JobSpec::new("done", Duration::ZERO).rows(40));
+    let other = a.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(40));
     assert_ne!(body(&a, &id_a), body(&a, &other));
     let rows: Vec<Value> = serde_json::from_slice(&body(&a, &other)).unwrap();
     assert_eq!(rows.len(), 40);

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use sdm_core::proto::write_compact;
-use sdm_mock::{JobSpec, MockServer};
+use sdm_mock::{JobSpec, MockServer, Status};
 use sdm_ureq::{
     BaseUrl, Client, JobId, JobQuery, JobStatus, OutputFormatId, WaitOptions, WaitOutcome,
 };
@@ -88,8 +88,9 @@ pub fn run(global: &GlobalArgs, stdout: &mut dyn Write) -> Result<(), CliError> 
         }
     }
 
-    let new_job = server
-        .add_job(JobSpec::new("done", WAIT_RUNS_FOR).name("Demo import (done in a few seconds)"));
+    let new_job = server.add_job(
+        JobSpec::new(Status::Done, WAIT_RUNS_FOR).name("Demo import (done in a few seconds)"),
+    );
     let new_job = JobId::parse(&new_job).map_err(sdm_ureq::Error::from)?;
     out.heading(
         "4. Wait for a job",

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use sdm_mock::{FairUse, JobSpec, MockServer};
+use sdm_mock::{FairUse, JobSpec, MockServer, Status};
 
 use super::{note, stdout_error};
 use crate::cli::MockArgs;
@@ -40,11 +40,11 @@ pub fn run(args: &MockArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
     })?;
     let mut extra_jobs = Vec::new();
     if let Some(rows) = args.big_job_rows {
-        let id = server.add_job(JobSpec::new("done", Duration::ZERO).rows(rows));
+        let id = server.add_job(JobSpec::new(Status::Done, Duration::ZERO).rows(rows));
         extra_jobs.push(("big job", id));
     }
     if let Some(run_for) = args.slow_job {
-        let id = server.add_job(JobSpec::new("done", run_for));
+        let id = server.add_job(JobSpec::new(Status::Done, run_for));
         extra_jobs.push(("slow job", id));
     }
     banner(stdout, &server, &extra_jobs).map_err(stdout_error)?;

@@ -21,9 +21,11 @@ const ID_STREAM: u64 = 0x1d;
 /// The output formats every world offers (integers configured in the SDM UI).
 const OUTPUT_FORMAT_IDS: [u64; 2] = [1, 2];
 
-/// A job status as the API spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Status {
+/// A job status the fake server serves: the four the API documents. A [`crate::JobSpec`] says
+/// which one its job ends as.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
     /// Processing; poll again.
     Running,
     /// Finished; output rows can be fetched.
@@ -38,8 +40,8 @@ impl Status {
     /// All statuses, in the order the API documents them.
     pub(crate) const ALL: [Status; 4] = [Self::Running, Self::Done, Self::Error, Self::Pending];
 
-    /// The wire spelling.
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The status as the API spells it (`"done"`, ...).
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "running",
             Self::Done => "done",
