@@ -388,7 +388,7 @@ FAULT    = latency[=DURATION]            wait, then answer (default 200ms)
          | malformed | count-string | status-number | results-missing | empty-ok
          | huge-row[=BYTES]              one output row of BYTES (default 20000000)
          | redirect | foreign-next
-DURATION = INTEGER(ns|us|ms|s)
+DURATION = 300ms | 2s | 5m | 1h30m | 250us | ... | a number of seconds
 
 Faults: {}.
 

@@ -29,6 +29,7 @@ mod auth;
 mod conn;
 mod control;
 mod datetime;
+mod duration;
 mod elsewhere;
 mod fair_use;
 mod fault;
@@ -41,6 +42,7 @@ mod urls;
 mod world;
 
 pub use control::MockControl;
+pub use duration::{MAX_DURATION, parse_duration};
 pub use fair_use::FairUse;
 pub use fault::{ErrorBody, Fault, FaultPlan, Route};
 pub use live::JobSpec;

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::{ErrorBody, Fault, FaultPlan, Route};
+use crate::parse_duration;
 
 /// Every fault name, each a complete spec on its own (parameters take their defaults).
 const NAMES: &[&str] = &[
@@ -69,8 +70,10 @@ impl Fault {
     ///          | malformed | count-string | status-number | results-missing | empty-ok
     ///          | huge-row[=BYTES]                one row of BYTES    (default 20000000)
     ///          | redirect | foreign-next
-    /// DURATION = INTEGER (ns | us | ms | s)
+    /// DURATION = 300ms | 2s | 5m | 1h30m | 250us | ... | SECONDS
     /// ```
+    ///
+    /// `DURATION` is the syntax of [`parse_duration`], the one every `sdm` option uses.
     ///
     /// For example `503`, `502-html@list`, `429-no-retry-after x3` (spaces are not allowed:
     /// `429-no-retry-afterx3`), `latency=300ms@detail`, `drop-mid-body@datax1`,
@@ -231,23 +234,6 @@ fn parse_count(text: &str) -> Result<usize, String> {
         .map_err(|_| format!("`{text}` is not a number"))
 }
 
-/// `INTEGER` followed by `ns`, `us`, `ms` or `s`.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let bad = || format!("`{text}` is not a duration like 300ms or 2s");
-    let n: u64 = number.parse().map_err(|_| bad())?;
-    match unit {
-        "ns" => Ok(Duration::from_nanos(n)),
-        "us" => Ok(Duration::from_micros(n)),
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(Duration::from_secs(n)),
-        _ => Err(bad()),
-    }
-}
-
 /// A duration in the largest unit that writes it exactly.
 struct DurationText(Duration);
 
@@ -397,6 +383,19 @@ mod tests {
         assert_eq!(plan("drop-before@tokenx1").route, Route::Token);
         assert_eq!(plan("drop-before@tokenx1").times, Some(1));
         assert_eq!(plan("latency=1500us").to_string(), "latency=1500us");
+        // The duration syntax of the whole tool: minutes, bare seconds, micro signs.
+        assert_eq!(plan("latency=5m").to_string(), "latency=300s");
+        assert_eq!(
+            plan("latency=10").fault,
+            Fault::Latency(Duration::from_secs(10))
+        );
+        assert_eq!(
+            plan("slow-drip=16/2µs").fault,
+            Fault::SlowDrip {
+                chunk_bytes: 16,
+                pause: Duration::from_micros(2)
+            }
+        );
         assert_eq!(plan("latency=2000ms").to_string(), "latency=2s");
         assert_eq!(
             FaultPlan::times(Fault::EmptyOk, 2)
@@ -419,7 +418,9 @@ mod tests {
             ("5030", "unknown fault"),
             ("503-xml", "unknown fault"),
             ("latency=fast", "duration"),
-            ("latency=10", "duration"),
+            ("latency=10x", "duration"),
+            ("latency=-1s", "duration"),
+            ("slow-drip=16/soon", "duration"),
             ("slow-drip=0", "at least 1 byte"),
             ("429=soon", "seconds"),
             ("drop-before=1", "takes no value"),
