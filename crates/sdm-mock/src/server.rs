@@ -31,7 +31,7 @@ const DEFAULT_MAX_PAGE_SIZE: usize = 100;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// Configuration of a [`MockServer`]; start it with [`MockBuilder::start`].
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct MockBuilder {
     addr: SocketAddr,
     seed: u64,
@@ -41,21 +41,6 @@ pub struct MockBuilder {
     fair_use: Option<FairUse>,
     on_list_page: Option<ListPageHook>,
     faults: Vec<FaultPlan>,
-}
-
-impl fmt::Debug for MockBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MockBuilder")
-            .field("addr", &self.addr)
-            .field("seed", &self.seed)
-            .field("job_count", &self.job_count)
-            .field("max_page_size", &self.max_page_size)
-            .field("latency", &self.latency)
-            .field("fair_use", &self.fair_use)
-            .field("on_list_page", &self.on_list_page)
-            .field("faults", &self.faults)
-            .finish()
-    }
 }
 
 impl Default for MockBuilder {

@@ -45,44 +45,26 @@ impl Column {
         Self::InStock,
     ];
 
-    /// The column name (the row object's key).
+    /// The column's name (the row object's key), how often (in percent) its cell is filled,
+    /// and whether format 2 (a short export) keeps it.
+    fn spec(self) -> (&'static str, u64, bool) {
+        match self {
+            Self::Sku => ("sku", 97, true),
+            Self::Ean => ("ean", 90, true),
+            Self::Name => ("name", 95, true),
+            Self::Description => ("description", 70, true),
+            Self::Brand => ("brand", 85, false),
+            Self::Price => ("price", 90, true),
+            Self::Color => ("color", 60, false),
+            Self::WeightKg => ("weight_kg", 70, false),
+            Self::Designation => ("Désignation", 75, false),
+            Self::InStock => ("in_stock", 50, false),
+        }
+    }
+
+    /// The column's name.
     fn name(self) -> &'static str {
-        match self {
-            Self::Sku => "sku",
-            Self::Ean => "ean",
-            Self::Name => "name",
-            Self::Description => "description",
-            Self::Brand => "brand",
-            Self::Price => "price",
-            Self::Color => "color",
-            Self::WeightKg => "weight_kg",
-            Self::Designation => "Désignation",
-            Self::InStock => "in_stock",
-        }
-    }
-
-    /// Whether format 2 (a short export) keeps the column.
-    fn in_short_format(self) -> bool {
-        matches!(
-            self,
-            Self::Sku | Self::Ean | Self::Name | Self::Description | Self::Price
-        )
-    }
-
-    /// How often (in percent) the cell is filled.
-    fn presence(self) -> u64 {
-        match self {
-            Self::Sku => 97,
-            Self::Ean => 90,
-            Self::Name => 95,
-            Self::Description => 70,
-            Self::Brand => 85,
-            Self::Price => 90,
-            Self::Color => 60,
-            Self::WeightKg => 70,
-            Self::Designation => 75,
-            Self::InStock => 50,
-        }
+        self.spec().0
     }
 }
 
@@ -320,7 +302,7 @@ impl RowSource {
             // Every column draws from the generator whether or not the format keeps it, so a
             // value depends only on (seed, job, format, row, column).
             let value = cell(&mut rng, texts, column, job_number, row)?;
-            (!short || column.in_short_format()).then_some((column, value))
+            (!short || column.spec().2).then_some((column, value))
         })
     }
 
@@ -440,8 +422,7 @@ fn cell(
             _ => Cell::Json(&texts.yes_no[(style % 2) as usize]),
         },
     };
-    let presence = column.presence();
-    (present < presence).then_some(value)
+    (present < column.spec().1).then_some(value)
 }
 
 #[cfg(test)]
