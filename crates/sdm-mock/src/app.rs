@@ -1,5 +1,5 @@
 //! The request pipeline: shared server state, request counting, proxy faults, the fair-use
-//! limit, latency, URL resolution (with `APPEND_SLASH`), authentication and method checks, the
+//! limit, latency, URL resolution, authentication and method checks, the
 //! view, then response faults.
 
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use crate::fair_use::Throttle;
 use crate::fault::{self, FaultSet, ProxyOutcome, RawConn, RequestInfo, RouteKind};
 use crate::live::Live;
 use crate::responses;
-use crate::urls::{Route, append_slash};
+use crate::urls::Route;
 
 /// Everything the views share.
 #[derive(Debug)]
@@ -94,19 +94,13 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
     }
 }
 
-/// URL resolution: a view for a route, else a redirect (GET/HEAD only) or an HTML 404.
+/// URL resolution: a view for a route, else Django's HTML 404 (a path without its trailing
+/// slash included: the real API does not reliably redirect it, so neither does the fake).
 async fn resolve(app: &App, req: Request) -> Response {
-    let uri = req.uri();
-    let Some(route) = Route::resolve(uri.path()) else {
-        let redirect = matches!(*req.method(), Method::GET | Method::HEAD)
-            .then(|| append_slash(uri.path(), uri.query()))
-            .flatten();
-        return match redirect {
-            Some(location) => responses::permanent_redirect(&location),
-            None => responses::not_found_html(),
-        };
-    };
-    view(app, &route, req).await
+    match Route::resolve(req.uri().path()) {
+        Some(route) => view(app, &route, req).await,
+        None => responses::not_found_html(),
+    }
 }
 
 /// A DRF view: authentication first (except for login), then the method's handler.

@@ -1,5 +1,4 @@
-//! Response builders: DRF JSON bodies (`{"detail": ...}`, field errors) and Django's plain
-//! HTML pages and redirects.
+//! Response builders: DRF JSON bodies (`{"detail": ...}`, field errors) and Django's HTML 404.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -67,19 +66,6 @@ pub(crate) fn not_found_html() -> Response {
         Body::from(NOT_FOUND_HTML),
         "text/html; charset=utf-8",
     )
-}
-
-/// Django's `APPEND_SLASH` redirect (301, relative `Location`, empty body).
-pub(crate) fn permanent_redirect(location: &str) -> Response {
-    let mut response = with_type(
-        StatusCode::MOVED_PERMANENTLY,
-        Body::empty(),
-        "text/html; charset=utf-8",
-    );
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
 }
 
 /// A response with a body and a `Content-Type`.

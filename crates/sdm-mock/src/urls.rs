@@ -1,5 +1,5 @@
 //! The URL configuration: which paths are API routes, Django style (`<uuid:job_id>`, trailing
-//! slashes, `APPEND_SLASH`).
+//! slashes).
 
 use crate::query::decode;
 
@@ -35,20 +35,6 @@ impl Route {
             _ => None,
         }
     }
-}
-
-/// Where Django's `APPEND_SLASH` would redirect: `path/` (query kept) when `path` lacks the
-/// trailing slash and `path/` is a route.
-pub(crate) fn append_slash(raw_path: &str, raw_query: Option<&str>) -> Option<String> {
-    if raw_path.ends_with('/') {
-        return None;
-    }
-    let with_slash = format!("{raw_path}/");
-    Route::resolve(&with_slash)?;
-    Some(match raw_query {
-        Some(q) => format!("{with_slash}?{q}"),
-        None => with_slash,
-    })
 }
 
 /// Matches Django's `uuid` path converter: lowercase hex in 8-4-4-4-12 groups.
@@ -92,20 +78,5 @@ mod tests {
         ] {
             assert_eq!(Route::resolve(unknown), None, "{unknown}");
         }
-    }
-
-    #[test]
-    fn appends_slash_only_to_routes() {
-        assert_eq!(
-            append_slash("/api/v1/jobs", Some("page=2")).as_deref(),
-            Some("/api/v1/jobs/?page=2")
-        );
-        assert_eq!(
-            append_slash(&format!("/api/v1/jobs/{ID}"), None),
-            Some(format!("/api/v1/jobs/{ID}/"))
-        );
-        assert_eq!(append_slash("/api/v1/jobs/", None), None);
-        assert_eq!(append_slash("/api/v1/nothing", None), None);
-        assert_eq!(append_slash("/api/v1/jobs/xyz", None), None);
     }
 }

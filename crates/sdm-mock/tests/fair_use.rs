@@ -90,7 +90,7 @@ fn no_limit_by_default_and_every_request_is_counted() {
     }
     assert_eq!(
         request(server.addr(), "GET", "/api/v1/jobs", &[], None).status,
-        301
+        404
     );
     assert_eq!(server.request_count(), 31);
     assert_eq!(server.throttled_count(), 0);
