@@ -7,12 +7,14 @@
 //! ([`MockControl::insert_jobs`], also from a [`MockBuilder::on_list_page`] hook between two
 //! pages), add jobs whose status advances with time and whose output may have millions of rows
 //! ([`MockControl::add_job`] with a [`JobSpec`]), and enforce a fair-use limit answered with `429`
-//! ([`MockBuilder::fair_use`]).
+//! ([`MockBuilder::fair_use`]). A [`MockServer`] derefs to its [`MockControl`], so these are
+//! plain calls on the server (`server.add_job(..)`).
 //!
 //! Faults can be switched on and off for a fault matrix: latency, slow bodies, 429s, 5xx pages,
 //! dropped connections, truncated, malformed or oddly typed bodies, a huge row, redirects and
 //! `next` links to another origin ([`Fault`], [`FaultPlan`], [`MockBuilder::fault`],
-//! [`MockControl::set_faults`]).
+//! [`MockControl::set_faults`]). Their text form ([`Fault::parse`]) reads durations with
+//! [`parse_duration`], the duration syntax of every `sdm` option.
 //!
 //! ```no_run
 //! let server = sdm_mock::MockServer::start();
