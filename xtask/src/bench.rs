@@ -4,6 +4,8 @@
 //! - decode: row decoding throughput vs serde_json on a 100 MB body (see `bench/src/bin/decode.rs`).
 //! - list: `sdm jobs list --all -o ndjson` over 2,000 jobs at 300 ms per request, vs the same
 //!   client walking sequentially at the API's default page size of 25 by following `next`.
+//! - window: all pages of 2,000 jobs with every 4th page slow, the client's sliding window vs
+//!   the wave-by-wave walk over the same pager (see `bench/src/bin/window.rs`).
 //! - data: `sdm jobs data -o ndjson` of a 1,000,000-row job, vs `curl -s URL | jq -c '.[]'`;
 //!   elapsed time and peak memory (GNU time's maximum resident set size).
 
@@ -35,6 +37,9 @@ pub fn run(which: Option<&str>) -> Result<(), String> {
     if all || which == Some("list") {
         list(&bin)?;
     }
+    if all || which == Some("window") {
+        window(&bin)?;
+    }
     if all || which == Some("data") {
         data(&bin)?;
     }
@@ -55,6 +60,19 @@ fn decode(bin: &Path) -> Result<(), String> {
         .success()
         .then_some(())
         .ok_or_else(|| "the decode benchmark failed".into())
+}
+
+fn window(bin: &Path) -> Result<(), String> {
+    println!(
+        "\n## window: all pages of 2,000 jobs, 300 ms per page and 1.2 s for every 4th, sliding window vs waves"
+    );
+    let status = Command::new(bin.join("window"))
+        .status()
+        .map_err(|e| e.to_string())?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| "the window benchmark failed".into())
 }
 
 /// A fake server process (`sdm mock`), killed when dropped.

@@ -1,14 +1,18 @@
 //! Project chores, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml`).
 //!
 //! - `ci`: what CI checks, in order: formatting, clippy with warnings denied, the test suite,
-//!   the API docs with warnings denied.
-//! - `bench [decode|list|data]`: the performance targets against their baselines (see `bench.rs`).
+//!   every documented feature set, the minimum Rust version, the API listing, packaging, the
+//!   API docs with warnings denied.
+//! - `features`: `cargo check` of each library crate with each documented feature set (see
+//!   `features.rs`).
+//! - `bench [decode|list|window|data]`: the performance targets against their baselines (see `bench.rs`).
 //! - `api [--check]`: the public API listing of sdm-core (see `api.rs`).
 //! - `msrv`: no dependency needs a newer Rust than the declared `rust-version` (see `msrv.rs`).
 //! - `fuzz <target> [seconds]`: a cargo-fuzz target with a seed corpus from the fixtures.
 
 mod api;
 mod bench;
+mod features;
 mod fuzz;
 mod msrv;
 
@@ -21,6 +25,7 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1);
     let result = match task.as_deref() {
         Some("ci") => ci(),
+        Some("features") => features::run(),
         Some("msrv") => msrv::run(),
         Some("api") => api::run(std::env::args().nth(2).as_deref() == Some("--check")),
         Some("bench") => bench::run(std::env::args().nth(2).as_deref()),
@@ -30,7 +35,7 @@ fn main() -> ExitCode {
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  api [--check]              write (or check) crates/sdm-core/public-api.txt\n  msrv                       dependencies accept the declared rust-version\n  bench [decode|list|data]   performance against baselines (release builds)\n  fuzz <target> [seconds]    run a fuzz target (responses, row_decoder)"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  api [--check]              write (or check) crates/sdm-core/public-api.txt\n  features                   each documented feature set builds (cargo check)\n  msrv                       dependencies accept the declared rust-version\n  bench [decode|list|window|data]   performance against baselines (release builds)\n  fuzz <target> [seconds]    run a fuzz target (responses, row_decoder)"
             );
             return ExitCode::from(2);
         }
@@ -56,6 +61,7 @@ fn ci() -> Result<(), String> {
         "warnings",
     ])?;
     cargo(TEST_COMMAND)?;
+    features::run()?;
     msrv::run()?;
     api::run(true)?;
     // The published crates package as they would be published (path dependencies resolved).
