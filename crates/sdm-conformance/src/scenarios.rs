@@ -96,15 +96,19 @@ pub fn login_returns_a_working_token(connect: ConnectWith) {
     );
 }
 
-/// Wrong credentials are a 400 with DRF's `non_field_errors`, reported as the server's message.
+/// Wrong credentials are a 400 with DRF's `non_field_errors`: an authentication error, with
+/// the server's message.
 pub fn login_with_a_wrong_password_is_refused(connect: ConnectWith) {
     let server = server();
     let client = connect_to(connect, server.base_url(), None);
     let error = client
         .login(server.email(), &Password::new("wrong"), "conformance")
         .unwrap_err();
-    let Error::Api(api) = &error else {
-        panic!("{}: expected an API error, got {error:?}", client.name())
+    let Error::Authentication(api) = &error else {
+        panic!(
+            "{}: expected an authentication error, got {error:?}",
+            client.name()
+        )
     };
     assert_eq!(api.status, 400);
     assert_eq!(

@@ -23,8 +23,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ),
             _ => {
                 fake = sdm_mock::MockServer::start();
-                let job =
-                    fake.add_job(sdm_mock::JobSpec::new("done", Duration::from_secs(2)).rows(1000));
+                let job = fake.add_job(
+                    sdm_mock::JobSpec::new(sdm_mock::Status::Done, Duration::from_secs(2))
+                        .rows(1000),
+                );
                 let client = Client::new(fake.base_url(), fake.token())?;
                 (
                     client,
