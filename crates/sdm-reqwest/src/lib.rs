@@ -17,13 +17,30 @@
 //!
 //! # Features
 //!
-//! - `rustls` (default): TLS in pure Rust, with the webpki root certificates.
-//! - `native-tls`: the platform's TLS library instead (`default-features = false,
-//!   features = ["native-tls"]`). When both are enabled, rustls is used.
+//! Each follows what reqwest 0.13 offers; the defaults are reqwest's, but for HTTP/2.
+//!
+//! | feature | TLS library | cryptography | trusted roots |
+//! |---|---|---|---|
+//! | `rustls` (default) | rustls | aws-lc-rs (needs a C compiler to build) | the operating system's, through its verifier (`rustls-platform-verifier`) |
+//! | `rustls-ring` | rustls | ring | the operating system's |
+//! | `rustls-no-provider` | rustls | the process-wide default provider, installed by the program before it builds a transport (`rustls::crypto::CryptoProvider::install_default`) | the operating system's |
+//! | `webpki-roots` | (with any) | | Mozilla's, compiled in (`webpki-root-certs`), instead of the operating system's |
+//! | `native-tls` | the platform's (OpenSSL on Linux: its development files are needed to build) | the library's | the operating system's |
+//!
+//! - `http2`: HTTP/2 with servers that offer it (ALPN), as reqwest does by default. Off here:
+//!   the API is served as well over HTTP/1.1, and `h2` is a dozen crates more to build.
+//!
+//! Turn the default off to choose another (`default-features = false, features =
+//! ["rustls-ring"]`). When several are on, rustls is used over native-tls, and ring over
+//! aws-lc-rs. With none, the transport speaks plain `http://` only (the fake server, a local
+//! proxy).
 
 #![deny(missing_docs)]
 
 use std::fmt;
+use std::pin::Pin;
+use std::sync::{Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 // What a program using this client names; the rest of sdm-core (operations, state machines,
@@ -35,11 +52,12 @@ pub use reqwest;
 pub use sdm_core;
 pub use sdm_core::transport::Timeouts;
 pub use sdm_core::{
-    ApiError, BaseUrl, ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_DOCUMENT_BYTES,
-    DEFAULT_MAX_ROW_BYTES, DecodeError, Error, FieldError, InvalidInput, Job, JobId, JobQuery,
-    JobStatus, JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password, ProjectId,
-    ProjectRef, RateLimit, RetryAfter, RetryPolicy, Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token,
-    TooLargeError, TransportError, TransportErrorKind, TransportFailure, WaitOptions, WaitOutcome,
+    ApiError, Attempt, AttemptHook, AttemptOutcome, BaseUrl, ClientConfig, DEFAULT_BASE_URL,
+    DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_ROW_BYTES, DecodeError, Error, FieldError,
+    InvalidInput, Job, JobId, JobQuery, JobStatus, JobSummary, OutputError, OutputFormatId, Page,
+    PagerOptions, Password, ProjectId, ProjectRef, RateLimit, RetryAfter, RetryClassifier,
+    RetryPolicy, Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token, TooLargeError,
+    TransportError, TransportErrorKind, TransportFailure, WaitOptions, WaitOutcome,
 };
 pub use sdm_core::{AsyncClient, AsyncRowReader, JobStream};
 
@@ -47,7 +65,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
 use http::{HeaderValue, Request, Response};
-use sdm_core::transport::{AsyncBody, AsyncBodyRead, AsyncTransport, RequestBody};
+use http_body::{Frame, SizeHint};
+use sdm_core::transport::{AsyncBody, AsyncBodyRead, AsyncTransport, BodyReader, RequestBody};
 
 /// The async client over reqwest.
 pub type Client = AsyncClient<ReqwestTransport>;
@@ -109,13 +128,57 @@ impl fmt::Debug for ReqwestTransport {
     }
 }
 
-/// The TLS library chosen by the crate features: rustls unless only `native-tls` is enabled.
+/// The TLS settings the crate features choose (see the crate docs): reqwest's rustls (with the
+/// provider of feature `rustls`, or the process-wide one) or native-tls, trusting the
+/// operating system's roots or, with `webpki-roots`, Mozilla's.
+#[cfg(not(feature = "rustls-ring"))]
 fn tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
-    #[cfg(feature = "rustls")]
-    let builder = builder.use_rustls_tls();
-    #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-    let builder = builder.use_native_tls();
+    #[cfg(feature = "rustls-no-provider")]
+    let builder = builder.tls_backend_rustls();
+    #[cfg(all(feature = "native-tls", not(feature = "rustls-no-provider")))]
+    let builder = builder.tls_backend_native();
+    #[cfg(all(
+        feature = "webpki-roots",
+        any(feature = "rustls-no-provider", feature = "native-tls")
+    ))]
+    let builder = builder.tls_certs_only(
+        webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der).ok()),
+    );
     builder
+}
+
+/// rustls with ring: reqwest takes the provider from the process-wide default only, so the
+/// configuration is built here (as reqwest builds its own) and handed over whole, leaving the
+/// process's default alone.
+#[cfg(feature = "rustls-ring")]
+fn tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    use std::sync::Arc;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions");
+    #[cfg(feature = "webpki-roots")]
+    let tls = {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add_parsable_certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
+        tls.with_root_certificates(roots)
+    };
+    // "Dangerous" is rustls's name for any verifier of one's own; this one is the platform's.
+    #[cfg(not(feature = "webpki-roots"))]
+    let tls = tls.dangerous().with_custom_certificate_verifier(Arc::new(
+        rustls_platform_verifier::Verifier::new(provider)
+            .expect("the platform's certificate verifier initialises"),
+    ));
+    let mut tls = tls.with_no_client_auth();
+    // reqwest sets the protocols of the configurations it builds, not of one handed over.
+    tls.alpn_protocols = if cfg!(feature = "http2") {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
+    builder.tls_backend_preconfigured(tls)
 }
 
 #[async_trait]
@@ -133,9 +196,10 @@ impl AsyncTransport for ReqwestTransport {
         }
         let body = match body.as_bytes() {
             Some(bytes) => reqwest::Body::from(bytes.to_vec()),
-            // Read from disk as hyper asks for more: 64 KiB at a time, from page cache or disk,
-            // short enough not to hold up the runtime.
-            None => reqwest::Body::wrap_stream(futures_util::stream::iter(body.reader())),
+            None => reqwest::Body::wrap(StreamedBody {
+                len: body.len(),
+                reader: Mutex::new(body.reader()),
+            }),
         };
         let request = reqwest::Request::try_from(Request::from_parts(head, body))
             .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
@@ -159,6 +223,36 @@ impl AsyncTransport for ReqwestTransport {
 
     async fn sleep(&self, duration: Duration) {
         tokio::time::sleep(duration).await;
+    }
+}
+
+/// A request body read from its sources as hyper asks for more: 64 KiB at a time, from page
+/// cache or disk, short enough not to hold up the runtime. (reqwest's own streamed bodies need
+/// its `stream` feature, and with it tokio's file system and tokio-util.)
+struct StreamedBody {
+    len: u64,
+    /// In a mutex only because reqwest wants a `Sync` body; never contended.
+    reader: Mutex<BodyReader>,
+}
+
+impl http_body::Body for StreamedBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        let reader = self
+            .get_mut()
+            .reader
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        Poll::Ready(reader.next().map(|chunk| chunk.map(Frame::data)))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.len)
     }
 }
 
@@ -207,7 +301,7 @@ fn transport_error(error: reqwest::Error, timeouts: Option<Timeouts>) -> Transpo
         }
         false
     }
-    let kind = if cfg!(feature = "rustls") && rustls_failed(&error) {
+    let kind = if cfg!(feature = "rustls-no-provider") && rustls_failed(&error) {
         TransportErrorKind::Tls
     } else if error.is_connect() {
         TransportErrorKind::Connect

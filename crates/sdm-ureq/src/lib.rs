@@ -14,9 +14,20 @@
 //!
 //! # Features
 //!
-//! - `rustls` (default): TLS in pure Rust, with the webpki root certificates.
-//! - `native-tls`: the platform's TLS library instead (`default-features = false,
-//!   features = ["native-tls"]`). When both are enabled, rustls is used.
+//! Each follows what ureq itself offers; the defaults are ureq's.
+//!
+//! | feature | TLS library | cryptography | trusted roots |
+//! |---|---|---|---|
+//! | `rustls` (default) | rustls | ring | Mozilla's, compiled in (`webpki-roots`) |
+//! | `rustls-aws-lc-rs` | rustls | aws-lc-rs (needs a C compiler to build) | Mozilla's |
+//! | `rustls-no-provider` | rustls | the process-wide default provider, installed by the program before its first request (`rustls::crypto::CryptoProvider::install_default`) | Mozilla's |
+//! | `platform-verifier` | (with a rustls feature) | | the operating system's, through its verifier (`rustls-platform-verifier`) |
+//! | `native-tls` | the platform's (OpenSSL on Linux: its development files are needed to build) | the library's | the operating system's |
+//!
+//! Turn the default off to choose another (`default-features = false, features =
+//! ["rustls-aws-lc-rs"]`). When several are on, rustls is used over native-tls, and aws-lc-rs
+//! over ring. With none, the transport speaks plain `http://` only (the fake server, a local
+//! proxy) and an `https://` request fails with a [`TransportErrorKind::Tls`] error.
 //!
 //! # Logging and secrets
 //!
@@ -49,11 +60,12 @@ use std::fmt;
 pub use sdm_core;
 pub use sdm_core::transport::Timeouts;
 pub use sdm_core::{
-    ApiError, BaseUrl, ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_DOCUMENT_BYTES,
-    DEFAULT_MAX_ROW_BYTES, DecodeError, Error, FieldError, InvalidInput, Job, JobId, JobQuery,
-    JobStatus, JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password, ProjectId,
-    ProjectRef, RateLimit, RetryAfter, RetryPolicy, Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token,
-    TooLargeError, TransportError, TransportErrorKind, TransportFailure, WaitOptions, WaitOutcome,
+    ApiError, Attempt, AttemptHook, AttemptOutcome, BaseUrl, ClientConfig, DEFAULT_BASE_URL,
+    DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_ROW_BYTES, DecodeError, Error, FieldError,
+    InvalidInput, Job, JobId, JobQuery, JobStatus, JobSummary, OutputError, OutputFormatId, Page,
+    PagerOptions, Password, ProjectId, ProjectRef, RateLimit, RetryAfter, RetryClassifier,
+    RetryPolicy, Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token, TooLargeError,
+    TransportError, TransportErrorKind, TransportFailure, WaitOptions, WaitOutcome,
 };
 pub use sdm_core::{BlockingClient, Jobs, RowReader, TypedRows};
 /// The HTTP library, so that [`UreqTransport::from_agent`] needs no version-matched dependency.
@@ -95,11 +107,12 @@ impl UreqTransport {
             .timeout_per_read(Some(timeouts.read))
             .timeout_recv_body(timeouts.overall)
             .timeout_global(timeouts.overall)
-            .user_agent(ureq::config::AutoHeaderValue::None)
-            .tls_config(tls_config())
-            .build();
+            .user_agent(ureq::config::AutoHeaderValue::None);
+        // Without a TLS feature, ureq has no TLS settings: plain http only.
+        #[cfg(any(feature = "rustls-no-provider", feature = "native-tls"))]
+        let config = config.tls_config(tls_config());
         Self {
-            agent: config.into(),
+            agent: config.build().into(),
             timeouts: Some(timeouts),
         }
     }
@@ -126,14 +139,35 @@ impl fmt::Debug for UreqTransport {
     }
 }
 
-/// The TLS library chosen by the crate features: rustls unless only `native-tls` is enabled.
+/// The TLS settings the crate features choose (see the crate docs): rustls when a rustls
+/// feature is on, with aws-lc-rs when `rustls-aws-lc-rs` is; native-tls otherwise.
+#[cfg(any(feature = "rustls-no-provider", feature = "native-tls"))]
 fn tls_config() -> ureq::tls::TlsConfig {
-    let provider = if cfg!(feature = "rustls") || !cfg!(feature = "native-tls") {
-        ureq::tls::TlsProvider::Rustls
+    use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+    let builder = TlsConfig::builder();
+    // Without it, ureq uses the process-wide default provider, else ring (feature `rustls`).
+    #[cfg(feature = "rustls-aws-lc-rs")]
+    let builder = builder.unversioned_rustls_crypto_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ));
+    if cfg!(feature = "rustls-no-provider") {
+        let roots = if cfg!(feature = "platform-verifier") {
+            RootCerts::PlatformVerifier
+        } else {
+            RootCerts::WebPki
+        };
+        builder
+            .provider(TlsProvider::Rustls)
+            .root_certs(roots)
+            .build()
     } else {
-        ureq::tls::TlsProvider::NativeTls
-    };
-    ureq::tls::TlsConfig::builder().provider(provider).build()
+        // native-tls trusts the platform's certificate store ("platform verifier" in ureq's
+        // words), as programs that choose the platform's TLS library expect.
+        builder
+            .provider(TlsProvider::NativeTls)
+            .root_certs(RootCerts::PlatformVerifier)
+            .build()
+    }
 }
 
 impl Transport for UreqTransport {
@@ -223,11 +257,11 @@ fn transport_error(error: ureq::Error, timeouts: Option<Timeouts>) -> TransportE
         // handshake with a server that does not speak TLS; no other part of ureq's connections
         // uses that kind).
         ureq::Error::Tls(_) | ureq::Error::TlsRequired => TransportErrorKind::Tls,
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        #[cfg(any(feature = "rustls-no-provider", feature = "native-tls"))]
         ureq::Error::Pem(_) => TransportErrorKind::Tls,
-        #[cfg(feature = "rustls")]
+        #[cfg(feature = "rustls-no-provider")]
         ureq::Error::Rustls(_) => TransportErrorKind::Tls,
-        #[cfg(feature = "rustls")]
+        #[cfg(feature = "rustls-no-provider")]
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
             TransportErrorKind::Tls
         }
