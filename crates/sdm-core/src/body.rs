@@ -1,8 +1,16 @@
-//! Reading whole response bodies under a size limit, for blocking and async bodies alike.
+//! Reading whole response bodies under a size limit, for blocking and async bodies alike, and
+//! checking that a body that ended is as long as its head said it would be.
+//!
+//! The length check is the clients', for every transport: a transport that ends a body cut
+//! short of its `Content-Length` as if it were complete (some HTTP libraries do) is caught here,
+//! once, rather than in each transport.
 
-use std::io::Read;
+use std::io::{self, Read};
 
-use crate::error::TransportError;
+use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::response::Parts;
+
+use crate::error::{TransportError, TransportErrorKind};
 #[cfg(feature = "async")]
 use crate::transport::AsyncBody;
 use crate::transport::BlockingBody;
@@ -79,9 +87,74 @@ pub(crate) async fn read_async(
     Ok(ReadBody::Complete(collector.bytes))
 }
 
+/// The length of the body the response head announces: its `Content-Length`, when there is
+/// exactly one, valid, and nothing says the bytes handed over are not the ones it counts (a
+/// `Transfer-Encoding`, which overrides it, or a `Content-Encoding`, which a transport may have
+/// decoded).
+pub(crate) fn announced_length(head: &Parts) -> Option<u64> {
+    if head.headers.contains_key(TRANSFER_ENCODING) || head.headers.contains_key(CONTENT_ENCODING) {
+        return None;
+    }
+    let mut lengths = head.headers.get_all(CONTENT_LENGTH).iter();
+    match (lengths.next(), lengths.next()) {
+        (Some(length), None) => length.to_str().ok()?.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Checks a body that ended after `received` bytes against the length its head announced: a
+/// shorter body is an `Io` transport error ("the body ended after N of M bytes"), as a
+/// connection lost mid-body is.
+pub(crate) fn check_length(announced: Option<u64>, received: u64) -> Result<(), TransportError> {
+    match announced {
+        Some(announced) if received < announced => Err(TransportError::new(
+            TransportErrorKind::Io,
+            io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the body ended after {received} of {announced} bytes"),
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn head(headers: &[(&str, &str)]) -> Parts {
+        let mut response = http::Response::builder();
+        for (name, value) in headers {
+            response = response.header(*name, *value);
+        }
+        response.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn the_announced_length_is_the_content_length_the_bytes_are_counted_by() {
+        assert_eq!(
+            announced_length(&head(&[("content-length", "120")])),
+            Some(120)
+        );
+        assert_eq!(announced_length(&head(&[])), None);
+        assert_eq!(announced_length(&head(&[("content-length", "x")])), None);
+        let twice = [("content-length", "120"), ("content-length", "120")];
+        assert_eq!(announced_length(&head(&twice)), None);
+        let chunked = [("content-length", "120"), ("transfer-encoding", "chunked")];
+        assert_eq!(announced_length(&head(&chunked)), None);
+        let gzip = [("content-length", "120"), ("content-encoding", "gzip")];
+        assert_eq!(announced_length(&head(&gzip)), None);
+    }
+
+    #[test]
+    fn a_body_short_of_its_length_is_an_io_error() {
+        let error = check_length(Some(120), 60).unwrap_err();
+        assert_eq!(error.kind(), TransportErrorKind::Io);
+        let cause = std::error::Error::source(&error).unwrap();
+        assert_eq!(cause.to_string(), "the body ended after 60 of 120 bytes");
+        assert!(check_length(Some(120), 120).is_ok());
+        assert!(check_length(None, 60).is_ok());
+    }
 
     #[test]
     fn limits_are_exact() {
