@@ -1,7 +1,7 @@
 //! Removing insignificant whitespace from JSON text, leaving every string and number exactly as
 //! it was written: how a row sent by the server becomes one NDJSON line.
 
-/// Appends `json` (valid JSON text, e.g. a row from [`RowDecoder`](crate::RowDecoder)) to `out`
+/// Appends `json` (valid JSON text, e.g. a row from [`RowDecoder`](crate::proto::RowDecoder)) to `out`
 /// without whitespace between tokens. Strings (escapes included) and numbers are copied byte for
 /// byte, so `1.50` stays `1.50` and `"\u00e9"` stays `"\u00e9"`.
 pub fn write_compact(json: &str, out: &mut Vec<u8>) {
