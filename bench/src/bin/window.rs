@@ -34,7 +34,7 @@ impl Transport for SlowEveryFourthPage {
             .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("page=")))
             .and_then(|n| n.parse::<u64>().ok())
             .unwrap_or(1);
-        if page % 4 == 0 {
+        if page.is_multiple_of(4) {
             std::thread::sleep(SLOW_EXTRA);
         }
         self.0.send(request)

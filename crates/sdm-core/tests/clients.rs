@@ -19,8 +19,7 @@ use sdm_core::http::header::AUTHORIZATION;
 use sdm_core::http::{Request, Response};
 use sdm_core::ops::{CreateToken, GetJob, GetJobData, ListJobs, Operation};
 use sdm_core::transport::{
-    AsyncBody, AsyncBodyRead, AsyncTransport, BlockingBody, FnTransport, RequestBody, Transport,
-    transport_fn,
+    AsyncBody, AsyncBodyRead, AsyncTransport, BlockingBody, RequestBody, Transport, transport_fn,
 };
 use sdm_core::{
     AsyncClient, BlockingClient, ClientConfig, Error, JobQuery, JobStatus, OutputFormatId,
@@ -43,11 +42,7 @@ impl Fake {
     }
 
     /// The fake as a closure transport, usable by both clients.
-    fn transport(
-        self: &Arc<Self>,
-    ) -> FnTransport<
-        impl Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> + Send + Sync + Clone,
-    > {
+    fn transport(self: &Arc<Self>) -> impl Transport + AsyncTransport + Clone + 'static {
         let fake = Arc::clone(self);
         transport_fn(move |request| {
             fake.sent.lock().unwrap().push(request);

@@ -18,11 +18,14 @@ fn job() -> Response<Vec<u8>> {
     ok(format!(r#"{{"id": "{JOB_ID}", "status": "done"}}"#))
 }
 
+/// The requests a fake transport was sent.
+type Sent = Arc<Mutex<Vec<Request<Vec<u8>>>>>;
+
 /// A fake answering with `replies` in order and keeping every request it was sent.
 fn replaying(
     replies: Vec<Response<Vec<u8>>>,
 ) -> (
-    Arc<Mutex<Vec<Request<Vec<u8>>>>>,
+    Sent,
     impl Transport + sdm_core::transport::AsyncTransport + 'static,
 ) {
     let sent = Arc::new(Mutex::new(Vec::new()));

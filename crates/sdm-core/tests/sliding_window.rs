@@ -95,7 +95,7 @@ impl AsyncTransport for SlowPages {
         let page = page_of(&request);
         self.sent.lock().unwrap().push((self.now_ms(), page));
         self.change(1);
-        let latency = if page % 4 == 0 { 1200 } else { 300 };
+        let latency = if page.is_multiple_of(4) { 1200 } else { 300 };
         tokio::time::sleep(Duration::from_millis(latency)).await;
         self.change(-1);
         Ok(Response::new(AsyncBody::from_bytes(page_body(page))))
@@ -216,13 +216,12 @@ fn the_blocking_iterator_sends_the_next_page_while_a_slow_one_is_held() {
     held.wait_for("four pages in flight", |w| w.len() == CONCURRENCY);
     // Page 4 is slow: hold it while the others are answered. Each answer must bring a new
     // request at once; a walk in waves would wait for page 4 and never get there.
-    let mut next = CONCURRENCY as u64 + 2;
-    for page in [2, 3, 5, 6, 7, 8, 9] {
+    let pages_answered = [2, 3, 5, 6, 7, 8, 9];
+    for (next, page) in (CONCURRENCY as u64 + 2..).zip(pages_answered) {
         held.answer(page);
         held.wait_for("a new page sent while page 4 is held", |w| {
             w.len() == CONCURRENCY && w.contains(&next) && w.contains(&4)
         });
-        next += 1;
     }
     // Then answer everything, in any order, as it comes.
     for page in [4].into_iter().chain(10..=PAGES) {

@@ -261,12 +261,11 @@ impl Iterator for BodyReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         // In-memory segments go out whole, without a copy.
-        if self.current.is_none() {
-            if let Some(Segment::Bytes(_)) = self.segments.as_slice().first() {
-                if let Some(Segment::Bytes(bytes)) = self.segments.next() {
-                    return Some(Ok(bytes));
-                }
-            }
+        if self.current.is_none()
+            && let Some(Segment::Bytes(_)) = self.segments.as_slice().first()
+            && let Some(Segment::Bytes(bytes)) = self.segments.next()
+        {
+            return Some(Ok(bytes));
         }
         let mut chunk = vec![0u8; CHUNK];
         match self.read(&mut chunk) {
