@@ -66,7 +66,7 @@ fn in_waves(client: &BlockingClient<Arc<SlowEveryFourthPage>>) -> (usize, Durati
         });
         for (request, result) in wave.iter().zip(results) {
             let released = pager.on_response(request, result);
-            jobs += released.jobs.len();
+            jobs += released.items.len();
             if let Some(error) = released.error {
                 panic!("the wave walk failed: {error}");
             }

@@ -38,6 +38,10 @@ pub enum Error {
     Transport(Box<TransportFailure>),
     /// An argument was refused before any request was made.
     InvalidInput(InvalidInput),
+    /// A create (`POST`) failed in a way that leaves unknown whether the server acted on it: a
+    /// timeout, a connection lost after the request went out, a 5xx. It was not sent again;
+    /// the file or job may exist. [`Unconfirmed::error`] is what happened.
+    Unconfirmed(Box<Unconfirmed>),
 }
 
 impl Error {
@@ -50,6 +54,7 @@ impl Error {
             | Error::RateLimited(e)
             | Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
+            Error::Unconfirmed(e) => e.error.status(),
             Error::TooLarge(_)
             | Error::Output(_)
             | Error::Transport(_)
@@ -66,14 +71,19 @@ impl Error {
             | Error::RateLimited(e)
             | Error::Api(e) => e.attempts = attempts,
             Error::Transport(e) => e.attempts = attempts,
-            Error::Decode(_) | Error::TooLarge(_) | Error::Output(_) | Error::InvalidInput(_) => {}
+            // Wrapped after the attempts were counted.
+            Error::Unconfirmed(_)
+            | Error::Decode(_)
+            | Error::TooLarge(_)
+            | Error::Output(_)
+            | Error::InvalidInput(_) => {}
         }
         self
     }
 
     /// Which timeout ran out, when the error is a transport timeout whose transport said so.
     pub fn timed_out(&self) -> Option<&TimedOut> {
-        let Error::Transport(failure) = self else {
+        let Error::Transport(failure) = self.underlying() else {
             return None;
         };
         let mut cause: Option<&(dyn StdError + 'static)> = Some(&failure.error);
@@ -99,9 +109,18 @@ impl Error {
         }
     }
 
+    /// What happened, looking through [`Error::Unconfirmed`] (which says what may exist
+    /// besides): the error itself for every other variant.
+    pub fn underlying(&self) -> &Error {
+        match self {
+            Error::Unconfirmed(e) => &e.error,
+            other => other,
+        }
+    }
+
     /// The error response's details, for the variants that come from an HTTP error status.
     pub fn api_error(&self) -> Option<&ApiError> {
-        match self {
+        match self.underlying() {
             Error::Authentication(e)
             | Error::Permission(e)
             | Error::NotFound(e)
@@ -125,6 +144,7 @@ impl fmt::Display for Error {
             Error::Output(e) => e.fmt(f),
             Error::Transport(e) => e.fmt(f),
             Error::InvalidInput(e) => e.fmt(f),
+            Error::Unconfirmed(e) => e.fmt(f),
         }
     }
 }
@@ -132,6 +152,7 @@ impl fmt::Display for Error {
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
+            Error::Unconfirmed(e) => e.error.source(),
             Error::Transport(e) => e.source(),
             Error::Decode(e) => e.source(),
             Error::Output(e) => e.source(),
@@ -693,3 +714,78 @@ impl fmt::Display for InvalidInput {
 }
 
 impl StdError for InvalidInput {}
+
+/// What a create that may or may not have happened was about, and how to find out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Created {
+    /// An uploaded file (there is no listing of files: an unused upload is harmless, nothing
+    /// happens to it until a job is created from it).
+    File {
+        /// The file's name, or what was uploaded.
+        name: String,
+    },
+    /// A job on a project: list the project's jobs created since the request was sent.
+    Job {
+        /// The job's name.
+        name: String,
+        /// The project it was created on.
+        project: crate::model::ProjectId,
+    },
+}
+
+/// A create that failed in a way that leaves unknown whether the server acted on it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Unconfirmed {
+    /// What may have been created.
+    pub created: Created,
+    /// When the request was sent: anything it created is at least this recent.
+    pub sent_at: DateTime<Utc>,
+    /// What happened.
+    pub error: Error,
+}
+
+impl Unconfirmed {
+    pub(crate) fn file(name: String, sent_at: DateTime<Utc>, error: Error) -> Error {
+        Self::wrap(Created::File { name }, sent_at, error)
+    }
+
+    pub(crate) fn job(
+        name: String,
+        project: crate::model::ProjectId,
+        sent_at: DateTime<Utc>,
+        error: Error,
+    ) -> Error {
+        Self::wrap(Created::Job { name, project }, sent_at, error)
+    }
+
+    fn wrap(created: Created, sent_at: DateTime<Utc>, error: Error) -> Error {
+        Error::Unconfirmed(Box::new(Unconfirmed {
+            created,
+            sent_at,
+            error,
+        }))
+    }
+}
+
+impl fmt::Display for Unconfirmed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let since = self
+            .sent_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        write!(f, "{}; it was not sent again, ", self.error)?;
+        match &self.created {
+            Created::File { name } => write!(
+                f,
+                "so {name:?} may have been uploaded anyway (an unused upload is harmless: \
+                 uploading again is safe)"
+            ),
+            Created::Job { name, project } => write!(
+                f,
+                "so job {name:?} may have been created anyway: list the jobs of project \
+                 {project} created since {since} before creating it again"
+            ),
+        }
+    }
+}

@@ -57,8 +57,10 @@ mod waiter;
 
 // Clients.
 #[cfg(feature = "async")]
-pub use client::{AsyncClient, AsyncRowReader, JobStream};
-pub use client::{BlockingClient, Jobs, RowReader, TypedRows};
+pub use client::{
+    AsyncClient, AsyncDownload, AsyncRowReader, JobStream, ListStream, ProjectStream,
+};
+pub use client::{BlockingClient, Download, Jobs, ListIter, Projects, RowReader, TypedRows};
 // Configuration.
 pub use base_url::{BaseUrl, DEFAULT_BASE_URL};
 pub use config::{ClientConfig, DEFAULT_MAX_DOCUMENT_BYTES, USER_AGENT};
@@ -70,16 +72,18 @@ pub use retry::RetryPolicy;
 pub use waiter::WaitOptions;
 // Models.
 pub use model::{
-    Job, JobId, JobStatus, JobSummary, OutputFormatId, Page, ProjectId, ProjectRef, Row, Step,
+    DownloadInfo, FileId, FileStatus, Job, JobId, JobStatus, JobSummary, OutputFormatId, Page,
+    Project, ProjectId, ProjectRef, ProjectStep, Row, Step, UploadedFile,
 };
-pub use ops::JobQuery;
+pub use ops::{CreateJob, JobQuery, ProjectQuery, UploadFile};
 pub use secret::{Password, Token};
 pub use waiter::WaitOutcome;
 // Errors.
 pub use decoder::RowError;
 pub use error::{
-    ApiError, DecodeError, Error, FieldError, InvalidInput, OutputError, RetryAfter, Setting,
-    TimedOut, TimeoutKind, TooLargeError, TransportError, TransportErrorKind, TransportFailure,
+    ApiError, Created, DecodeError, Error, FieldError, InvalidInput, OutputError, RetryAfter,
+    Setting, TimedOut, TimeoutKind, TooLargeError, TransportError, TransportErrorKind,
+    TransportFailure, Unconfirmed,
 };
 
 /// Re-exported so transports and users name the same `http` types as this crate.

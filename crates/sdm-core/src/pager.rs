@@ -1,35 +1,93 @@
-//! Walking every page of a job listing: which pages to ask for, and which jobs to hand out.
+//! Walking every page of a listing (jobs, projects): which pages to ask for, and which items
+//! to hand out.
 //!
-//! A state machine with no IO: a client asks [`JobPager::next_request`] for requests (up to the
+//! A state machine with no IO: a client asks [`Pager::next_request`] for requests (up to the
 //! concurrency allowed), sends them however it likes, and feeds each result to
-//! [`JobPager::on_response`], which hands back the jobs that are ready, in list order.
+//! [`Pager::on_response`], which hands back the items that are ready, in list order. What is
+//! listed is a [`Listing`]: the query, how to ask for a page of it, and what identifies an item.
 //!
-//! Page-number pagination is not a snapshot: jobs created or removed during the walk shift others
-//! between pages, so a job may be seen twice, and with pages fetched concurrently a job may slip
-//! between two pages computed before and after the change. The pager yields each job id once;
+//! Page-number pagination is not a snapshot: items created or removed during the walk shift others
+//! between pages, so an item may be seen twice, and with pages fetched concurrently one may slip
+//! between two pages computed before and after the change. The pager yields each item id once;
 //! when the `count` of consecutive pages differs it fetches the previous page again and goes on
 //! from there, so the pages it releases come from one consistent state; and it keeps going past
 //! the planned last page as long as the server says there is more.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::fmt;
+use std::hash::Hash;
 
 use http::Uri;
 
 use crate::base_url::{self, BaseUrl};
 use crate::error::Error;
-use crate::model::{JobId, JobSummary, Page};
-use crate::ops::{JobQuery, ListJobs};
+use crate::model::{JobId, JobSummary, Page, Project, ProjectId};
+use crate::ops::{JobQuery, ListJobs, ListProjects, Operation, ProjectQuery};
+
+/// Something listed page by page, `count/next/previous/results` style: the query, how to ask
+/// for one of its pages, and the id that makes an item unique.
+pub trait Listing: Clone + fmt::Debug + Send + Sync + 'static {
+    /// What the pages hold.
+    type Item: fmt::Debug + Send + 'static;
+    /// What identifies an item (an item seen twice is handed out once).
+    type Key: Clone + Eq + Hash + fmt::Debug + Send + Sync;
+    /// The operation that fetches a page.
+    type Op: Operation<Output = Page<Self::Item>> + Clone + fmt::Debug + Send + Sync + 'static;
+
+    /// The operation for page `page` of `page_size` items.
+    fn page(&self, page: u64, page_size: u64) -> Self::Op;
+    /// The operation that follows a `next` link of the server's (page number `page`).
+    fn next_link(&self, link: Uri, page: u64) -> Self::Op;
+    /// The item's id.
+    fn key(item: &Self::Item) -> Self::Key;
+}
+
+impl Listing for JobQuery {
+    type Item = JobSummary;
+    type Key = JobId;
+    type Op = ListJobs;
+
+    fn page(&self, page: u64, page_size: u64) -> ListJobs {
+        ListJobs::new(self.clone().page(page).page_size(page_size))
+    }
+
+    fn next_link(&self, link: Uri, page: u64) -> ListJobs {
+        ListJobs::next_link(link, page)
+    }
+
+    fn key(item: &JobSummary) -> JobId {
+        item.id.clone()
+    }
+}
+
+impl Listing for ProjectQuery {
+    type Item = Project;
+    type Key = ProjectId;
+    type Op = ListProjects;
+
+    fn page(&self, page: u64, page_size: u64) -> ListProjects {
+        ListProjects::new(self.clone().page(page).page_size(page_size))
+    }
+
+    fn next_link(&self, link: Uri, page: u64) -> ListProjects {
+        ListProjects::next_link(link, page)
+    }
+
+    fn key(item: &Project) -> ProjectId {
+        item.id
+    }
+}
 
 /// How to walk the pages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PagerOptions {
-    /// Jobs per page to ask for (default 100; the server may cap it, which the pager handles).
+    /// Items per page to ask for (default 100; the server may cap it, which the pager handles).
     pub page_size: u64,
     /// Page requests in flight at once after the first page (default 4). With 1, the pager
     /// follows the server's `next` links, when they are on the base URL's origin.
     pub concurrency: usize,
-    /// Stop after this many jobs (default: all).
+    /// Stop after this many items (default: all).
     pub limit: Option<u64>,
 }
 
@@ -44,7 +102,7 @@ impl Default for PagerOptions {
 }
 
 impl PagerOptions {
-    /// Jobs per page to ask for (at least 1).
+    /// Items per page to ask for (at least 1).
     pub fn page_size(mut self, page_size: u64) -> Self {
         self.page_size = page_size.max(1);
         self
@@ -56,7 +114,7 @@ impl PagerOptions {
         self
     }
 
-    /// Stop after `limit` jobs.
+    /// Stop after `limit` items.
     pub fn limit(mut self, limit: u64) -> Self {
         self.limit = Some(limit);
         self
@@ -66,31 +124,46 @@ impl PagerOptions {
 /// One page to fetch: its number and the operation that fetches it.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct PageRequest {
+pub struct PageRequest<L: Listing = JobQuery> {
     /// The page number (from 1).
     pub page: u64,
     /// The operation to execute.
-    pub op: ListJobs,
+    pub op: L::Op,
     /// Which pass over the pages this request belongs to (answers to earlier passes are dropped).
     epoch: u64,
 }
 
-/// What a response released: jobs ready to hand out, in order, and possibly the error that ends
-/// the walk (after those jobs).
-#[derive(Debug, Default)]
+/// What a response released: items ready to hand out, in order, and possibly the error that
+/// ends the walk (after those items).
+#[derive(Debug)]
 #[non_exhaustive]
-pub struct Released {
-    /// Jobs not seen before, in list order.
-    pub jobs: Vec<JobSummary>,
-    /// The error that ended the walk, to report after `jobs`.
+pub struct Released<I = JobSummary> {
+    /// Items not seen before, in list order.
+    pub items: Vec<I>,
+    /// The error that ended the walk, to report after `items`.
     pub error: Option<Error>,
 }
 
-/// The state of a walk over every page of a job listing.
+impl<I> Default for Released<I> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            error: None,
+        }
+    }
+}
+
+/// The walk over every page of the organization's jobs.
+pub type JobPager = Pager<JobQuery>;
+
+/// The walk over every page of the organization's projects.
+pub type ProjectPager = Pager<ProjectQuery>;
+
+/// The state of a walk over every page of a listing.
 #[derive(Debug)]
-pub struct JobPager {
+pub struct Pager<L: Listing> {
     base_url: BaseUrl,
-    query: JobQuery,
+    query: L,
     options: PagerOptions,
     /// The next page number to hand out.
     next_page: u64,
@@ -102,7 +175,7 @@ pub struct JobPager {
     epoch: u64,
     /// How many times the walk went back because the listing changed.
     rewinds: u32,
-    arrived: BTreeMap<u64, Result<Page<JobSummary>, Error>>,
+    arrived: BTreeMap<u64, Result<Page<L::Item>, Error>>,
     /// The next page number to release.
     next_release: u64,
     /// The same-origin `next` link of the last released page (followed in sequential mode).
@@ -111,23 +184,18 @@ pub struct JobPager {
     served_page_size: Option<u64>,
     /// The `count` of the latest released page.
     count_seen: Option<u64>,
-    seen: HashSet<JobId>,
+    seen: HashSet<L::Key>,
     yielded: u64,
     done: bool,
 }
 
-impl JobPager {
-    /// A walk over the jobs matching `query` (its `page` and `page_size` are replaced).
-    pub fn new(base_url: BaseUrl, query: JobQuery, options: PagerOptions) -> Self {
+impl<L: Listing> Pager<L> {
+    /// A walk over what `query` lists (its own page and page size are replaced by the walk's).
+    pub fn new(base_url: BaseUrl, query: L, options: PagerOptions) -> Self {
         let options = PagerOptions {
             page_size: options.page_size.max(1),
             concurrency: options.concurrency.max(1),
             ..options
-        };
-        let query = JobQuery {
-            page: None,
-            page_size: Some(options.page_size),
-            ..query
         };
         let done = options.limit == Some(0);
         Self {
@@ -155,7 +223,7 @@ impl JobPager {
     /// Ask again after each response: a walk keeps `concurrency` requests in flight, and how
     /// far ahead of the next page to release it may run is bounded (pages that arrive early
     /// wait in memory until the pages before them are released).
-    pub fn next_request(&mut self) -> Option<PageRequest> {
+    pub fn next_request(&mut self) -> Option<PageRequest<L>> {
         let ahead = self.next_page.saturating_sub(self.next_release);
         if self.done
             || self.next_page > self.last_page
@@ -168,8 +236,8 @@ impl JobPager {
         self.next_page += 1;
         self.in_flight.insert((self.epoch, page));
         let op = match self.follow.take() {
-            Some(link) => ListJobs::next_link(link, page),
-            None => ListJobs::new(self.query.clone().page(page)),
+            Some(link) => self.query.next_link(link, page),
+            None => self.query.page(page, self.options.page_size),
         };
         Some(PageRequest {
             page,
@@ -181,9 +249,9 @@ impl JobPager {
     /// Takes the result of `request`; returns what can be handed out now.
     pub fn on_response(
         &mut self,
-        request: &PageRequest,
-        result: Result<Page<JobSummary>, Error>,
-    ) -> Released {
+        request: &PageRequest<L>,
+        result: Result<Page<L::Item>, Error>,
+    ) -> Released<L::Item> {
         self.in_flight.remove(&(request.epoch, request.page));
         let mut released = Released::default();
         let page = request.page;
@@ -198,7 +266,7 @@ impl JobPager {
             let page = self.next_release;
             self.next_release += 1;
             match result {
-                Ok(page_data) => self.release(page, page_data, &mut released.jobs),
+                Ok(page_data) => self.release(page, page_data, &mut released.items),
                 // A page that vanished (jobs deleted during the walk) ends the list.
                 Err(Error::NotFound(_)) if page > 1 => {
                     self.finish("the server has no page this far")
@@ -222,7 +290,7 @@ impl JobPager {
         self.done
     }
 
-    /// How many distinct jobs have been handed out.
+    /// How many distinct items have been handed out.
     pub fn yielded(&self) -> u64 {
         self.yielded
     }
@@ -232,7 +300,7 @@ impl JobPager {
         self.count_seen
     }
 
-    fn release(&mut self, page: u64, data: Page<JobSummary>, out: &mut Vec<JobSummary>) {
+    fn release(&mut self, page: u64, data: Page<L::Item>, out: &mut Vec<L::Item>) {
         if self.count_seen.is_some_and(|count| count != data.count) && page > 1 {
             if self.rewinds < MAX_REWINDS {
                 self.rewind(page, data.count);
@@ -249,7 +317,7 @@ impl JobPager {
             self.served_page_size = Some(data.results.len() as u64);
         }
         let arrived = data.results.len();
-        for job in data.results {
+        for item in data.results {
             if self
                 .options
                 .limit
@@ -257,9 +325,9 @@ impl JobPager {
             {
                 break;
             }
-            if self.seen.insert(job.id.clone()) {
+            if self.seen.insert(L::key(&item)) {
                 self.yielded += 1;
-                out.push(job);
+                out.push(item);
             }
         }
         let limit_reached = self
@@ -328,7 +396,7 @@ impl JobPager {
     }
 
     fn finish(&mut self, why: &'static str) {
-        tracing::debug!(why, yielded = self.yielded, "job listing walk finished");
+        tracing::debug!(why, yielded = self.yielded, "listing walk finished");
         self.done = true;
         self.arrived.clear();
         self.follow = None;
@@ -340,17 +408,17 @@ impl JobPager {
 /// pages waiting behind it stay a small amount of memory.
 const LOOKAHEAD_PER_REQUEST: u64 = 4;
 
-/// The jobs a walk has released and not handed out yet, with the error that ended it: what the
-/// clients' iterator and stream pull from, so both hand out jobs the same way.
+/// The items a walk has released and not handed out yet, with the error that ended it: what the
+/// clients' iterator and stream pull from, so both hand out items the same way.
 #[derive(Debug)]
-pub(crate) struct PageQueue {
-    pager: JobPager,
-    ready: VecDeque<JobSummary>,
+pub(crate) struct PageQueue<L: Listing> {
+    pager: Pager<L>,
+    ready: VecDeque<L::Item>,
     error: Option<Error>,
 }
 
-impl PageQueue {
-    pub(crate) fn new(pager: JobPager) -> Self {
+impl<L: Listing> PageQueue<L> {
+    pub(crate) fn new(pager: Pager<L>) -> Self {
         Self {
             pager,
             ready: VecDeque::new(),
@@ -358,33 +426,33 @@ impl PageQueue {
         }
     }
 
-    pub(crate) fn pager(&self) -> &JobPager {
+    pub(crate) fn pager(&self) -> &Pager<L> {
         &self.pager
     }
 
-    pub(crate) fn next_request(&mut self) -> Option<PageRequest> {
+    pub(crate) fn next_request(&mut self) -> Option<PageRequest<L>> {
         self.pager.next_request()
     }
 
     pub(crate) fn on_response(
         &mut self,
-        request: &PageRequest,
-        result: Result<Page<JobSummary>, Error>,
+        request: &PageRequest<L>,
+        result: Result<Page<L::Item>, Error>,
     ) {
         let released = self.pager.on_response(request, result);
-        self.ready.extend(released.jobs);
+        self.ready.extend(released.items);
         self.error = self.error.take().or(released.error);
     }
 
-    /// True when a job or the final error is waiting to be handed out.
+    /// True when an item or the final error is waiting to be handed out.
     pub(crate) fn has_items(&self) -> bool {
         !self.ready.is_empty() || self.error.is_some()
     }
 
-    /// The next job, then the error that ended the walk, if any.
-    pub(crate) fn next_item(&mut self) -> Option<Result<JobSummary, Error>> {
+    /// The next item, then the error that ended the walk, if any.
+    pub(crate) fn next_item(&mut self) -> Option<Result<L::Item, Error>> {
         match self.ready.pop_front() {
-            Some(job) => Some(Ok(job)),
+            Some(item) => Some(Ok(item)),
             None => self.error.take().map(Err),
         }
     }
@@ -523,7 +591,7 @@ mod tests {
                 let released = pager.on_response(&request, answer);
                 walk.yielded.extend(
                     released
-                        .jobs
+                        .items
                         .iter()
                         .map(|j| j.id.as_str()[24..].parse::<u64>().unwrap()),
                 );
@@ -622,7 +690,7 @@ mod tests {
         );
         let first = pager.next_request().unwrap();
         let released = pager.on_response(&first, Ok(page));
-        assert_eq!(released.jobs.len(), 1);
+        assert_eq!(released.items.len(), 1);
         assert_eq!(pager.count(), Some(3));
         // One job per page served and 3 in all: pages 2 and 3 may go at once.
         let pages: Vec<u64> = std::iter::from_fn(|| pager.next_request())
@@ -732,7 +800,7 @@ mod tests {
                     let released = pager.on_response(&request, answer);
                     yielded.extend(
                         released
-                            .jobs
+                            .items
                             .iter()
                             .map(|j| j.id.as_str()[24..].parse::<u64>().unwrap()),
                     );
@@ -784,7 +852,7 @@ mod tests {
             None,
             vec![summary(1), summary(2)],
         );
-        assert_eq!(pager.on_response(&request, Ok(page)).jobs.len(), 2);
+        assert_eq!(pager.on_response(&request, Ok(page)).items.len(), 2);
         assert!(pager.is_done());
         assert!(pager.next_request().is_none());
     }
@@ -824,7 +892,7 @@ mod tests {
         );
         let early = pager.on_response(&requests[1], Err(unavailable));
         assert!(
-            early.jobs.is_empty() && early.error.is_none(),
+            early.items.is_empty() && early.error.is_none(),
             "page 3 waits for page 2"
         );
         let page2 = Page::new(
@@ -834,7 +902,7 @@ mod tests {
             vec![summary(4), summary(3)],
         );
         let released = pager.on_response(&requests[0], Ok(page2));
-        assert_eq!(released.jobs.len(), 2);
+        assert_eq!(released.items.len(), 2);
         assert!(matches!(released.error, Some(Error::Api(_))));
         assert!(pager.is_done());
     }

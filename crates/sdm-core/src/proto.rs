@@ -5,9 +5,10 @@
 //! program with its own scheduling (an event loop, a queue of its own) gets the same walks,
 //! waits and retries.
 //!
-//! - [`JobPager`]: every page of a job listing, each job once, in order, with requests in
-//!   flight up to a concurrency.
-//! - [`Waiter`]: polling a job until it stops running, backing off, under a deadline.
+//! - [`Pager`] ([`JobPager`], [`ProjectPager`]): every page of a [`Listing`], each item once,
+//!   in order, with requests in flight up to a concurrency.
+//! - [`Waiter`]: polling a job (or an uploaded file's parsing) until it stops working,
+//!   backing off, under a deadline.
 //! - [`RetryPolicy::decide`](crate::RetryPolicy::decide): whether and when to retry.
 //! - [`RateLimiter`]: the client-side pacing under the fair-use rate.
 //! - [`RowDecoder`]: output rows out of body chunks of any size, in constant memory.
@@ -46,7 +47,7 @@
 //!         let http_request = request.op.request(&config)?; // send this with any HTTP library
 //!         assert!(http_request.uri().to_string().contains(&format!("page={}", request.page)));
 //!         let released = pager.on_response(request, Ok(answer(request)));
-//!         jobs.extend(released.jobs);
+//!         jobs.extend(released.items);
 //!         if let Some(error) = released.error {
 //!             return Err(error.into());
 //!         }
@@ -58,7 +59,7 @@
 
 pub use crate::compact::write_compact;
 pub use crate::decoder::RowDecoder;
-pub use crate::pager::{JobPager, PageRequest, Released};
+pub use crate::pager::{JobPager, Listing, PageRequest, Pager, ProjectPager, Released};
 pub use crate::rate_limit::RateLimiter;
 pub use crate::retry::{RetryDecision, RetryReason};
-pub use crate::waiter::{WaitStep, Waiter};
+pub use crate::waiter::{Awaited, WaitPhase, WaitStep, Waiter};

@@ -24,6 +24,18 @@ pub(crate) fn build(
     auth: Auth,
     json_body: Option<Vec<u8>>,
 ) -> Result<Request<RequestBody>, Error> {
+    let body = json_body.map(|body| ("application/json", RequestBody::from_bytes(body)));
+    build_with_body(config, method, url, auth, body)
+}
+
+/// Builds a request with the common headers and a body of the given content type.
+pub(crate) fn build_with_body(
+    config: &ClientConfig,
+    method: Method,
+    url: &Uri,
+    auth: Auth,
+    body: Option<(&str, RequestBody)>,
+) -> Result<Request<RequestBody>, Error> {
     // Every request carries a secret (the token, or the password to create one).
     config.check_transport_security()?;
     let mut builder = Request::builder();
@@ -64,10 +76,10 @@ pub(crate) fn build(
         value.set_sensitive(true);
         builder = builder.header(AUTHORIZATION, value);
     }
-    let body = match json_body {
-        Some(body) => {
-            builder = builder.header(CONTENT_TYPE, "application/json");
-            RequestBody::from_bytes(body)
+    let body = match body {
+        Some((content_type, body)) => {
+            builder = builder.header(CONTENT_TYPE, content_type);
+            body
         }
         None => RequestBody::empty(),
     };
@@ -79,4 +91,17 @@ pub(crate) fn build(
     builder
         .body(body)
         .map_err(|e| InvalidInput::new("request", e.to_string()).into())
+}
+
+/// A `GET` of a `next` link from a listing, refused (before anything is sent) unless it is on
+/// the base URL's origin: the token must never go to another host.
+pub(crate) fn build_next_link(
+    config: &ClientConfig,
+    next: &Uri,
+) -> Result<Request<RequestBody>, Error> {
+    if !config.base_url().same_origin(next) {
+        let reason = format!("{next} is not on the origin of {}", config.base_url());
+        return Err(InvalidInput::new("next link", reason).into());
+    }
+    build(config, Method::GET, next, Auth::Token, None)
 }

@@ -136,6 +136,37 @@ impl RetryPolicy {
         retry_reason(error).is_some()
     }
 
+    /// True when `error` proves the server did not act on the request, so that even a create
+    /// (`POST`) may be sent again: a 429 (throttling refuses before the view runs) or a
+    /// connection that failed before the request was written.
+    pub fn is_unsent(error: &Error) -> bool {
+        match error {
+            Error::RateLimited(_) => true,
+            Error::Transport(failure) => {
+                failure.error.kind() == TransportErrorKind::Connect
+                    || error
+                        .timed_out()
+                        .is_some_and(|t| t.timeout == crate::error::TimeoutKind::Connect)
+            }
+            _ => false,
+        }
+    }
+
+    /// True when a request that failed with `error` may still have been acted on: a timeout or
+    /// a connection lost after the request went out, a 5xx, a success response that could not
+    /// be read. A create that fails so is reported as [`Error::Unconfirmed`].
+    pub fn may_have_acted(error: &Error) -> bool {
+        if Self::is_unsent(error) {
+            return false;
+        }
+        match error {
+            Error::Transport(failure) => failure.error.kind() != TransportErrorKind::Tls,
+            Error::Api(e) => e.status.is_server_error(),
+            Error::Decode(_) | Error::TooLarge(_) => true,
+            _ => false,
+        }
+    }
+
     /// Exponential backoff with "equal jitter": half fixed, half random.
     fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
         let doublings = attempt.saturating_sub(1).min(31);

@@ -1,13 +1,68 @@
-//! Waiting for a job to finish: when to poll, when to stop, and what the outcome is.
+//! Waiting for something the server works on (a job, an uploaded file's parsing): when to poll,
+//! when to stop, and what the outcome is.
 //!
-//! A state machine with time passed in. The clients poll `GET jobs/{id}/`, tell the waiter what
-//! came back, and sleep for as long as it says; tests drive it with a fake clock.
+//! A state machine with time passed in. The clients poll (`GET jobs/{id}/`, `GET files/{id}/`),
+//! tell the waiter what came back, and sleep for as long as it says; tests drive it with a fake
+//! clock. What is waited for is [`Awaited`]: it says which phase it is in.
 
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use crate::model::{Job, JobStatus};
+use crate::model::{FileStatus, Job, JobStatus, UploadedFile};
 use crate::retry::RetryPolicy;
+
+/// Where something waited for stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitPhase {
+    /// Still being worked on (and statuses this client does not know): poll again.
+    Working,
+    /// Finished successfully.
+    Done,
+    /// Finished in failure.
+    Failed,
+    /// Stopped until a person acts in SDM.
+    NeedsAction,
+}
+
+/// Something a [`Waiter`] polls until it stops working.
+pub trait Awaited: Clone + fmt::Debug {
+    /// Where it stands.
+    fn phase(&self) -> WaitPhase;
+    /// True when `other` is at the same stage (what a progress display does not report again).
+    fn same_stage(&self, other: &Self) -> bool;
+}
+
+impl Awaited for Job {
+    fn phase(&self) -> WaitPhase {
+        match self.status {
+            JobStatus::Done => WaitPhase::Done,
+            JobStatus::Error => WaitPhase::Failed,
+            JobStatus::Pending => WaitPhase::NeedsAction,
+            _ => WaitPhase::Working,
+        }
+    }
+
+    fn same_stage(&self, other: &Self) -> bool {
+        self.status == other.status
+            && self.step.as_ref().map(|s| s.id) == other.step.as_ref().map(|s| s.id)
+    }
+}
+
+impl Awaited for UploadedFile {
+    fn phase(&self) -> WaitPhase {
+        match self.status {
+            FileStatus::Ready => WaitPhase::Done,
+            FileStatus::Error => WaitPhase::Failed,
+            _ => WaitPhase::Working,
+        }
+    }
+
+    fn same_stage(&self, other: &Self) -> bool {
+        self.status == other.status
+    }
+}
 
 /// How to wait.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,48 +110,49 @@ impl WaitOptions {
     }
 }
 
-/// How a wait ended.
+/// How a wait ended (for a job by default; `WaitOutcome<UploadedFile>` for a file's parsing).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub enum WaitOutcome {
-    /// The job is `done`: its output can be fetched.
-    Done(Job),
-    /// The job ended in `error`; `job.message` says why.
-    Failed(Job),
+pub enum WaitOutcome<S = Job> {
+    /// The job is `done` (its output can be fetched), the file `ready`.
+    Done(S),
+    /// The job ended in `error` (`job.message` says why), the file in `error`
+    /// (`file.parsing_error` says why).
+    Failed(S),
     /// The job is `pending`: a person must act in SDM (see `job.step`).
-    NeedsAction(Job),
-    /// The deadline passed while the job was still running.
+    NeedsAction(S),
+    /// The deadline passed while it was still being worked on.
     TimedOut {
         /// How long the wait lasted.
         elapsed: Duration,
-        /// How many times the job was polled.
+        /// How many times it was polled.
         polls: u32,
-        /// The job as last seen, if any poll succeeded.
-        last: Option<Box<Job>>,
+        /// What the last successful poll saw, if any.
+        last: Option<Box<S>>,
     },
 }
 
 /// What to do next.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)] // one value per poll; boxing would only add noise
-pub enum WaitStep {
+pub enum WaitStep<S = Job> {
     /// Sleep this long, then poll again.
     Sleep(Duration),
     /// The wait is over.
-    Finished(WaitOutcome),
+    Finished(WaitOutcome<S>),
 }
 
 /// The state of one wait.
 #[derive(Debug)]
-pub struct Waiter {
+pub struct Waiter<S = Job> {
     options: WaitOptions,
     started: Instant,
     next_interval: Duration,
     polls: u32,
-    last: Option<Job>,
+    last: Option<S>,
 }
 
-impl Waiter {
+impl<S: Awaited> Waiter<S> {
     /// A wait starting at `now`; poll right away.
     pub fn new(options: WaitOptions, now: Instant) -> Self {
         let next_interval = options.initial_interval;
@@ -109,26 +165,25 @@ impl Waiter {
         }
     }
 
-    /// True when `job` differs from the last poll in status or step (or is the first seen):
-    /// what a progress display reports.
-    pub fn is_change(&self, job: &Job) -> bool {
-        self.last.as_ref().is_none_or(|last| {
-            last.status != job.status
-                || last.step.as_ref().map(|s| s.id) != job.step.as_ref().map(|s| s.id)
-        })
+    /// True when `polled` differs from the last poll in stage (a job's status or step, a
+    /// file's status), or is the first seen: what a progress display reports.
+    pub fn is_change(&self, polled: &S) -> bool {
+        self.last
+            .as_ref()
+            .is_none_or(|last| !last.same_stage(polled))
     }
 
     /// After a successful poll at `now`.
-    pub fn on_job(&mut self, job: Job, now: Instant) -> WaitStep {
+    pub fn on_poll(&mut self, polled: S, now: Instant) -> WaitStep<S> {
         self.polls += 1;
-        match job.status {
-            JobStatus::Done => return WaitStep::Finished(WaitOutcome::Done(job)),
-            JobStatus::Error => return WaitStep::Finished(WaitOutcome::Failed(job)),
-            JobStatus::Pending => return WaitStep::Finished(WaitOutcome::NeedsAction(job)),
-            // Running, and statuses this client does not know: keep polling until the deadline.
-            _ => {}
+        match polled.phase() {
+            WaitPhase::Done => return WaitStep::Finished(WaitOutcome::Done(polled)),
+            WaitPhase::Failed => return WaitStep::Finished(WaitOutcome::Failed(polled)),
+            WaitPhase::NeedsAction => return WaitStep::Finished(WaitOutcome::NeedsAction(polled)),
+            // Still working, and statuses this client does not know: poll until the deadline.
+            WaitPhase::Working => {}
         }
-        self.last = Some(job);
+        self.last = Some(polled);
         self.pause(now)
     }
 
@@ -136,7 +191,7 @@ impl Waiter {
     ///
     /// Errors a retry could cure (rate limiting, unavailability, connection trouble) do not end
     /// the wait; the others (authentication, not found, …) do.
-    pub fn on_error(&mut self, error: Error, now: Instant) -> Result<WaitStep, Error> {
+    pub fn on_error(&mut self, error: Error, now: Instant) -> Result<WaitStep<S>, Error> {
         self.polls += 1;
         if !RetryPolicy::is_transient(&error) {
             return Err(error);
@@ -150,7 +205,7 @@ impl Waiter {
         self.polls
     }
 
-    fn pause(&mut self, now: Instant) -> WaitStep {
+    fn pause(&mut self, now: Instant) -> WaitStep<S> {
         let elapsed = now.saturating_duration_since(self.started);
         let mut pause = self.next_interval;
         if let Some(timeout) = self.options.timeout {
@@ -225,7 +280,7 @@ mod tests {
         let mut sleeps = Vec::new();
         for poll in polls {
             let step = match poll {
-                Ok(job) => waiter.on_job(job.clone(), now),
+                Ok(job) => waiter.on_poll(job.clone(), now),
                 Err(status) => match waiter.on_error(http_error(*status), now) {
                     Ok(step) => step,
                     Err(error) => return (sleeps, Err(error)),
@@ -356,7 +411,7 @@ mod tests {
     fn changes_are_status_or_step_changes() {
         let mut waiter = Waiter::new(WaitOptions::default(), Instant::now());
         assert!(waiter.is_change(&job("running", 2)));
-        waiter.on_job(job("running", 2), Instant::now());
+        waiter.on_poll(job("running", 2), Instant::now());
         assert!(!waiter.is_change(&job("running", 2)));
         assert!(waiter.is_change(&job("running", 3)));
         assert!(waiter.is_change(&job("done", 2)));

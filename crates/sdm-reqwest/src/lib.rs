@@ -52,14 +52,16 @@ pub use reqwest;
 pub use sdm_core;
 pub use sdm_core::transport::Timeouts;
 pub use sdm_core::{
-    ApiError, Attempt, AttemptHook, AttemptOutcome, BaseUrl, ClientConfig, DEFAULT_BASE_URL,
-    DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_ROW_BYTES, DecodeError, Error, FieldError,
-    InvalidInput, Job, JobId, JobQuery, JobStatus, JobSummary, OutputError, OutputFormatId, Page,
-    PagerOptions, Password, ProjectId, ProjectRef, RateLimit, RetryAfter, RetryClassifier,
-    RetryPolicy, Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token, TooLargeError,
-    TransportError, TransportErrorKind, TransportFailure, WaitOptions, WaitOutcome,
+    ApiError, Attempt, AttemptHook, AttemptOutcome, BaseUrl, ClientConfig, CreateJob, Created,
+    DEFAULT_BASE_URL, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_ROW_BYTES, DecodeError, DownloadInfo,
+    Error, FieldError, FileId, FileStatus, InvalidInput, Job, JobId, JobQuery, JobStatus,
+    JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password, Project, ProjectId,
+    ProjectQuery, ProjectRef, ProjectStep, RateLimit, RetryAfter, RetryClassifier, RetryPolicy,
+    Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token, TooLargeError, TransportError,
+    TransportErrorKind, TransportFailure, Unconfirmed, UploadFile, UploadedFile, WaitOptions,
+    WaitOutcome,
 };
-pub use sdm_core::{AsyncClient, AsyncRowReader, JobStream};
+pub use sdm_core::{AsyncClient, AsyncDownload, AsyncRowReader, JobStream, ProjectStream};
 
 use async_trait::async_trait;
 use bytes::Bytes;

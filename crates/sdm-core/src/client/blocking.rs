@@ -11,15 +11,20 @@ use crate::client::rows::RowsState;
 use crate::client::{
     Attempts, Exchange, Shared, body_failure, copy_request, error_response, parse_document,
 };
-use crate::client::{Jobs, RowReader};
+use crate::client::{Download, Jobs, Projects, RowReader};
 use crate::config::ClientConfig;
 use crate::error::Error;
-use crate::model::{Job, JobId, JobSummary, OutputFormatId, Page, Row};
-use crate::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
-use crate::pager::{JobPager, PagerOptions};
+use crate::model::{
+    FileId, Job, JobId, JobSummary, OutputFormatId, Page, Project, ProjectId, Row, UploadedFile,
+};
+use crate::ops::{
+    CreateJob, CreateToken, DownloadJobFile, GetFile, GetJob, GetJobData, GetProject, JobQuery,
+    ListJobs, ListProjects, Operation, ProjectQuery, UploadFile, UploadRows,
+};
+use crate::pager::{Pager, PagerOptions};
 use crate::secret::{Password, Token};
 use crate::transport::{BlockingBody, RequestBody, Transport};
-use crate::waiter::{WaitOptions, WaitOutcome, WaitStep, Waiter};
+use crate::waiter::{Awaited, WaitOptions, WaitOutcome, WaitStep, Waiter};
 
 /// A blocking SDM client over the transport `T`.
 ///
@@ -131,7 +136,7 @@ impl<T: Transport> BlockingClient<T> {
             match result {
                 Ok(output) => return Ok(output),
                 Err(error) => {
-                    let delay = attempts.after_error(error)?;
+                    let delay = attempts.after_error(op, error)?;
                     self.transport.sleep(delay);
                 }
             }
@@ -188,7 +193,7 @@ impl<T: Transport> BlockingClient<T> {
     /// The iterator owns a clone of the client, so it can be returned from a function or sent
     /// to another thread.
     pub fn jobs(&self, query: &JobQuery, options: PagerOptions) -> Jobs<T> {
-        let pager = JobPager::new(
+        let pager = Pager::new(
             self.shared.config.base_url().clone(),
             query.clone(),
             options,
@@ -204,16 +209,40 @@ impl<T: Transport> BlockingClient<T> {
         &self,
         id: &JobId,
         options: WaitOptions,
-        mut on_change: impl FnMut(&Job),
+        on_change: impl FnMut(&Job),
     ) -> Result<WaitOutcome, Error> {
+        self.wait_for(&GetJob::new(id.clone()), options, on_change)
+    }
+
+    /// Polls an uploaded file until its parsing is over (`ready` or `error`), or the options'
+    /// deadline passes; `on_change` sees it at the first poll and whenever its status changes.
+    pub fn wait_for_file(
+        &self,
+        id: FileId,
+        options: WaitOptions,
+        on_change: impl FnMut(&UploadedFile),
+    ) -> Result<WaitOutcome<UploadedFile>, Error> {
+        self.wait_for(&GetFile::new(id), options, on_change)
+    }
+
+    /// Polls with `op` as the [`Waiter`] says, reporting each change of stage.
+    fn wait_for<O: Operation>(
+        &self,
+        op: &O,
+        options: WaitOptions,
+        mut on_change: impl FnMut(&O::Output),
+    ) -> Result<WaitOutcome<O::Output>, Error>
+    where
+        O::Output: Awaited,
+    {
         let mut waiter = Waiter::new(options, Instant::now());
         loop {
-            let step = match self.get_job(id) {
-                Ok(job) => {
-                    if waiter.is_change(&job) {
-                        on_change(&job);
+            let step = match self.execute(op) {
+                Ok(polled) => {
+                    if waiter.is_change(&polled) {
+                        on_change(&polled);
                     }
-                    waiter.on_job(job, Instant::now())
+                    waiter.on_poll(polled, Instant::now())
                 }
                 Err(error) => waiter.on_error(error, Instant::now())?,
             };
@@ -245,6 +274,64 @@ impl<T: Transport> BlockingClient<T> {
         output_format_id: OutputFormatId,
     ) -> Result<Vec<Row>, Error> {
         self.job_rows(id, output_format_id)?.collect()
+    }
+
+    /// A done job's output file, streamed as it arrives:
+    /// `GET jobs/{id}/download/{output_format_id}/`. The request is retried as allowed until
+    /// the response starts; read the [`Download`] to the end to get the whole file.
+    pub fn download(
+        &self,
+        id: &JobId,
+        output_format_id: OutputFormatId,
+    ) -> Result<Download, Error> {
+        let op = DownloadJobFile::new(id.clone(), output_format_id);
+        let (head, body) = self.open(&op)?;
+        Ok(Download::new(op.describe(), &head, body))
+    }
+
+    /// Uploads a supplier file (`POST files/`, multipart, streamed from disk). Parsing starts
+    /// on the server afterwards: see [`wait_for_file`](Self::wait_for_file).
+    ///
+    /// Sent again only where the server cannot have acted on it (a 429, a connection that
+    /// failed before the request was written); other failures are [`Error::Unconfirmed`].
+    pub fn upload_file(&self, upload: &UploadFile) -> Result<UploadedFile, Error> {
+        self.execute(upload)
+    }
+
+    /// Uploads rows held in memory as JSON (`POST files/` with `{"data": [...]}`).
+    pub fn upload_rows(&self, rows: &[Row]) -> Result<UploadedFile, Error> {
+        self.execute(&UploadRows::new(rows))
+    }
+
+    /// One uploaded file and where its parsing stands: `GET files/{id}/`.
+    pub fn get_file(&self, id: FileId) -> Result<UploadedFile, Error> {
+        self.execute(&GetFile::new(id))
+    }
+
+    /// Creates a job from a parsed file (`POST jobs/`); never sent twice by accident (see
+    /// [`upload_file`](Self::upload_file)).
+    pub fn create_job(&self, job: &CreateJob) -> Result<Job, Error> {
+        self.execute(job)
+    }
+
+    /// One page of projects: `GET projects/?…`.
+    pub fn list_projects(&self, query: &ProjectQuery) -> Result<Page<Project>, Error> {
+        self.execute(&ListProjects::new(query.clone()))
+    }
+
+    /// Every project, over all pages, each once, the same way as [`jobs`](Self::jobs).
+    pub fn projects(&self, query: &ProjectQuery, options: PagerOptions) -> Projects<T> {
+        let pager = Pager::new(
+            self.shared.config.base_url().clone(),
+            query.clone(),
+            options,
+        );
+        Projects::new(self.clone(), pager)
+    }
+
+    /// One project with its steps: `GET projects/{id}/`.
+    pub fn get_project(&self, id: ProjectId) -> Result<Project, Error> {
+        self.execute(&GetProject::new(id))
     }
 }
 

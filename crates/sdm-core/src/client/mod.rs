@@ -3,23 +3,27 @@
 //! the configured limits, parse, and retry what is safe to retry.
 
 #[cfg(feature = "async")]
-mod async_jobs;
+mod async_list;
 #[cfg(feature = "async")]
 mod async_rows;
 mod blocking;
-mod blocking_jobs;
+mod blocking_list;
 mod blocking_rows;
+mod download;
 #[cfg(feature = "async")]
 mod nonblocking;
 mod rows;
 
 #[cfg(feature = "async")]
-pub use async_jobs::JobStream;
+pub use async_list::{JobStream, ListStream, ProjectStream};
 #[cfg(feature = "async")]
 pub use async_rows::AsyncRowReader;
 pub use blocking::BlockingClient;
-pub use blocking_jobs::Jobs;
+pub use blocking_list::{Jobs, ListIter, Projects};
 pub use blocking_rows::{RowReader, TypedRows};
+#[cfg(feature = "async")]
+pub use download::AsyncDownload;
+pub use download::Download;
 #[cfg(feature = "async")]
 pub use nonblocking::AsyncClient;
 
@@ -128,19 +132,21 @@ impl Jitter {
 struct Attempts<'a> {
     shared: &'a Shared,
     what: String,
-    retry_safe: bool,
+    /// A `GET`: sending it again changes nothing on the server.
+    idempotent: bool,
     attempt: u32,
+    /// When the first attempt went out (what may have been created is at least this recent).
+    started: chrono::DateTime<chrono::Utc>,
 }
 
 impl<'a> Attempts<'a> {
     fn new(shared: &'a Shared, what: String, request: &Request<RequestBody>) -> Self {
-        // Only reads are retried: a POST that timed out may have been applied.
-        let retry_safe = request.method() == Method::GET;
         Self {
             shared,
             what,
-            retry_safe,
+            idempotent: request.method() == Method::GET,
             attempt: 1,
+            started: chrono::Utc::now(),
         }
     }
 
@@ -155,25 +161,35 @@ impl<'a> Attempts<'a> {
         tracing::debug_span!("sdm_request", attempt = self.attempt)
     }
 
-    /// After a failed attempt: the delay before the next one, or the error to report.
-    fn after_error(&mut self, error: Error) -> Result<Duration, Error> {
-        let decision = if self.retry_safe {
-            let config = &self.shared.config;
-            let default = RetryPolicy::is_transient(&error);
-            let retryable = match config.retry_classifier() {
-                Some(classifier) => classifier.is_retryable(&error, default),
-                None => default,
-            };
-            config.retry_policy().decide_classified(
-                &error,
-                retryable,
-                self.attempt,
-                chrono::Utc::now(),
-                self.shared.jitter(),
-            )
+    /// After a failed attempt of `op`: the delay before the next one, or the error to report.
+    ///
+    /// A read is retried when a retry may help. A create (`POST`) is sent again only when the
+    /// server cannot have acted on it ([`RetryPolicy::is_unsent`]); a classifier may make that
+    /// stricter, never looser. A create that fails after the server may have acted is
+    /// reported through [`Operation::unconfirmed`].
+    fn after_error<O: Operation + ?Sized>(
+        &mut self,
+        op: &O,
+        error: Error,
+    ) -> Result<Duration, Error> {
+        let config = &self.shared.config;
+        let default = if self.idempotent {
+            RetryPolicy::is_transient(&error)
         } else {
-            RetryDecision::GiveUp
+            RetryPolicy::is_unsent(&error)
         };
+        let retryable = match config.retry_classifier() {
+            Some(classifier) if self.idempotent => classifier.is_retryable(&error, default),
+            Some(classifier) => default && classifier.is_retryable(&error, default),
+            None => default,
+        };
+        let decision = config.retry_policy().decide_classified(
+            &error,
+            retryable,
+            self.attempt,
+            chrono::Utc::now(),
+            self.shared.jitter(),
+        );
         match decision {
             RetryDecision::Retry { delay, reason } => {
                 tracing::warn!(
@@ -183,7 +199,13 @@ impl<'a> Attempts<'a> {
                 self.attempt += 1;
                 Ok(delay)
             }
-            RetryDecision::GiveUp => Err(error.with_attempts(self.attempt)),
+            RetryDecision::GiveUp => {
+                let error = error.with_attempts(self.attempt);
+                if !self.idempotent && RetryPolicy::may_have_acted(&error) {
+                    return Err(op.unconfirmed(error, self.started));
+                }
+                Err(error)
+            }
         }
     }
 }

@@ -8,20 +8,24 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use crate::body::{ERROR_BODY_BYTES, read_async};
-use crate::client::AsyncRowReader;
-use crate::client::JobStream;
 use crate::client::rows::RowsState;
+use crate::client::{AsyncDownload, AsyncRowReader, JobStream, ProjectStream};
 use crate::client::{
     Attempts, Exchange, Shared, body_failure, copy_request, error_response, parse_document,
 };
 use crate::config::ClientConfig;
 use crate::error::Error;
-use crate::model::{Job, JobId, JobSummary, OutputFormatId, Page, Row};
-use crate::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
-use crate::pager::{JobPager, PagerOptions};
+use crate::model::{
+    FileId, Job, JobId, JobSummary, OutputFormatId, Page, Project, ProjectId, Row, UploadedFile,
+};
+use crate::ops::{
+    CreateJob, CreateToken, DownloadJobFile, GetFile, GetJob, GetJobData, GetProject, JobQuery,
+    ListJobs, ListProjects, Operation, ProjectQuery, UploadFile, UploadRows,
+};
+use crate::pager::{Pager, PagerOptions};
 use crate::secret::{Password, Token};
 use crate::transport::{AsyncBody, AsyncTransport, RequestBody};
-use crate::waiter::{WaitOptions, WaitOutcome, WaitStep, Waiter};
+use crate::waiter::{Awaited, WaitOptions, WaitOutcome, WaitStep, Waiter};
 
 /// An async SDM client over the transport `T`.
 ///
@@ -119,7 +123,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
             let result = attempt.instrument(attempts.span()).await;
             match result {
                 Ok(output) => return Ok(output),
-                Err(error) => self.transport.sleep(attempts.after_error(error)?).await,
+                Err(error) => self.transport.sleep(attempts.after_error(op, error)?).await,
             }
         }
     }
@@ -136,7 +140,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
             let attempt = self.open_once(op, copy_request(&request), attempts.number());
             match attempt.instrument(attempts.span()).await {
                 Ok(opened) => return Ok(opened),
-                Err(error) => self.transport.sleep(attempts.after_error(error)?).await,
+                Err(error) => self.transport.sleep(attempts.after_error(op, error)?).await,
             }
         }
     }
@@ -193,7 +197,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// The stream owns a clone of the client: it is `'static` when the transport is, so it can
     /// be returned from a function or handed to a web framework.
     pub fn jobs(&self, query: &JobQuery, options: PagerOptions) -> JobStream<T> {
-        let pager = JobPager::new(
+        let pager = Pager::new(
             self.shared.config.base_url().clone(),
             query.clone(),
             options,
@@ -209,16 +213,41 @@ impl<T: AsyncTransport> AsyncClient<T> {
         &self,
         id: &JobId,
         options: WaitOptions,
-        mut on_change: impl FnMut(&Job) + Send,
+        on_change: impl FnMut(&Job) + Send,
     ) -> Result<WaitOutcome, Error> {
+        self.wait_for(&GetJob::new(id.clone()), options, on_change)
+            .await
+    }
+
+    /// Polls an uploaded file until its parsing is over (`ready` or `error`), or the options'
+    /// deadline passes; `on_change` sees it at the first poll and whenever its status changes.
+    pub async fn wait_for_file(
+        &self,
+        id: FileId,
+        options: WaitOptions,
+        on_change: impl FnMut(&UploadedFile) + Send,
+    ) -> Result<WaitOutcome<UploadedFile>, Error> {
+        self.wait_for(&GetFile::new(id), options, on_change).await
+    }
+
+    /// Polls with `op` as the [`Waiter`] says, reporting each change of stage.
+    async fn wait_for<O: Operation + Sync>(
+        &self,
+        op: &O,
+        options: WaitOptions,
+        mut on_change: impl FnMut(&O::Output) + Send,
+    ) -> Result<WaitOutcome<O::Output>, Error>
+    where
+        O::Output: Awaited,
+    {
         let mut waiter = Waiter::new(options, Instant::now());
         loop {
-            let step = match self.get_job(id).await {
-                Ok(job) => {
-                    if waiter.is_change(&job) {
-                        on_change(&job);
+            let step = match self.execute(op).await {
+                Ok(polled) => {
+                    if waiter.is_change(&polled) {
+                        on_change(&polled);
                     }
-                    waiter.on_job(job, Instant::now())
+                    waiter.on_poll(polled, Instant::now())
                 }
                 Err(error) => waiter.on_error(error, Instant::now())?,
             };
@@ -255,6 +284,64 @@ impl<T: AsyncTransport> AsyncClient<T> {
             rows.push(row);
         }
         Ok(rows)
+    }
+
+    /// A done job's output file, streamed as it arrives:
+    /// `GET jobs/{id}/download/{output_format_id}/`. The request is retried as allowed until
+    /// the response starts; read the [`AsyncDownload`] to the end to get the whole file.
+    pub async fn download(
+        &self,
+        id: &JobId,
+        output_format_id: OutputFormatId,
+    ) -> Result<AsyncDownload, Error> {
+        let op = DownloadJobFile::new(id.clone(), output_format_id);
+        let (head, body) = self.open(&op).await?;
+        Ok(AsyncDownload::new(op.describe(), &head, body))
+    }
+
+    /// Uploads a supplier file (`POST files/`, multipart, streamed from disk). Parsing starts
+    /// on the server afterwards: see [`wait_for_file`](Self::wait_for_file).
+    ///
+    /// Sent again only where the server cannot have acted on it (a 429, a connection that
+    /// failed before the request was written); other failures are [`Error::Unconfirmed`].
+    pub async fn upload_file(&self, upload: &UploadFile) -> Result<UploadedFile, Error> {
+        self.execute(upload).await
+    }
+
+    /// Uploads rows held in memory as JSON (`POST files/` with `{"data": [...]}`).
+    pub async fn upload_rows(&self, rows: &[Row]) -> Result<UploadedFile, Error> {
+        self.execute(&UploadRows::new(rows)).await
+    }
+
+    /// One uploaded file and where its parsing stands: `GET files/{id}/`.
+    pub async fn get_file(&self, id: FileId) -> Result<UploadedFile, Error> {
+        self.execute(&GetFile::new(id)).await
+    }
+
+    /// Creates a job from a parsed file (`POST jobs/`); never sent twice by accident (see
+    /// [`upload_file`](Self::upload_file)).
+    pub async fn create_job(&self, job: &CreateJob) -> Result<Job, Error> {
+        self.execute(job).await
+    }
+
+    /// One page of projects: `GET projects/?…`.
+    pub async fn list_projects(&self, query: &ProjectQuery) -> Result<Page<Project>, Error> {
+        self.execute(&ListProjects::new(query.clone())).await
+    }
+
+    /// Every project, over all pages, each once, the same way as [`jobs`](Self::jobs).
+    pub fn projects(&self, query: &ProjectQuery, options: PagerOptions) -> ProjectStream<T> {
+        let pager = Pager::new(
+            self.shared.config.base_url().clone(),
+            query.clone(),
+            options,
+        );
+        ProjectStream::new(self.clone(), pager)
+    }
+
+    /// One project with its steps: `GET projects/{id}/`.
+    pub async fn get_project(&self, id: ProjectId) -> Result<Project, Error> {
+        self.execute(&GetProject::new(id)).await
     }
 }
 

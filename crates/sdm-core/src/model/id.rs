@@ -147,6 +147,11 @@ integer_id!(
     ProjectId,
     "project id"
 );
+integer_id!(
+    /// An uploaded file's id (an integer), as `POST files/` returns it.
+    FileId,
+    "file id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -137,37 +137,8 @@ impl<'de> Deserialize<'de> for JobSummary {
     }
 }
 
-/// What `Job` and `JobSummary` share: the server's object, kept whole and written back as is.
-macro_rules! keeps_raw_object {
-    ($type:ident) => {
-        impl $type {
-            /// Every field the server sent, in its order, including those this client does not
-            /// model.
-            pub fn raw(&self) -> &Map<String, Value> {
-                &self.raw
-            }
-
-            /// One field as the server sent it, e.g. `.field("file")`.
-            pub fn field(&self, name: &str) -> Option<&Value> {
-                self.raw.get(name)
-            }
-
-            /// The server's object, consuming this value.
-            pub fn into_raw(self) -> Map<String, Value> {
-                self.raw
-            }
-        }
-
-        impl Serialize for $type {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                self.raw.serialize(serializer)
-            }
-        }
-    };
-}
-
-keeps_raw_object!(Job);
-keeps_raw_object!(JobSummary);
+super::raw::keeps_raw_object!(Job);
+super::raw::keeps_raw_object!(JobSummary);
 
 /// A job object read entry by entry: every entry is kept as sent, and the known ones are read
 /// as they go by, so a decode error's path names the field (`results[3].status`).

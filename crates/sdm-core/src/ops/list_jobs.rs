@@ -8,6 +8,7 @@ use crate::config::ClientConfig;
 use crate::error::{Error, InvalidInput};
 use crate::model::{JobStatus, JobSummary, Page, ProjectId};
 use crate::ops::Operation;
+use crate::ops::projects::page_pairs;
 use crate::request::{self, Auth};
 use crate::response::decode_json;
 use crate::transport::RequestBody;
@@ -79,12 +80,6 @@ impl JobQuery {
 
     /// The query string pairs, in a fixed order.
     fn pairs(&self) -> Result<Vec<(&'static str, String)>, InvalidInput> {
-        if self.page == Some(0) {
-            return Err(InvalidInput::new("page", "pages are numbered from 1"));
-        }
-        if self.page_size == Some(0) {
-            return Err(InvalidInput::new("page size", "it must be at least 1"));
-        }
         let time = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
         let mut pairs = Vec::new();
         if let Some(status) = &self.status {
@@ -99,12 +94,7 @@ impl JobQuery {
         if let Some(t) = &self.created_before {
             pairs.push(("created_before", time(t)));
         }
-        if let Some(page) = self.page {
-            pairs.push(("page", page.to_string()));
-        }
-        if let Some(page_size) = self.page_size {
-            pairs.push(("page_size", page_size.to_string()));
-        }
+        pairs.extend(page_pairs(self.page, self.page_size)?);
         Ok(pairs)
     }
 }
@@ -151,11 +141,7 @@ impl Operation for ListJobs {
 
     fn request(&self, config: &ClientConfig) -> Result<Request<RequestBody>, Error> {
         if let Some(next) = &self.next {
-            if !config.base_url().same_origin(next) {
-                let reason = format!("{next} is not on the origin of {}", config.base_url());
-                return Err(InvalidInput::new("next link", reason).into());
-            }
-            return request::build(config, Method::GET, next, Auth::Token, None);
+            return request::build_next_link(config, next);
         }
         let pairs = self.query.pairs()?;
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -20,15 +20,26 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod create_job;
 mod create_token;
+mod download;
+mod get_file;
 mod get_job;
 mod job_data;
 mod list_jobs;
+mod multipart;
+mod projects;
+mod upload_file;
 
+pub use create_job::CreateJob;
 pub use create_token::CreateToken;
+pub use download::DownloadJobFile;
+pub use get_file::GetFile;
 pub use get_job::GetJob;
 pub use job_data::GetJobData;
 pub use list_jobs::{JobQuery, ListJobs};
+pub use projects::{GetProject, ListProjects, ProjectQuery};
+pub use upload_file::{UploadFile, UploadRows};
 
 use http::{Request, Response, StatusCode};
 
@@ -61,6 +72,16 @@ pub trait Operation {
     /// meaning of its own (token creation answers wrong credentials with a 400). The default
     /// keeps the error as it is.
     fn refine_error(&self, error: Error) -> Error {
+        error
+    }
+
+    /// For an operation that creates something (a `POST`): the error to report when the
+    /// request failed in a way that leaves unknown whether the server acted on it (a timeout,
+    /// a connection lost after the request went out, a 5xx, an unreadable success), sent at
+    /// `sent_at`. Creating operations wrap it in [`Error::Unconfirmed`] saying how to check;
+    /// the default keeps it as it is.
+    fn unconfirmed(&self, error: Error, sent_at: chrono::DateTime<chrono::Utc>) -> Error {
+        let _ = sent_at;
         error
     }
 

@@ -1,4 +1,4 @@
-//! Every job of a listing as a `Stream`, for the async client.
+//! Every item of a listing (jobs, projects) as a `Stream`, for the async client.
 
 use std::fmt;
 use std::pin::Pin;
@@ -11,27 +11,34 @@ use futures_util::stream::FuturesUnordered;
 
 use crate::client::AsyncClient;
 use crate::error::Error;
-use crate::model::{JobSummary, Page};
-use crate::pager::{JobPager, PageQueue, PageRequest};
+use crate::model::Page;
+use crate::ops::{JobQuery, ProjectQuery};
+use crate::pager::{Listing, PageQueue, PageRequest, Pager};
 use crate::transport::AsyncTransport;
 
-type PageFuture = BoxFuture<'static, (PageRequest, Result<Page<JobSummary>, Error>)>;
+type PageFuture<L> =
+    BoxFuture<'static, (PageRequest<L>, Result<Page<<L as Listing>::Item>, Error>)>;
 
-/// The jobs of every page as a stream, in list order, each job once. Created by
-/// [`AsyncClient::jobs`].
+/// Every job of a listing as a stream: see [`ListStream`]. Created by [`AsyncClient::jobs`].
+pub type JobStream<T> = ListStream<T, JobQuery>;
+
+/// Every project as a stream: see [`ListStream`]. Created by [`AsyncClient::projects`].
+pub type ProjectStream<T> = ListStream<T, ProjectQuery>;
+
+/// The items of every page of a listing as a stream, in list order, each once.
 ///
 /// After the first page, the pager's concurrency of requests is kept in flight: as soon as one
 /// page arrives the next request goes out, so a slow page holds up no other request. After an
 /// error the stream yields it, then ends. It owns a clone of the client, so it is `'static`
 /// when the transport is.
-pub struct JobStream<T> {
+pub struct ListStream<T, L: Listing> {
     client: AsyncClient<T>,
-    queue: PageQueue,
-    in_flight: FuturesUnordered<PageFuture>,
+    queue: PageQueue<L>,
+    in_flight: FuturesUnordered<PageFuture<L>>,
 }
 
-impl<T> JobStream<T> {
-    pub(crate) fn new(client: AsyncClient<T>, pager: JobPager) -> Self {
+impl<T, L: Listing> ListStream<T, L> {
+    pub(crate) fn new(client: AsyncClient<T>, pager: Pager<L>) -> Self {
         Self {
             client,
             queue: PageQueue::new(pager),
@@ -39,14 +46,18 @@ impl<T> JobStream<T> {
         }
     }
 
-    /// The pager's view of the walk (count announced, jobs yielded so far).
-    pub fn pager(&self) -> &JobPager {
+    /// The pager's view of the walk (count announced, items yielded so far).
+    pub fn pager(&self) -> &Pager<L> {
         self.queue.pager()
     }
 }
 
-impl<T: AsyncTransport + 'static> Stream for JobStream<T> {
-    type Item = Result<JobSummary, Error>;
+// No field is ever pinned (the futures in flight are boxed), so moving the stream is fine
+// whatever the listing's types are.
+impl<T, L: Listing> Unpin for ListStream<T, L> {}
+
+impl<T: AsyncTransport + 'static, L: Listing> Stream for ListStream<T, L> {
+    type Item = Result<L::Item, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -74,9 +85,9 @@ impl<T: AsyncTransport + 'static> Stream for JobStream<T> {
     }
 }
 
-impl<T> fmt::Debug for JobStream<T> {
+impl<T, L: Listing> fmt::Debug for ListStream<T, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JobStream")
+        f.debug_struct("ListStream")
             .field("pager", self.queue.pager())
             .field("in_flight", &self.in_flight.len())
             .finish_non_exhaustive()

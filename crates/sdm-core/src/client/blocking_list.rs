@@ -1,4 +1,4 @@
-//! Every job of a listing as an `Iterator`, for the blocking client.
+//! Every item of a listing (jobs, projects) as an `Iterator`, for the blocking client.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::mpsc;
@@ -6,28 +6,41 @@ use std::thread;
 
 use crate::client::BlockingClient;
 use crate::error::Error;
-use crate::model::{JobSummary, Page};
-use crate::pager::{JobPager, PageQueue, PageRequest};
+use crate::model::Page;
+use crate::ops::{JobQuery, ProjectQuery};
+use crate::pager::{Listing, PageQueue, PageRequest, Pager};
 use crate::transport::Transport;
 
 /// What a page thread sends back: the request, and its result or the panic it died of.
-type Answer = (PageRequest, thread::Result<Result<Page<JobSummary>, Error>>);
+type Answer<L> = (
+    PageRequest<L>,
+    thread::Result<Result<Page<<L as Listing>::Item>, Error>>,
+);
 
-/// The jobs of every page, in list order, each job once. Created by [`BlockingClient::jobs`].
+/// Where the page threads send their answers.
+type Channel<L> = (mpsc::Sender<Answer<L>>, mpsc::Receiver<Answer<L>>);
+
+/// Every job of a listing: see [`ListIter`]. Created by [`BlockingClient::jobs`].
+pub type Jobs<T> = ListIter<T, JobQuery>;
+
+/// Every project: see [`ListIter`]. Created by [`BlockingClient::projects`].
+pub type Projects<T> = ListIter<T, ProjectQuery>;
+
+/// The items of every page of a listing, in list order, each once.
 ///
 /// With a concurrency above 1, the pages after the first are fetched on threads, that many at
 /// a time: as soon as one page arrives the next request goes out, so a slow page holds up no
 /// other request. After an error the iterator yields it once, then ends. Dropping the iterator
 /// abandons the requests in flight (their threads finish on their own).
-pub struct Jobs<T> {
+pub struct ListIter<T, L: Listing> {
     client: BlockingClient<T>,
-    queue: PageQueue,
-    answers: Option<(mpsc::Sender<Answer>, mpsc::Receiver<Answer>)>,
+    queue: PageQueue<L>,
+    answers: Option<Channel<L>>,
     in_flight: usize,
 }
 
-impl<T> Jobs<T> {
-    pub(crate) fn new(client: BlockingClient<T>, pager: JobPager) -> Self {
+impl<T, L: Listing> ListIter<T, L> {
+    pub(crate) fn new(client: BlockingClient<T>, pager: Pager<L>) -> Self {
         Self {
             client,
             queue: PageQueue::new(pager),
@@ -36,22 +49,22 @@ impl<T> Jobs<T> {
         }
     }
 
-    /// The pager's view of the walk (count announced, jobs yielded so far).
-    pub fn pager(&self) -> &JobPager {
+    /// The pager's view of the walk (count announced, items yielded so far).
+    pub fn pager(&self) -> &Pager<L> {
         self.queue.pager()
     }
 }
 
-impl<T> std::fmt::Debug for Jobs<T> {
+impl<T, L: Listing> std::fmt::Debug for ListIter<T, L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Jobs")
+        f.debug_struct("ListIter")
             .field("pager", self.queue.pager())
             .field("in_flight", &self.in_flight)
             .finish_non_exhaustive()
     }
 }
 
-impl<T: Transport + 'static> Jobs<T> {
+impl<T: Transport + 'static, L: Listing> ListIter<T, L> {
     /// Sends every request the pager allows now: inline when one at a time is allowed, else
     /// each on a thread of its own.
     fn send_allowed(&mut self) {
@@ -74,8 +87,8 @@ impl<T: Transport + 'static> Jobs<T> {
     }
 }
 
-impl<T: Transport + 'static> Iterator for Jobs<T> {
-    type Item = Result<JobSummary, Error>;
+impl<T: Transport + 'static, L: Listing> Iterator for ListIter<T, L> {
+    type Item = Result<L::Item, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
