@@ -9,8 +9,8 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use sdm_mock::{Fault, FaultPlan};
 use sdm_ureq::{
-    BaseUrl, DEFAULT_BASE_URL, DEFAULT_MAX_ROW_BYTES, JobId, JobStatus, OutputFormatId, ProjectId,
-    Token,
+    BaseUrl, DEFAULT_BASE_URL, DEFAULT_MAX_ROW_BYTES, FileId, JobId, JobStatus, OutputFormatId,
+    ProjectId, Token,
 };
 
 use crate::{date, duration};
@@ -192,12 +192,25 @@ pub enum Command {
     /// The password comes from SDM_PASSWORD, or from the first line of standard input with
     /// --password-stdin. The same token name always gives back the same token.
     Login(LoginArgs),
-    /// Look at jobs and fetch their output.
+    /// Look at jobs, create them, and fetch their output.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Upload supplier files and follow their parsing.
+    #[command(subcommand)]
+    Files(FilesCommand),
+    /// Look at the projects jobs are created on, and their steps.
+    #[command(subcommand)]
+    Projects(ProjectsCommand),
+    /// Upload a file, wait for it to be parsed, create a job, wait for it, and optionally fetch
+    /// its rows (--data) or its file (--download): the whole import under one --timeout.
+    ///
+    /// Exits 0 when the job is done, 5 when parsing or the job failed (no job is created when
+    /// parsing fails), 6 when the job needs action in SDM, 7 when --timeout passed first.
+    Import(ImportArgs),
     /// Serve the embedded fake SDM API in the foreground (for trying the CLI and for tests).
     Mock(MockArgs),
-    /// Start the embedded fake API and walk through login, list, get, wait and data against it.
+    /// Start the embedded fake API and walk through login, list, get, wait, data and an import
+    /// against it.
     Demo,
 }
 
@@ -229,6 +242,198 @@ pub enum JobsCommand {
     Wait(JobsWaitArgs),
     /// Fetch the output rows of a done job, streamed.
     Data(JobsDataArgs),
+    /// Create a job from a parsed file on a project; prints the new job's id.
+    Create(JobsCreateArgs),
+    /// Download a done job's output file (CSV or Excel), streamed.
+    ///
+    /// With --out the file appears only once complete; with --out-dir it is named as the
+    /// server says, reduced to one safe file name (never `name (1).csv` over an existing file:
+    /// a free `name (1).csv`, `name (2).csv`... is picked), and its path is printed. Without
+    /// either it goes to standard output, unless that is a terminal.
+    Download(JobsDownloadArgs),
+}
+
+/// `sdm jobs create`.
+#[derive(Debug, Args)]
+pub struct JobsCreateArgs {
+    /// The uploaded file's id (see `sdm files upload`); it must be parsed (`ready`).
+    #[arg(long = "file", value_name = "FILE_ID")]
+    pub file_id: FileId,
+    /// The project to create the job on (its integer id; see `sdm projects list`).
+    #[arg(long, value_name = "PROJECT_ID")]
+    pub project: ProjectId,
+    /// The job's name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// The `model_version` sent with the job (undocumented; the API's example sends 0).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub model_version: u64,
+    /// Output format; `table` prints the job id alone, `json` the server's object.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = ShortFormat::Table)]
+    pub output: ShortFormat,
+}
+
+/// `sdm jobs download`.
+#[derive(Debug, Args)]
+pub struct JobsDownloadArgs {
+    /// The job id (a UUID).
+    #[arg(value_name = "JOB_ID")]
+    pub job_id: JobId,
+    /// The output format id configured in SDM (an integer).
+    #[arg(value_name = "OUTPUT_FORMAT_ID")]
+    pub output_format_id: OutputFormatId,
+    /// Write to this file (replaced only once the download is complete).
+    #[arg(long, value_name = "FILE", conflicts_with = "out_dir")]
+    pub out: Option<PathBuf>,
+    /// Write into this directory under the server's file name made safe; prints the path.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// `sdm files ...`.
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Upload a supplier file (CSV, XLSX or XML, or JSON rows with --rows); prints its id.
+    ///
+    /// With --wait, waits for the parsing: exits 0 when the file is ready, 5 when parsing
+    /// failed (the reason on standard error), 7 when --timeout passed first.
+    Upload(FilesUploadArgs),
+    /// Show an uploaded file and where its parsing stands.
+    Get(FilesGetArgs),
+}
+
+/// `sdm files upload`.
+#[derive(Debug, Args)]
+pub struct FilesUploadArgs {
+    /// The file to upload (with --rows, `-` reads the rows from standard input).
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Lines to skip before the header line.
+    #[arg(long, value_name = "N", conflicts_with = "rows")]
+    pub skip_lines: Option<u64>,
+    /// PATH holds rows as NDJSON or a JSON array of objects, sent as JSON rather than a file.
+    #[arg(long)]
+    pub rows: bool,
+    /// Wait until the file is parsed.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long (90s, 5m, 500ms or seconds; default: forever).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse, requires = "wait")]
+    pub timeout: Option<Duration>,
+    /// With --wait: the first pause between polls (default 2s; pauses grow up to 30s).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = duration::parse_positive,
+        requires = "wait"
+    )]
+    pub interval: Option<Duration>,
+    /// Output format; `table` prints the file id alone, `json` the server's object.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = ShortFormat::Table)]
+    pub output: ShortFormat,
+}
+
+/// `sdm files get`.
+#[derive(Debug, Args)]
+pub struct FilesGetArgs {
+    /// The file id (an integer).
+    #[arg(value_name = "FILE_ID")]
+    pub file_id: FileId,
+    /// Output format; `json` prints the object exactly as the server sent it.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = ShortFormat::Table)]
+    pub output: ShortFormat,
+}
+
+/// `sdm projects ...`.
+#[derive(Debug, Subcommand)]
+pub enum ProjectsCommand {
+    /// List projects: one page, or every page with --all.
+    List(ProjectsListArgs),
+    /// Show one project and its steps, in order.
+    Get(ProjectsGetArgs),
+}
+
+/// `sdm projects list`.
+#[derive(Debug, Args)]
+pub struct ProjectsListArgs {
+    /// The page to show, from 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub page: Option<u64>,
+    /// Projects per page (the server's default is 25, or 100 with --all).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub page_size: Option<u64>,
+    /// Every page, not just one.
+    #[arg(long, conflicts_with = "page")]
+    pub all: bool,
+    /// With --all: stop after this many projects.
+    #[arg(long, value_name = "N", requires = "all")]
+    pub limit: Option<u64>,
+    /// Output format; `json` is an array of the server's objects, `ndjson` one per line.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+/// `sdm projects get`.
+#[derive(Debug, Args)]
+pub struct ProjectsGetArgs {
+    /// The project id (an integer).
+    #[arg(value_name = "PROJECT_ID")]
+    pub project_id: ProjectId,
+    /// Output format; `json` prints the object exactly as the server sent it.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = ShortFormat::Table)]
+    pub output: ShortFormat,
+}
+
+/// `sdm import`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["path", "rows"])))]
+pub struct ImportArgs {
+    /// The supplier file to upload (CSV, XLSX or XML).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Upload rows instead: NDJSON or a JSON array of objects, from FILE (`-`: standard input).
+    #[arg(long, value_name = "FILE", conflicts_with = "skip_lines")]
+    pub rows: Option<PathBuf>,
+    /// The project to create the job on (its integer id).
+    #[arg(long, value_name = "PROJECT_ID")]
+    pub project: ProjectId,
+    /// The job's name (default: the file's name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Lines to skip before the header line.
+    #[arg(long, value_name = "N")]
+    pub skip_lines: Option<u64>,
+    /// The `model_version` sent with the job (undocumented; the API's example sends 0).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub model_version: u64,
+    /// Give up after this long, for the whole import (uploads, waits and retries included).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    pub timeout: Option<Duration>,
+    /// The first pause between polls of the file and of the job (default 2s; pauses grow up
+    /// to 30s).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse_positive)]
+    pub interval: Option<Duration>,
+    /// Then fetch the job's output rows in this output format (an integer id).
+    #[arg(long, value_name = "OUTPUT_FORMAT_ID", conflicts_with = "download")]
+    pub data: Option<OutputFormatId>,
+    /// Then download the job's output file in this output format (an integer id).
+    #[arg(long, value_name = "OUTPUT_FORMAT_ID")]
+    pub download: Option<OutputFormatId>,
+    /// With --data or --download: write to this file (it appears only once complete).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Output format: of the rows with --data (ndjson by default, json, csv); otherwise
+    /// `table` prints the job id alone and `json` the final job object.
+    #[arg(short, long, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+    /// With --data: the largest row accepted, in bytes.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = DEFAULT_MAX_ROW_BYTES,
+        value_parser = parse_row_bytes
+    )]
+    pub max_row_bytes: usize,
 }
 
 /// `sdm jobs get`.
@@ -409,6 +614,15 @@ pub enum OutputFormat {
     Ndjson,
     /// RFC 4180 CSV with a header line.
     Csv,
+}
+
+/// How commands that show one object print it (`files`, `jobs create`, `projects get`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShortFormat {
+    /// For people (an id alone where the command creates something, for `$(...)`).
+    Table,
+    /// The server's JSON, pretty-printed.
+    Json,
 }
 
 /// How `jobs data` prints rows.

@@ -3,6 +3,8 @@
 use std::error::Error as StdError;
 use std::io::{self, Write};
 
+use crate::output::printable;
+
 /// A failed command. [`crate::exit::exit_code`] turns it into the process exit status.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -29,6 +31,16 @@ pub enum CliError {
         /// The system's error.
         #[source]
         source: io::Error,
+    },
+    /// The deadline of `--timeout` passed during a request (an upload, a create, a download):
+    /// exit 7 like a wait that timed out, with what the request met.
+    #[error("{message}")]
+    Deadline {
+        /// What was being done when time ran out, e.g. `timed out after 30s uploading …`.
+        message: String,
+        /// The request's own error (a create may have happened: see [`report`]).
+        #[source]
+        source: Box<sdm_ureq::Error>,
     },
     /// `jobs wait` ended without the job being done.
     #[error("{message}")]
@@ -89,26 +101,60 @@ impl CliError {
 }
 
 /// Prints `error: <what>`, one `  caused by: <why>` line per source in the chain, and the
-/// `  hint: <advice>` when the library names a setting the command line has an option for.
+/// `  hint: <advice>` when the library names a setting the command line has an option for, or
+/// a create that may have happened (with the command that finds out).
+///
+/// Every line is made printable: errors quote the server (a `detail`, field errors, a job
+/// name), and that text must not reach the terminal raw.
 ///
 /// Writing to standard error is best effort: if even that fails there is nobody left to tell.
 pub fn report(error: &CliError, stderr: &mut dyn Write) {
-    let _ = writeln!(stderr, "error: {error}");
+    let _ = writeln!(stderr, "error: {}", printable(&error.to_string()));
     let mut last = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
         let text = cause.to_string();
         // Some errors repeat their cause's text in their own; saying it twice helps nobody.
         if !text.is_empty() && !last.contains(&text) {
-            let _ = writeln!(stderr, "  caused by: {text}");
+            let _ = writeln!(stderr, "  caused by: {}", printable(&text));
         }
         last = text;
         source = cause.source();
     }
-    if let CliError::Api(error) = error
-        && let Some(hint) = option_hint(error)
-    {
-        let _ = writeln!(stderr, "  hint: {hint}");
+    let api = match error {
+        CliError::Api(error) => Some(error),
+        CliError::Deadline { source, .. } => Some(source.as_ref()),
+        _ => None,
+    };
+    if let Some(error) = api {
+        if let Some(hint) = option_hint(error.underlying()) {
+            let _ = writeln!(stderr, "  hint: {hint}");
+        }
+        if let Some(hint) = unconfirmed_hint(error) {
+            let _ = writeln!(stderr, "  hint: {}", printable(&hint));
+        }
+    }
+}
+
+/// For a create that may have happened: the command that tells whether it did.
+pub fn unconfirmed_hint(error: &sdm_ureq::Error) -> Option<String> {
+    let sdm_ureq::Error::Unconfirmed(unconfirmed) = error else {
+        return None;
+    };
+    // Whole seconds, rounded down: the job, if it exists, is at least this recent.
+    let since = unconfirmed
+        .sent_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    match &unconfirmed.created {
+        sdm_ureq::Created::Job { project, .. } => Some(format!(
+            "check with `sdm jobs list --project {project} --created-after {since}` before \
+             creating the job again"
+        )),
+        sdm_ureq::Created::File { .. } => Some(
+            "the upload may exist, unused; uploading again is safe (an unused upload is harmless)"
+                .to_owned(),
+        ),
+        _ => None,
     }
 }
 

@@ -47,7 +47,9 @@ pub fn exit_code(error: &CliError) -> u8 {
             JobOutcome::TimedOut => TIMED_OUT,
             JobOutcome::Unexpected => FAILURE,
         },
-        CliError::Api(error) => match error {
+        CliError::Deadline { .. } => TIMED_OUT,
+        // A create that may have happened is told by what happened to it.
+        CliError::Api(error) => match error.underlying() {
             Error::Authentication(_) | Error::Permission(_) => REFUSED,
             Error::NotFound(_) => NOT_FOUND,
             // What retries could have cured but did not: the library's own classification.

@@ -2,9 +2,12 @@
 //! standard output or to a file that appears only once it is complete.
 
 use std::io::{BufWriter, IsTerminal, Write};
+use std::path::Path;
+
+use sdm_ureq::{Client, JobId, OutputFormatId};
 
 use super::{client_with, note, stdout_error};
-use crate::cli::{GlobalArgs, JobsDataArgs};
+use crate::cli::{DataFormat, GlobalArgs, JobsDataArgs};
 use crate::error::CliError;
 use crate::out_file::OutFile;
 use crate::rows;
@@ -25,21 +28,41 @@ fn fetch(global: &GlobalArgs, args: &JobsDataArgs, stdout: &mut dyn Write) -> Re
     let client = client_with(global, |config| {
         config.with_max_row_bytes(args.max_row_bytes)
     })?;
-    match &args.out {
+    write_rows(
+        &client,
+        &args.job_id,
+        args.output_format_id,
+        args.output,
+        args.out.as_deref(),
+        stdout,
+    )
+}
+
+/// Streams job `id`'s rows in `output_format_id` as `format`, to `stdout` or to the file
+/// `out` (which appears only once complete). Shared with `sdm import --data`.
+pub(super) fn write_rows(
+    client: &Client,
+    id: &JobId,
+    output_format_id: OutputFormatId,
+    format: DataFormat,
+    out: Option<&Path>,
+    stdout: &mut dyn Write,
+) -> Result<(), CliError> {
+    match out {
         None => {
-            let mut reader = client.job_rows(&args.job_id, args.output_format_id)?;
+            let mut reader = client.job_rows(id, output_format_id)?;
             // Dropped on a failure, the buffer still hands what it holds to `stdout`, so the
             // rows before a stream error are printed before the error is.
             let mut out = BufWriter::with_capacity(STDOUT_BUFFER, stdout);
-            rows::write(&mut reader, &mut out, args.output, &stdout_error)?;
+            rows::write(&mut reader, &mut out, format, &stdout_error)?;
             out.flush().map_err(stdout_error)?;
         }
         Some(path) => {
             // Created before the request, so an unwritable directory fails before a download.
             let mut file = OutFile::create(path)?;
-            let mut reader = client.job_rows(&args.job_id, args.output_format_id)?;
+            let mut reader = client.job_rows(id, output_format_id)?;
             let write_error = |e| OutFile::write_error(path, e);
-            let written = rows::write(&mut reader, file.writer(), args.output, &write_error)?;
+            let written = rows::write(&mut reader, file.writer(), format, &write_error)?;
             file.commit()?;
             if std::io::stderr().is_terminal() {
                 let rows = if written == 1 { "row" } else { "rows" };

@@ -112,9 +112,14 @@ pub fn write(out: &mut dyn Write, jobs: &[JobSummary], format: OutputFormat) -> 
 /// Every page but the last is full, so a page with a `next` link tells the page size the server
 /// really used (it may have capped the one asked for); the last page has no `next`.
 pub fn footer<T>(page: &Page<T>, number: u64) -> String {
+    footer_for(page, number, ("job", "jobs"))
+}
+
+/// [`footer`] for any listing: `page 1 of 1 (6 projects)`.
+pub fn footer_for<T>(page: &Page<T>, number: u64, (one, many): (&str, &str)) -> String {
     let jobs = match page.count {
-        1 => "1 job".to_owned(),
-        count => format!("{count} jobs"),
+        1 => format!("1 {one}"),
+        count => format!("{count} {many}"),
     };
     let size = page.results.len() as u64;
     let pages = if page.next.is_none() {

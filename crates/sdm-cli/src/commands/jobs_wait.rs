@@ -32,7 +32,17 @@ pub fn run(
         progress.set_message(|| format!("job {id}: {}", live_status(job)));
     })?;
     drop(progress);
-    let (job, error) = match outcome {
+    let (job, error) = settle(id, outcome);
+    if let Some(job) = job {
+        jobs_get::write(stdout, &job, args.output).map_err(stdout_error)?;
+    }
+    error.map_or(Ok(()), Err)
+}
+
+/// The job a wait ended with, if any, and the error that says how it ended when it is not
+/// done (shared with `sdm import`).
+pub(super) fn settle(id: &JobId, outcome: WaitOutcome) -> (Option<Job>, Option<CliError>) {
+    match outcome {
         WaitOutcome::Done(job) => (Some(job), None),
         WaitOutcome::Failed(job) => {
             let error = CliError::job(JobOutcome::Failed, failed(id, &job));
@@ -71,11 +81,7 @@ pub fn run(
                 format!("waiting for job {id} ended in a way this sdm does not know"),
             )),
         ),
-    };
-    if let Some(job) = job {
-        jobs_get::write(stdout, &job, args.output).map_err(stdout_error)?;
     }
-    error.map_or(Ok(()), Err)
 }
 
 /// `running · step 2 Mapping`: what the spinner shows (elapsed time is added by the template).

@@ -1,13 +1,19 @@
 //! The commands, one module each, and what they share: resolving the token and building the
 //! client from the global options.
 
+mod deadline;
 mod demo;
+mod files;
+mod import;
+mod jobs_create;
 mod jobs_data;
+mod jobs_download;
 pub(crate) mod jobs_get;
 mod jobs_list;
 mod jobs_wait;
 mod login;
 mod mock;
+mod projects;
 
 use std::io::{self, Write};
 
@@ -15,7 +21,7 @@ use sdm_ureq::{
     BaseUrl, Client, ClientConfig, RateLimit, RetryPolicy, Timeouts, Token, UreqTransport,
 };
 
-use crate::cli::{Cli, Command, GlobalArgs, JobsCommand};
+use crate::cli::{Cli, Command, FilesCommand, GlobalArgs, JobsCommand, ProjectsCommand};
 use crate::error::CliError;
 
 /// The `User-Agent` product token of this program, sent before the library's own.
@@ -30,6 +36,13 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<(), CliError> {
         Command::Jobs(JobsCommand::List(args)) => jobs_list::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::Wait(args)) => jobs_wait::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::Data(args)) => jobs_data::run(&global, &args, stdout),
+        Command::Jobs(JobsCommand::Create(args)) => jobs_create::run(&global, &args, stdout),
+        Command::Jobs(JobsCommand::Download(args)) => jobs_download::run(&global, &args, stdout),
+        Command::Files(FilesCommand::Upload(args)) => files::upload(&global, &args, stdout),
+        Command::Files(FilesCommand::Get(args)) => files::get(&global, &args, stdout),
+        Command::Projects(ProjectsCommand::List(args)) => projects::list(&global, &args, stdout),
+        Command::Projects(ProjectsCommand::Get(args)) => projects::get(&global, &args, stdout),
+        Command::Import(args) => import::run(&global, &args, stdout),
         Command::Mock(args) => mock::run(&args, stdout),
         Command::Demo => demo::run(&global, stdout),
     }
@@ -81,8 +94,21 @@ fn client_with(
     global: &GlobalArgs,
     adjust: impl FnOnce(ClientConfig) -> ClientConfig,
 ) -> Result<Client, CliError> {
+    client_capped(global, None, adjust)
+}
+
+/// Like [`client_with`], with the transport's timeouts cut to `cap` when it is shorter (the
+/// time left under a deadline).
+fn client_capped(
+    global: &GlobalArgs,
+    cap: Option<std::time::Duration>,
+    adjust: impl FnOnce(ClientConfig) -> ClientConfig,
+) -> Result<Client, CliError> {
     let config = adjust(config(global, &global.base_url).with_token(token(global)?));
-    Ok(Client::with_transport(config, transport(global)))
+    Ok(Client::with_transport(
+        config,
+        transport_capped(global, cap),
+    ))
 }
 
 /// A client without a token for the API at `base_url` (for `login`, and the demo's server).
@@ -92,9 +118,16 @@ fn anonymous_client(global: &GlobalArgs, base_url: &BaseUrl) -> Client {
 
 /// The HTTP transport, with the timeouts of the global options.
 fn transport(global: &GlobalArgs) -> UreqTransport {
+    transport_capped(global, None)
+}
+
+/// The HTTP transport, with the timeouts of the global options cut to `cap` when it is
+/// shorter.
+fn transport_capped(global: &GlobalArgs, cap: Option<std::time::Duration>) -> UreqTransport {
+    let cut = |timeout: std::time::Duration| cap.map_or(timeout, |cap| timeout.min(cap));
     let timeouts = Timeouts::DEFAULT
-        .connect(global.connect_timeout)
-        .read(global.read_timeout);
+        .connect(cut(global.connect_timeout))
+        .read(cut(global.read_timeout));
     UreqTransport::with_timeouts(timeouts)
 }
 
