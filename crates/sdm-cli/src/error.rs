@@ -248,6 +248,75 @@ mod tests {
         assert!(text.contains("  hint: use https;"), "{text}");
     }
 
+    /// A client whose every request gets `respond`'s answer, never retried.
+    fn client_answering(
+        respond: impl Fn() -> Result<sdm_core::http::Response<Vec<u8>>, sdm_ureq::TransportError>
+        + Send
+        + Sync
+        + 'static,
+    ) -> sdm_ureq::BlockingClient<impl sdm_core::transport::Transport> {
+        let config = sdm_ureq::ClientConfig::new("https://sdm.example/api/v1/")
+            .unwrap()
+            .with_token("t")
+            .with_rate_limit(None);
+        sdm_ureq::BlockingClient::with_transport(
+            config,
+            sdm_core::transport::transport_fn(move |_| respond()),
+        )
+    }
+
+    #[test]
+    fn a_create_that_may_have_happened_names_the_command_that_finds_out() {
+        use sdm_ureq::{CreateJob, FileId, ProjectId, TransportError, TransportErrorKind};
+        let client = client_answering(|| Err(TransportError::from_kind(TransportErrorKind::Io)));
+        let error = client
+            .create_job(&CreateJob::new(FileId(12), ProjectId(5), "Offers"))
+            .unwrap_err();
+        let sdm_ureq::Error::Unconfirmed(unconfirmed) = &error else {
+            panic!("{error:?}")
+        };
+        let since = unconfirmed
+            .sent_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        // What happened decides the exit code: a lost connection is "unavailable".
+        let error = CliError::Api(error);
+        assert_eq!(crate::exit::exit_code(&error), crate::exit::UNAVAILABLE);
+        let mut out = Vec::new();
+        report(&error, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(&format!(
+                "  hint: check with `sdm jobs list --project 5 --created-after {since}` before \
+                 creating the job again\n"
+            )),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn server_text_in_errors_is_made_printable() {
+        let client = client_answering(|| {
+            Ok(sdm_core::http::Response::builder()
+                .status(400)
+                .body(
+                    br#"{"project": ["Invalid pk \"5\" - object does not exist.\u001b[2J"]}"#
+                        .to_vec(),
+                )
+                .unwrap())
+        });
+        let create = sdm_ureq::CreateJob::new(sdm_ureq::FileId(1), sdm_ureq::ProjectId(5), "x");
+        let error = CliError::Api(client.create_job(&create).unwrap_err());
+        assert_eq!(crate::exit::exit_code(&error), crate::exit::FAILURE);
+        let mut out = Vec::new();
+        report(&error, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("project: Invalid pk \"5\" - object does not exist.\u{fffd}[2J"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+    }
+
     #[test]
     fn only_stdout_broken_pipes_are_quiet() {
         let pipe = || io::Error::from(io::ErrorKind::BrokenPipe);

@@ -7,6 +7,8 @@ use std::process::Command;
 
 /// A job id to stand in for `$JOB` and friends in the recipes.
 const JOB: &str = "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b";
+/// A file id to stand in for `$FILE`.
+const FILE: &str = "12";
 
 /// The shell code blocks of a Markdown file, continuation lines joined.
 fn shell_blocks(markdown: &str) -> Vec<String> {
@@ -62,7 +64,9 @@ fn words(text: &str) -> Vec<String> {
     text.split_whitespace()
         .map(|word| word.trim_matches(|c| c == '"' || c == '\''))
         .map(|word| {
-            if word.starts_with('$') {
+            if word.starts_with("$FILE") {
+                FILE.to_owned()
+            } else if word.starts_with('$') {
                 JOB.to_owned()
             } else {
                 word.to_owned()
