@@ -1,6 +1,6 @@
-//! The request pipeline: shared server state, request counting, proxy faults, the fair-use
-//! limit, latency, URL resolution, authentication and method checks, the
-//! view, then response faults.
+//! The request pipeline: shared server state, request counting (POSTs per route too), proxy
+//! faults, the fair-use limit, latency, URL resolution, the refusal of chunked request bodies,
+//! authentication and method checks, the view, then response faults.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,15 +8,18 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{Method, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::Response;
 
 use crate::api;
 use crate::auth::Tokens;
-use crate::control::ListPageHook;
+use crate::control::{ListPageHook, MockControl};
+use crate::disposition::DispositionOverride;
 use crate::elsewhere::Witness;
 use crate::fair_use::Throttle;
 use crate::fault::{self, FaultSet, ProxyOutcome, RawConn, RequestInfo, RouteKind};
+use crate::files::Files;
+use crate::ledger::Ledger;
 use crate::live::Live;
 use crate::responses;
 use crate::urls::Route;
@@ -48,6 +51,25 @@ pub(crate) struct App {
     pub(crate) redirect_origin: String,
     /// What the redirect target has seen.
     pub(crate) redirect_witness: Witness,
+    /// The uploaded files.
+    pub(crate) files: Arc<Files>,
+    /// What was received: POSTs per route, upload bodies.
+    pub(crate) ledger: Arc<Ledger>,
+    /// The `Content-Disposition` every download sends instead of Django's, if set.
+    pub(crate) disposition: Arc<DispositionOverride>,
+}
+
+impl App {
+    /// A control handle on this server's state.
+    pub(crate) fn control(&self) -> MockControl {
+        MockControl::new(
+            Arc::clone(&self.live),
+            Arc::clone(&self.faults),
+            Arc::clone(&self.files),
+            Arc::clone(&self.ledger),
+            Arc::clone(&self.disposition),
+        )
+    }
 }
 
 /// The axum router: a single catch-all handler, since routing is Django's, not axum's.
@@ -60,7 +82,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
 /// applies a response fault if one applies.
 async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
     app.requests.fetch_add(1, Ordering::Relaxed);
-    let kind = RouteKind::of(Route::resolve(req.uri().path()).as_ref());
+    let kind = RouteKind::of(Route::resolve(req.uri().path()).as_ref(), req.method());
+    if req.method() == Method::POST {
+        app.ledger.count_post(kind);
+    }
     let selected = app.faults.select(kind);
     let (req, selected) = match fault::apply_proxy(&app, selected, req).await {
         ProxyOutcome::Respond(response) => return response,
@@ -83,7 +108,9 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
     let response = match throttled {
         Some((wait, throttle)) => {
             app.throttled.fetch_add(1, Ordering::Relaxed);
-            responses::throttled(wait, throttle.send_retry_after())
+            let response = responses::throttled(wait, throttle.send_retry_after());
+            api::uploads::drain(&app, req, response.status().as_u16()).await;
+            response
         }
         None => resolve(&app, req).await,
     };
@@ -103,9 +130,19 @@ async fn resolve(app: &App, req: Request) -> Response {
     }
 }
 
-/// A DRF view: authentication first (except for login), then the method's handler.
+/// A DRF view: a chunked request body refused first (as the servers in front of Django do),
+/// then authentication (except for login), then the method's handler. A request answered
+/// without its body being used has it read anyway (and an upload recorded).
 async fn view(app: &App, route: &Route, req: Request) -> Response {
     let method = req.method().clone();
+    let headers = req.headers();
+    if headers.contains_key(header::TRANSFER_ENCODING)
+        && !headers.contains_key(header::CONTENT_LENGTH)
+    {
+        let response = responses::detail(StatusCode::LENGTH_REQUIRED, "Length required.");
+        api::uploads::drain(app, req, response.status().as_u16()).await;
+        return response;
+    }
     if *route == Route::Token {
         return match method {
             Method::POST => api::login::obtain_token(app, req).await,
@@ -113,14 +150,28 @@ async fn view(app: &App, route: &Route, req: Request) -> Response {
         };
     }
     if let Err(error) = app.tokens.check(req.headers().get(header::AUTHORIZATION)) {
-        return responses::unauthorized(error);
+        let response = responses::unauthorized(error);
+        api::uploads::drain(app, req, response.status().as_u16()).await;
+        return response;
     }
     match (method, route) {
         (Method::GET | Method::HEAD, Route::Jobs) => api::jobs::list(app, &req),
+        (Method::POST, Route::Jobs) => api::job_create::create(app, req).await,
         (Method::GET | Method::HEAD, Route::Job(id)) => api::jobs::detail(app, id),
         (Method::GET | Method::HEAD, Route::JobData(id, format)) => {
             api::data::rows(app, id, format)
         }
-        (method, _) => responses::method_not_allowed(&method),
+        (Method::GET | Method::HEAD, Route::JobDownload(id, format)) => {
+            api::download::file(app, id, format)
+        }
+        (Method::POST, Route::Files) => api::uploads::create(app, req).await,
+        (Method::GET | Method::HEAD, Route::File(pk)) => api::uploads::detail(app, pk),
+        (Method::GET | Method::HEAD, Route::Projects) => api::projects::list(app, &req),
+        (Method::GET | Method::HEAD, Route::Project(pk)) => api::projects::detail(pk),
+        (method, _) => {
+            let response = responses::method_not_allowed(&method);
+            api::uploads::drain(app, req, response.status().as_u16()).await;
+            response
+        }
     }
 }

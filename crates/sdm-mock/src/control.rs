@@ -1,20 +1,27 @@
-//! [`MockControl`]: changing a running server's jobs and faults, from tests or from a list-page
-//! hook.
+//! [`MockControl`]: changing a running server's jobs, faults and downloads, and reading what it
+//! received, from tests or from a list-page hook.
 
 use std::fmt;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::fault::{FaultPlan, FaultSet};
+use crate::disposition::DispositionOverride;
+use crate::fault::{FaultPlan, FaultSet, Route};
+use crate::files::Files;
+use crate::ledger::{Ledger, ReceivedUpload};
 use crate::live::{JobSpec, Live};
+use crate::world::Status;
 
-/// A handle on a running server's jobs and faults; cheap to clone and usable from any thread.
-/// Hooks set with [`crate::MockBuilder::on_list_page`] receive one.
+/// A handle on a running server's jobs, files and faults; cheap to clone and usable from any
+/// thread. Hooks set with [`crate::MockBuilder::on_list_page`] receive one.
 #[derive(Clone)]
 pub struct MockControl {
     live: Arc<Live>,
     faults: Arc<FaultSet>,
+    files: Arc<Files>,
+    ledger: Arc<Ledger>,
+    disposition: Arc<DispositionOverride>,
 }
 
 impl fmt::Debug for MockControl {
@@ -24,9 +31,21 @@ impl fmt::Debug for MockControl {
 }
 
 impl MockControl {
-    /// A handle on `live` and `faults`.
-    pub(crate) fn new(live: Arc<Live>, faults: Arc<FaultSet>) -> Self {
-        Self { live, faults }
+    /// A handle on a server's parts.
+    pub(crate) fn new(
+        live: Arc<Live>,
+        faults: Arc<FaultSet>,
+        files: Arc<Files>,
+        ledger: Arc<Ledger>,
+        disposition: Arc<DispositionOverride>,
+    ) -> Self {
+        Self {
+            live,
+            faults,
+            files,
+            ledger,
+            disposition,
+        }
     }
 
     /// Replaces the fault plans (see [`crate::MockBuilder::fault`]); each new plan's budget
@@ -75,6 +94,39 @@ impl MockControl {
         output_format_id: u64,
     ) -> Option<impl ExactSizeIterator<Item = Value> + Send + 'static> {
         self.live.final_rows(job_id, output_format_id)
+    }
+
+    /// Sets the status jobs created on `project_id` by `POST jobs/` end in once they have run
+    /// ([`crate::MockBuilder::created_jobs_run_for`]): [`Status::Done`] (the default for every
+    /// project: they serve the file's rows), [`Status::Error`], [`Status::Pending`] or
+    /// [`Status::Running`] (never ends). A job takes the outcome in force when it is created.
+    pub fn set_project_outcome(&self, project_id: u64, status: Status) {
+        self.live.set_project_outcome(project_id, status);
+    }
+
+    /// Every uploaded file object as `GET files/{id}/` serves it now, by id.
+    pub fn files_snapshot(&self) -> Vec<Value> {
+        self.files.snapshot()
+    }
+
+    /// How many POST requests reached the server on `route` ([`Route::Any`]: on any path),
+    /// counted when their head arrived, before any fault, limit or authentication applied.
+    pub fn posts_received(&self, route: Route) -> u64 {
+        self.ledger.posts(route)
+    }
+
+    /// One record per `POST files/` request whose body the server read whole, in the order
+    /// the bodies ended: created files, rejected ones, and ones answered `429` (by a fault or
+    /// the fair-use limit) or dropped ([`crate::Fault::DropBeforeResponse`], status `0`).
+    /// A [`crate::Fault::DropAfterActing`] upload shows the status that was not sent.
+    pub fn uploads_received(&self) -> Vec<ReceivedUpload> {
+        self.ledger.uploads()
+    }
+
+    /// `Some(value)`: every download sends this raw `Content-Disposition` value instead of
+    /// Django's (to test how a client copes with hostile names); `None` restores the default.
+    pub fn set_content_disposition(&self, value: Option<String>) {
+        self.disposition.set(value);
     }
 }
 

@@ -18,7 +18,8 @@ use crate::control::{ListPageHook, MockControl};
 use crate::elsewhere::{self, Witness};
 use crate::fair_use::{FairUse, Throttle};
 use crate::fault::{FaultPlan, FaultSet};
-use crate::live::Live;
+use crate::files::{DEFAULT_PARSE_FOR, Files};
+use crate::live::{DEFAULT_CREATED_RUN_FOR, Live};
 use crate::world::World;
 
 /// The seed used unless [`MockBuilder::seed`] says otherwise.
@@ -41,6 +42,8 @@ pub struct MockBuilder {
     fair_use: Option<FairUse>,
     on_list_page: Option<ListPageHook>,
     faults: Vec<FaultPlan>,
+    parse_for: Duration,
+    created_jobs_run_for: Duration,
 }
 
 impl Default for MockBuilder {
@@ -54,6 +57,8 @@ impl Default for MockBuilder {
             fair_use: None,
             on_list_page: None,
             faults: Vec::new(),
+            parse_for: DEFAULT_PARSE_FOR,
+            created_jobs_run_for: DEFAULT_CREATED_RUN_FOR,
         }
     }
 }
@@ -117,6 +122,20 @@ impl MockBuilder {
         self
     }
 
+    /// How long an uploaded file reads as `parsing` before it is `ready` or `error` (default
+    /// 500 ms; the file is parsed as it arrives, so only the status waits).
+    pub fn parse_for(mut self, d: Duration) -> Self {
+        self.parse_for = d;
+        self
+    }
+
+    /// How long a job created by `POST jobs/` reads as `running` before it ends in its
+    /// project's outcome ([`MockControl::set_project_outcome`]; default 2 s).
+    pub fn created_jobs_run_for(mut self, d: Duration) -> Self {
+        self.created_jobs_run_for = d;
+        self
+    }
+
     /// Binds the listeners and starts serving on a background thread; returns once the server
     /// accepts connections.
     pub fn start(self) -> io::Result<MockServer> {
@@ -130,7 +149,7 @@ impl MockBuilder {
         redirect_listener.set_nonblocking(true)?;
         let redirect_origin = origin(redirect_listener.local_addr()?);
         let app = Arc::new(App {
-            live: Arc::new(Live::new(world)),
+            live: Arc::new(Live::new(world, self.created_jobs_run_for)),
             tokens,
             max_page_size: self.max_page_size,
             latency: self.latency,
@@ -142,6 +161,9 @@ impl MockBuilder {
             faults: Arc::new(FaultSet::new(self.faults)),
             redirect_origin,
             redirect_witness: Witness::default(),
+            files: Arc::new(Files::new(self.parse_for)),
+            ledger: Arc::default(),
+            disposition: Arc::default(),
         });
 
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
@@ -164,7 +186,7 @@ impl MockBuilder {
             base_url: format!("http://{addr}/api/v1/"),
             addr,
             token,
-            control: MockControl::new(Arc::clone(&app.live), Arc::clone(&app.faults)),
+            control: app.control(),
             app,
             shutdown: Some(shutdown_tx),
             thread: Some(thread),
@@ -283,7 +305,7 @@ impl MockServer {
     }
 
     /// A builder to configure the address, seed, job count, page size limit, latency, fair-use
-    /// limit, list-page hook and faults.
+    /// limit, list-page hook, faults, and the timing of uploads and created jobs.
     pub fn builder() -> MockBuilder {
         MockBuilder::default()
     }

@@ -17,6 +17,16 @@ pub(crate) enum Route {
     Job(String),
     /// `jobs/<uuid:job_id>/data/<str:output_format_id>/`
     JobData(String, String),
+    /// `jobs/<uuid:job_id>/download/<str:output_format_id>/`
+    JobDownload(String, String),
+    /// `files/`
+    Files,
+    /// `files/<pk>/`: any segment, as DRF routers match it; a non-integer is the view's 404.
+    File(String),
+    /// `projects/`
+    Projects,
+    /// `projects/<pk>/`, like [`Route::File`].
+    Project(String),
 }
 
 impl Route {
@@ -32,9 +42,21 @@ impl Route {
             ["jobs", id, "data", format] if is_uuid(id) && !format.is_empty() => {
                 Some(Route::JobData((*id).to_owned(), (*format).to_owned()))
             }
+            ["jobs", id, "download", format] if is_uuid(id) && !format.is_empty() => {
+                Some(Route::JobDownload((*id).to_owned(), (*format).to_owned()))
+            }
+            ["files"] => Some(Route::Files),
+            ["files", pk] if is_lookup(pk) => Some(Route::File((*pk).to_owned())),
+            ["projects"] => Some(Route::Projects),
+            ["projects", pk] if is_lookup(pk) => Some(Route::Project((*pk).to_owned())),
             _ => None,
         }
     }
+}
+
+/// Matches a DRF router's default lookup, `[^/.]+`.
+fn is_lookup(s: &str) -> bool {
+    !s.is_empty() && !s.contains(['/', '.'])
 }
 
 /// Matches Django's `uuid` path converter: lowercase hex in 8-4-4-4-12 groups.
@@ -65,7 +87,29 @@ mod tests {
             Route::resolve(&format!("/api/v1/jobs/{ID}/data/x/")),
             Some(Route::JobData(ID.into(), "x".into()))
         );
+        assert_eq!(
+            Route::resolve(&format!("/api/v1/jobs/{ID}/download/2/")),
+            Some(Route::JobDownload(ID.into(), "2".into()))
+        );
+        assert_eq!(Route::resolve("/api/v1/files/"), Some(Route::Files));
+        assert_eq!(
+            Route::resolve("/api/v1/files/7/"),
+            Some(Route::File("7".into()))
+        );
+        assert_eq!(
+            Route::resolve("/api/v1/files/x/"),
+            Some(Route::File("x".into()))
+        );
+        assert_eq!(Route::resolve("/api/v1/projects/"), Some(Route::Projects));
+        assert_eq!(
+            Route::resolve("/api/v1/projects/3/"),
+            Some(Route::Project("3".into()))
+        );
         for unknown in [
+            "/api/v1/files",
+            "/api/v1/files/1.5/",
+            "/api/v1/files/1/download_parsed/",
+            "/api/v1/projects//",
             "/",
             "/api/v1/",
             "/api/v1/jobs",

@@ -203,7 +203,7 @@ fn unknown_paths_are_django_html_404() {
     for path in [
         "/",
         "/api/v1/",
-        "/api/v1/projects/",
+        "/api/v1/nowhere/",
         "/api/v1/jobs/not-a-uuid/",
         "/api/v1/jobs/12345/",
         "/api/v1/jobs/9F1C3A52-6D0B-4B8E-8F1E-1C2D3E4F5A6B/",

@@ -11,9 +11,10 @@ use axum::response::Response;
 use bytes::Bytes;
 
 use crate::app::App;
+use crate::live::JobRows;
 use crate::query::parse_int;
 use crate::responses;
-use crate::world::{RowSource, Status};
+use crate::world::Status;
 
 /// Body chunks are flushed once they reach this size (a chunk ends after the row that crosses
 /// it, so it holds at most one row more).
@@ -21,29 +22,57 @@ const CHUNK_SIZE: usize = 64 * 1024;
 
 /// The rows, or 404 (unknown job or format) / 400 (job not done).
 pub(crate) fn rows(app: &App, job_id: &str, output_format: &str) -> Response {
+    match done_rows(app, job_id, output_format) {
+        Ok((source, _name)) => {
+            let body = Body::from_stream(JsonArrayStream::new(source));
+            responses::with_type(StatusCode::OK, body, "application/json")
+        }
+        Err(why) => why.response(),
+    }
+}
+
+/// Why a job's rows are not served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotServed {
+    /// Unknown job or format: 404.
+    NotFound,
+    /// The job is not done: 400.
+    NotDone,
+}
+
+impl NotServed {
+    /// The answer.
+    pub(crate) fn response(self) -> Response {
+        match self {
+            Self::NotFound => responses::not_found(),
+            Self::NotDone => responses::detail(StatusCode::BAD_REQUEST, "Job is not finished."),
+        }
+    }
+}
+
+/// The rows of a done job in a format, with the job's name. The download checks the same way.
+pub(crate) fn done_rows(
+    app: &App,
+    job_id: &str,
+    output_format: &str,
+) -> Result<(JobRows, String), NotServed> {
     let jobs = app.live.view();
-    let Some(job) = jobs.find(job_id) else {
-        return responses::not_found();
-    };
+    let job = jobs.find(job_id).ok_or(NotServed::NotFound)?;
     let source = parse_int(output_format)
         .and_then(|n| u64::try_from(n).ok())
-        .and_then(|format| jobs.row_source(job, format));
-    let Some(source) = source else {
-        return responses::not_found();
-    };
+        .and_then(|format| jobs.row_source(job, format))
+        .ok_or(NotServed::NotFound)?;
     if jobs.status(job) != Status::Done {
-        return responses::detail(StatusCode::BAD_REQUEST, "Job is not finished.");
+        return Err(NotServed::NotDone);
     }
-    drop(jobs);
-    let body = Body::from_stream(JsonArrayStream::new(source));
-    responses::with_type(StatusCode::OK, body, "application/json")
+    Ok((source, jobs.name(job)))
 }
 
 /// A stream of body chunks that together form the compact JSON array of the rows, generated on
 /// demand: only the chunk being filled is ever in memory.
 #[derive(Debug)]
 struct JsonArrayStream {
-    rows: RowSource,
+    rows: JobRows,
     chunk_size: usize,
     opened: bool,
     wrote_row: bool,
@@ -52,12 +81,12 @@ struct JsonArrayStream {
 
 impl JsonArrayStream {
     /// Streams the rows of `rows` in chunks of about [`CHUNK_SIZE`] bytes.
-    fn new(rows: RowSource) -> Self {
+    fn new(rows: JobRows) -> Self {
         Self::with_chunk_size(rows, CHUNK_SIZE)
     }
 
     /// Streams the rows of `rows` in chunks of about `chunk_size` bytes.
-    fn with_chunk_size(rows: RowSource, chunk_size: usize) -> Self {
+    fn with_chunk_size(rows: JobRows, chunk_size: usize) -> Self {
         Self {
             rows,
             chunk_size,
@@ -104,9 +133,10 @@ impl futures_core::Stream for JsonArrayStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::world::RowSource;
 
     fn concat(source: RowSource, chunk_size: usize) -> (String, Vec<usize>) {
-        let mut stream = JsonArrayStream::with_chunk_size(source, chunk_size);
+        let mut stream = JsonArrayStream::with_chunk_size(JobRows::Generated(source), chunk_size);
         let mut out = Vec::new();
         let mut sizes = Vec::new();
         while let Some(chunk) = stream.next_chunk() {

@@ -11,18 +11,21 @@ use serde_json::Value;
 use super::filters::JobFilter;
 use super::pagination::Page;
 use crate::app::App;
-use crate::control::MockControl;
 use crate::live::JobRef;
 use crate::query::Query;
 use crate::responses;
 
 /// DRF's paginated envelope.
 #[derive(Debug, Serialize)]
-struct Envelope<'a> {
-    count: usize,
-    next: Option<String>,
-    previous: Option<String>,
-    results: Vec<Cow<'a, Value>>,
+pub(super) struct Envelope<'a> {
+    /// Items in the whole result set.
+    pub(super) count: usize,
+    /// The next page's URL.
+    pub(super) next: Option<String>,
+    /// The previous page's URL.
+    pub(super) previous: Option<String>,
+    /// This page's items.
+    pub(super) results: Vec<Cow<'a, Value>>,
 }
 
 /// The job list: filters, then ordering `-creation_date` (ties by id), then one page; then the
@@ -56,10 +59,7 @@ pub(crate) fn list(app: &App, req: &Request) -> Response {
     };
     // The view (and its lock) is gone, so the hook may add jobs.
     if let Some(hook) = &app.on_list_page {
-        (hook.0)(
-            &MockControl::new(app.live.clone(), app.faults.clone()),
-            page_number,
-        );
+        (hook.0)(&app.control(), page_number);
     }
     response
 }
@@ -75,7 +75,7 @@ pub(crate) fn detail(app: &App, job_id: &str) -> Response {
 
 /// The host the client addressed (`Host` header, else the request target's authority, else the
 /// listening address), as Django's `build_absolute_uri` uses it.
-fn host<'a>(app: &'a App, req: &'a Request) -> &'a str {
+pub(super) fn host<'a>(app: &'a App, req: &'a Request) -> &'a str {
     req.headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

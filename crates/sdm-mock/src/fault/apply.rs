@@ -14,12 +14,11 @@ use super::bodies::{HugeRow, SlowDrip, first_half};
 use super::plans::{RouteKind, Selected};
 use super::wire::{self, Framing, RawConn};
 use super::{ErrorBody, Fault};
+use crate::api;
 use crate::app::App;
 use crate::fair_use::throttled_detail;
 use crate::responses;
 
-/// The largest request body read before a connection is dropped.
-const MAX_DRAINED: usize = 1 << 20;
 /// What follows the first half of the body in a [`Fault::MalformedJson`] answer.
 const GARBAGE: &[u8] = b"<<garbage>>";
 
@@ -65,11 +64,16 @@ pub(crate) async fn apply_proxy(
             tokio::time::sleep(*delay).await;
             return ProxyOutcome::Continue(req, None);
         }
-        Fault::TooManyRequests { retry_after } => too_many_requests(*retry_after),
+        Fault::TooManyRequests { retry_after } => {
+            // Read the body first, as a proxy that buffers requests does: it gets recorded.
+            let response = too_many_requests(*retry_after);
+            api::uploads::drain(app, req, response.status().as_u16()).await;
+            response
+        }
         Fault::ServerError { status, body } => server_error(*status, *body),
         Fault::DropBeforeResponse => {
             // Read the whole request first: closing a socket with unread data resets it.
-            let _ = axum::body::to_bytes(req.into_body(), MAX_DRAINED).await;
+            api::uploads::drain(app, req, 0).await;
             wire::abort()
         }
         _ => redirect(app, &req),
@@ -110,7 +114,8 @@ pub(crate) async fn apply_response(
             }
             _ => response,
         },
-        _ if response.status() != StatusCode::OK || info.head => response,
+        Fault::DropAfterActing if selected.claim(&app.faults) => wire::abort(),
+        _ if !response.status().is_success() || info.head => response,
         Fault::MalformedJson if selected.claim(&app.faults) => {
             let (parts, body) = response.into_parts();
             let mut text = first_half(body).await.to_vec();
@@ -135,7 +140,12 @@ pub(crate) async fn apply_response(
             })
             .await
         }
-        Fault::StatusAsNumber if matches!(info.kind, RouteKind::JobList | RouteKind::JobDetail) => {
+        Fault::StatusAsNumber
+            if matches!(
+                info.kind,
+                RouteKind::JobList | RouteKind::JobDetail | RouteKind::JobCreate
+            ) =>
+        {
             rewrite_json(app, &selected, response, |value| {
                 let job = if value.get("results").is_some() {
                     value

@@ -6,7 +6,10 @@
 //! - **proxy faults** ([`Fault::Latency`], [`Fault::TooManyRequests`], [`Fault::ServerError`],
 //!   [`Fault::DropBeforeResponse`], [`Fault::RedirectElsewhere`]) happen in front of the API, as
 //!   a proxy or load balancer would cause them: for every request of the matching route, before
-//!   authentication, routing or the fair-use limit are looked at;
+//!   authentication, routing or the fair-use limit are looked at (a `429` or a dropped
+//!   connection still reads the request body first, so an upload is recorded);
+//! - **[`Fault::DropAfterActing`]** happens behind the API: the server handles the request,
+//!   then its answer is lost;
 //! - **transport faults** ([`Fault::SlowDrip`], [`Fault::DropMidBody`], [`Fault::TruncatedBody`])
 //!   change how the response the server produced travels (its status and headers are kept, so a
 //!   valid request sees a `200`); they need a body, so `HEAD` requests and empty bodies are left
@@ -62,8 +65,13 @@ pub enum Fault {
         body: ErrorBody,
     },
     /// Proxy: the request is read (its body too), then the connection is closed without a
-    /// single byte of response: the client reads EOF where it expects a status line.
+    /// single byte of response: the client reads EOF where it expects a status line. The
+    /// server never acts on the request (an upload is recorded, status `0`, but not created).
     DropBeforeResponse,
+    /// Response (every route): the request is read whole and handled (a file or job IS
+    /// created), then the connection is closed without a single byte of response. Proves a
+    /// client does not resend a create it cannot know failed.
+    DropAfterActing,
     /// Transport: the status line, the headers (with the body's real framing: `Content-Length`
     /// of the whole body, or `Transfer-Encoding: chunked`) and the first half of the body (one
     /// chunk, when chunked) are sent, then the connection is closed: the client sees a body
@@ -128,10 +136,22 @@ pub enum Route {
     Token,
     /// `jobs/{job_id}/`.
     JobDetail,
-    /// `jobs/`.
+    /// `jobs/` except `POST` (the list).
     JobList,
     /// `jobs/{job_id}/data/{output_format_id}/`.
     JobData,
+    /// `files/`, every method (only `POST`, the upload, is served).
+    FileUpload,
+    /// `files/{id}/`.
+    FileDetail,
+    /// `POST jobs/` (job creation; every other method on `jobs/` is [`Route::JobList`]).
+    JobCreate,
+    /// `jobs/{job_id}/download/{output_format_id}/`.
+    JobDownload,
+    /// `projects/`.
+    ProjectList,
+    /// `projects/{id}/`.
+    ProjectDetail,
 }
 
 /// A fault, the requests it applies to, and for how many of them.

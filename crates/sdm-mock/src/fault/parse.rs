@@ -22,6 +22,7 @@ const NAMES: &[&str] = &[
     "504",
     "504-html",
     "drop-before",
+    "drop-after",
     "drop-mid-body",
     "truncated",
     "malformed",
@@ -46,12 +47,18 @@ const DEFAULT_RETRY_AFTER: u64 = 1;
 const DEFAULT_HUGE_ROW: usize = 20_000_000;
 
 /// Route names after `@`, with their routes.
-const ROUTES: [(&str, Route); 5] = [
+const ROUTES: [(&str, Route); 11] = [
     ("any", Route::Any),
     ("token", Route::Token),
     ("detail", Route::JobDetail),
     ("list", Route::JobList),
     ("data", Route::JobData),
+    ("upload", Route::FileUpload),
+    ("file", Route::FileDetail),
+    ("create", Route::JobCreate),
+    ("download", Route::JobDownload),
+    ("projects", Route::ProjectList),
+    ("project", Route::ProjectDetail),
 ];
 
 impl Fault {
@@ -60,13 +67,14 @@ impl Fault {
     /// ```text
     /// PLAN     = FAULT ["@" ROUTE] ["x" COUNT]     (the two suffixes in either order)
     /// ROUTE    = any | token | detail | list | data               (default: any)
+    ///          | upload | file | create | download | projects | project
     /// COUNT    = the first COUNT requests the fault is served to  (default: all of them)
     /// FAULT    = latency[=DURATION]              wait, then answer   (default 200ms)
     ///          | slow-drip[=BYTES[/DURATION]]    body in pieces      (default 1024/20ms)
     ///          | 429[=SECONDS]                   429 + Retry-After   (default 1)
     ///          | 429-no-retry-after              429 without Retry-After
     ///          | STATUS[-json|-html|-empty]      a 5xx (500..=599)   (default body: json)
-    ///          | drop-before | drop-mid-body | truncated
+    ///          | drop-before | drop-after | drop-mid-body | truncated
     ///          | malformed | count-string | status-number | results-missing | empty-ok
     ///          | huge-row[=BYTES]                one row of BYTES    (default 20000000)
     ///          | redirect | foreign-next
@@ -184,6 +192,7 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
         }),
         "429-no-retry-after" => no_value(Fault::TooManyRequests { retry_after: None }),
         "drop-before" => no_value(Fault::DropBeforeResponse),
+        "drop-after" => no_value(Fault::DropAfterActing),
         "drop-mid-body" => no_value(Fault::DropMidBody),
         "truncated" => no_value(Fault::TruncatedBody),
         "malformed" => no_value(Fault::MalformedJson),
@@ -271,6 +280,7 @@ impl fmt::Display for Fault {
                 ErrorBody::Empty => write!(f, "{status}-empty"),
             },
             Fault::DropBeforeResponse => f.write_str("drop-before"),
+            Fault::DropAfterActing => f.write_str("drop-after"),
             Fault::DropMidBody => f.write_str("drop-mid-body"),
             Fault::TruncatedBody => f.write_str("truncated"),
             Fault::MalformedJson => f.write_str("malformed"),
@@ -382,6 +392,14 @@ mod tests {
         );
         assert_eq!(plan("drop-before@tokenx1").route, Route::Token);
         assert_eq!(plan("drop-before@tokenx1").times, Some(1));
+        for (name, route) in ROUTES {
+            assert_eq!(plan(&format!("drop-after@{name}")).route, route);
+            assert_eq!(route.to_string(), name);
+        }
+        assert_eq!(
+            plan("drop-after@createx1").to_string(),
+            "drop-after@createx1"
+        );
         assert_eq!(plan("latency=1500us").to_string(), "latency=1500us");
         // The duration syntax of the whole tool: minutes, bare seconds, micro signs.
         assert_eq!(plan("latency=5m").to_string(), "latency=300s");

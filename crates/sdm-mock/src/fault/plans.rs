@@ -4,11 +4,14 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use axum::http::Method;
+
 use super::{Fault, FaultPlan, Route};
 use crate::urls;
 
-/// What a request's path resolves to, as far as [`Route`] is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a request's path (and, for `jobs/`, its method) resolves to, as far as [`Route`] is
+/// concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum RouteKind {
     /// `auth/token/`.
     Token,
@@ -18,31 +21,56 @@ pub(crate) enum RouteKind {
     JobList,
     /// `jobs/{job_id}/data/{output_format_id}/`.
     JobData,
+    /// `files/`.
+    FileUpload,
+    /// `files/{id}/`.
+    FileDetail,
+    /// `POST jobs/`.
+    JobCreate,
+    /// `jobs/{job_id}/download/{output_format_id}/`.
+    JobDownload,
+    /// `projects/`.
+    ProjectList,
+    /// `projects/{id}/`.
+    ProjectDetail,
     /// No API route (unknown path, missing trailing slash).
     Other,
 }
 
 impl RouteKind {
-    /// The kind of a resolved route.
-    pub(crate) fn of(route: Option<&urls::Route>) -> Self {
+    /// The kind of a resolved route requested with `method`.
+    pub(crate) fn of(route: Option<&urls::Route>, method: &Method) -> Self {
         match route {
             Some(urls::Route::Token) => Self::Token,
             Some(urls::Route::Job(_)) => Self::JobDetail,
+            Some(urls::Route::Jobs) if method == Method::POST => Self::JobCreate,
             Some(urls::Route::Jobs) => Self::JobList,
             Some(urls::Route::JobData(..)) => Self::JobData,
+            Some(urls::Route::JobDownload(..)) => Self::JobDownload,
+            Some(urls::Route::Files) => Self::FileUpload,
+            Some(urls::Route::File(_)) => Self::FileDetail,
+            Some(urls::Route::Projects) => Self::ProjectList,
+            Some(urls::Route::Project(_)) => Self::ProjectDetail,
             None => Self::Other,
         }
     }
 
     /// Whether a plan for `route` applies to requests of this kind.
-    fn matches(self, route: Route) -> bool {
-        match route {
-            Route::Any => true,
-            Route::Token => self == Self::Token,
-            Route::JobDetail => self == Self::JobDetail,
-            Route::JobList => self == Self::JobList,
-            Route::JobData => self == Self::JobData,
-        }
+    pub(crate) fn matches(self, route: Route) -> bool {
+        let kind = match route {
+            Route::Any => return true,
+            Route::Token => Self::Token,
+            Route::JobDetail => Self::JobDetail,
+            Route::JobList => Self::JobList,
+            Route::JobData => Self::JobData,
+            Route::FileUpload => Self::FileUpload,
+            Route::FileDetail => Self::FileDetail,
+            Route::JobCreate => Self::JobCreate,
+            Route::JobDownload => Self::JobDownload,
+            Route::ProjectList => Self::ProjectList,
+            Route::ProjectDetail => Self::ProjectDetail,
+        };
+        self == kind
     }
 }
 

@@ -2,12 +2,15 @@
 //! and its position among the added jobs, created after every generated job, with a status that
 //! follows the clock.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 
+use super::rows::JobRows;
 use crate::datetime::format_utc;
+use crate::files::Table;
 use crate::rng::{Rng, mix};
 use crate::world::{
     END_CREATION, JobMeta, JobParts, LAST_STEP, PROJECTS, RowSource, Status, VALIDATION_STEP,
@@ -30,8 +33,21 @@ pub(crate) struct Plan {
     pub(crate) final_status: Status,
     /// How long it reads as running.
     pub(crate) run_for: Duration,
-    /// Its row count in each output format.
-    pub(crate) rows: u64,
+    /// What it serves in each output format once done.
+    pub(crate) output: Output,
+    /// Its project; `None` for a generated one.
+    pub(crate) project: Option<u64>,
+    /// Its file's id; `None` for a generated one.
+    pub(crate) file_id: Option<u64>,
+}
+
+/// What a done added job serves in each output format.
+#[derive(Debug, Clone)]
+pub(crate) enum Output {
+    /// This many rows generated from (seed, job id, format).
+    Generated(u64),
+    /// The rows of an uploaded file (a created job).
+    Table(Arc<Table>),
 }
 
 /// One added job: fixed attributes plus the clock that drives its status.
@@ -50,7 +66,7 @@ pub(crate) struct ExtraJob {
     final_status: Status,
     run_for: Duration,
     added: Instant,
-    rows: u64,
+    output: Output,
 }
 
 impl ExtraJob {
@@ -66,11 +82,14 @@ impl ExtraJob {
         added: Instant,
     ) -> Self {
         let mut rng = Rng::new(mix(mix(seed, EXTRA_STREAM), k as u64));
+        // Every draw happens whatever the plan says, so other attributes do not change.
         let project = rng.range(1, PROJECTS.len() as u64);
-        let project_object = rng.chance(5);
+        let project_object = rng.chance(5) && plan.project.is_none();
+        let project = plan.project.unwrap_or(project);
         let generated_name = job_name(&mut rng, number);
         let message = error_message(&mut rng);
         let file_id = 5_000 + number as u64 * 7 + rng.below(7);
+        let file_id = plan.file_id.unwrap_or(file_id);
         // A minute apart (plus jitter), after every generated job: the newest come first.
         let secs = END_CREATION + 60 * (k as i64 + 1) + rng.below(60) as i64;
         let micros = rng.below(1_000_000) as u32;
@@ -93,7 +112,7 @@ impl ExtraJob {
             final_status: plan.final_status,
             run_for: plan.run_for,
             added,
-            rows: plan.rows,
+            output: plan.output,
         }
     }
 
@@ -150,8 +169,18 @@ impl ExtraJob {
         self.final_status == Status::Done
     }
 
-    /// Its rows in `output_format_id` (a format the world offers), from (seed, id, format).
-    pub(crate) fn row_source(&self, seed: u64, output_format_id: u64) -> RowSource {
-        RowSource::keyed(seed, &self.id, self.number, output_format_id, self.rows)
+    /// Its rows in `output_format_id` (a format the world offers): generated from (seed, id,
+    /// format), or its file's.
+    pub(crate) fn row_source(&self, seed: u64, output_format_id: u64) -> JobRows {
+        match &self.output {
+            Output::Generated(rows) => JobRows::Generated(RowSource::keyed(
+                seed,
+                &self.id,
+                self.number,
+                output_format_id,
+                *rows,
+            )),
+            Output::Table(table) => JobRows::table(Arc::clone(table)),
+        }
     }
 }

@@ -1,7 +1,9 @@
-//! The live job store: the generated world plus the jobs added while the server runs, viewed
-//! consistently at one instant (added jobs change status with time).
+//! The live job store: the generated world plus the jobs added while the server runs (by
+//! tests, or created by `POST jobs/` from an uploaded file), viewed consistently at one
+//! instant (added jobs change status with time).
 
 mod extra;
+mod rows;
 mod spec;
 
 use std::borrow::Cow;
@@ -11,19 +13,29 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::files::Table;
 use crate::rng::{Rng, mix};
-use crate::world::{JobMeta, RowSource, Status, World};
-use extra::{ExtraJob, Plan};
+use crate::world::{JobMeta, Status, World};
+use extra::{ExtraJob, Output, Plan};
+pub(crate) use rows::JobRows;
 pub use spec::JobSpec;
 
 /// Sub-stream label for the ids of added jobs.
 const EXTRA_ID_STREAM: u64 = 0xe1d;
+
+/// How long a created job runs unless [`crate::MockBuilder::created_jobs_run_for`] says
+/// otherwise.
+pub(crate) const DEFAULT_CREATED_RUN_FOR: Duration = Duration::from_secs(2);
 
 /// Every job the server serves.
 #[derive(Debug)]
 pub(crate) struct Live {
     world: Arc<World>,
     extras: RwLock<Extras>,
+    /// How long a created job runs.
+    created_run_for: Duration,
+    /// The status each project's created jobs end in (absent: done).
+    outcomes: RwLock<HashMap<u64, Status>>,
 }
 
 /// The added jobs, oldest first, and their positions by id.
@@ -92,10 +104,21 @@ impl JobsView<'_> {
         }
     }
 
+    /// The job's name.
+    pub(crate) fn name(&self, job: JobRef) -> String {
+        self.json(job)["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// The job's rows in a format, whatever its status; `None` for an unknown format.
-    pub(crate) fn row_source(&self, job: JobRef, output_format_id: u64) -> Option<RowSource> {
+    pub(crate) fn row_source(&self, job: JobRef, output_format_id: u64) -> Option<JobRows> {
         match job {
-            JobRef::World(i) => self.world.row_source(i, output_format_id),
+            JobRef::World(i) => self
+                .world
+                .row_source(i, output_format_id)
+                .map(JobRows::Generated),
             JobRef::Extra(i) => self
                 .world
                 .output_format_ids()
@@ -106,12 +129,51 @@ impl JobsView<'_> {
 }
 
 impl Live {
-    /// A store serving `world` and no added jobs yet.
-    pub(crate) fn new(world: Arc<World>) -> Self {
+    /// A store serving `world` and no added jobs yet, whose created jobs run for
+    /// `created_run_for`.
+    pub(crate) fn new(world: Arc<World>, created_run_for: Duration) -> Self {
         Self {
             world,
             extras: RwLock::default(),
+            created_run_for,
+            outcomes: RwLock::default(),
         }
+    }
+
+    /// Sets the status the jobs created on `project` from now on end in.
+    pub(crate) fn set_project_outcome(&self, project: u64, status: Status) {
+        self.outcomes
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(project, status);
+    }
+
+    /// Creates a job on `project` from file `file_id`, whose rows it serves once done; it
+    /// runs for the created jobs' time, then ends in the project's outcome as set now.
+    /// Returns its object.
+    pub(crate) fn create_job(
+        &self,
+        name: String,
+        project: u64,
+        file_id: u64,
+        table: Arc<Table>,
+    ) -> Value {
+        let final_status = self
+            .outcomes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&project)
+            .copied()
+            .unwrap_or(Status::Done);
+        let plan = Plan {
+            name: Some(name),
+            final_status,
+            run_for: self.created_run_for,
+            output: Output::Table(table),
+            project: Some(project),
+            file_id: Some(file_id),
+        };
+        self.add(std::iter::once(plan)).remove(0)
     }
 
     /// The generated world.
@@ -134,7 +196,9 @@ impl Live {
             name: None,
             final_status: Status::Running,
             run_for: Duration::ZERO,
-            rows: 0,
+            output: Output::Generated(0),
+            project: None,
+            file_id: None,
         };
         self.add(std::iter::repeat_n(plan, n))
     }
@@ -145,7 +209,9 @@ impl Live {
             name: Some(spec.name),
             final_status: spec.final_status,
             run_for: spec.run_for,
-            rows: spec.rows,
+            output: Output::Generated(spec.rows),
+            project: None,
+            file_id: None,
         };
         let added = self.add(std::iter::once(plan));
         added[0]["id"].as_str().unwrap_or_default().to_owned()
@@ -191,7 +257,7 @@ impl Live {
 
     /// The rows the data endpoint serves for this job and format once the job is done; `None`
     /// for an unknown job or format, or a job that never gets done.
-    pub(crate) fn final_rows(&self, job_id: &str, output_format_id: u64) -> Option<RowSource> {
+    pub(crate) fn final_rows(&self, job_id: &str, output_format_id: u64) -> Option<JobRows> {
         let view = self.view();
         let job = view.find(job_id)?;
         let ends_done = match job {
@@ -210,7 +276,7 @@ mod tests {
     use super::*;
 
     fn live(jobs: usize) -> Live {
-        Live::new(Arc::new(World::generate(3, jobs)))
+        Live::new(Arc::new(World::generate(3, jobs)), DEFAULT_CREATED_RUN_FOR)
     }
 
     #[test]
@@ -250,6 +316,37 @@ mod tests {
         let ids: std::collections::HashSet<&str> =
             snapshot.iter().map(|j| j["id"].as_str().unwrap()).collect();
         assert_eq!(ids.len(), 60);
+    }
+
+    #[test]
+    fn created_jobs_end_in_their_projects_outcome_and_serve_the_file() {
+        let live = live(5);
+        live.set_project_outcome(3, Status::Error);
+        let table = Arc::new(Table::new(
+            vec!["sku".into()],
+            vec![vec![(0, Value::from("A"))]],
+        ));
+        let done = live.create_job("ok".into(), 2, 7, Arc::clone(&table));
+        let failed = live.create_job("ko".into(), 3, 8, table);
+        assert_eq!(done["status"], "running");
+        assert_eq!(
+            (done["project"].clone(), done["file"].clone()),
+            (2.into(), serde_json::json!({"id": 7}))
+        );
+        let view = live.view();
+        let later = JobsView {
+            now: view.now + DEFAULT_CREATED_RUN_FOR,
+            ..view
+        };
+        let (done, failed) = (
+            later.find(done["id"].as_str().unwrap()).unwrap(),
+            later.find(failed["id"].as_str().unwrap()).unwrap(),
+        );
+        assert_eq!(later.status(done), Status::Done);
+        assert_eq!(later.status(failed), Status::Error);
+        let rows: Vec<Value> = later.row_source(done, 2).unwrap().collect();
+        assert_eq!(rows, [serde_json::json!({"sku": "A"})]);
+        assert!(later.row_source(done, 3).is_none());
     }
 
     #[test]

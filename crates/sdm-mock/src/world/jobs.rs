@@ -18,7 +18,7 @@ pub(crate) const END_CREATION: i64 = 1_767_225_600;
 const ORGANIZATION: &str = "Acme Retail Europe";
 
 /// The steps every project goes through: (number, name).
-const STEPS: [(u64, &str); 5] = [
+pub(crate) const STEPS: [(u64, &str); 5] = [
     (1, "Upload"),
     (2, "Mapping"),
     (3, "Validation"),

@@ -1,6 +1,7 @@
 //! The generated world: every job the fake server knows, its metadata, and its output rows.
 
 mod jobs;
+mod projects;
 mod rows;
 
 use std::collections::HashMap;
@@ -14,6 +15,7 @@ use crate::rng::{Rng, mix};
 pub(crate) use jobs::{
     END_CREATION, JobParts, LAST_STEP, PROJECTS, VALIDATION_STEP, error_message, job_name,
 };
+pub(crate) use projects::{project_detail, project_summary};
 pub(crate) use rows::RowSource;
 
 /// Sub-stream label for job ids.

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::csv_text;
 use crate::rng::{Rng, mix, mix_str};
 
 /// Sub-stream label for rows.
@@ -118,16 +119,23 @@ const DESIGNATIONS: [&str; 5] = [
     "Théière en fonte – 1,2 L",
 ];
 
-/// The compact JSON of every word a cell can hold and of every column key (with its `:`),
-/// encoded once by `serde_json`, so rows are assembled from ready-made pieces.
+/// A word a cell can hold, encoded once as compact JSON (by `serde_json`) and as a CSV field.
+#[derive(Debug, PartialEq, Eq)]
+struct Word {
+    json: String,
+    csv: String,
+}
+
+/// Every word a cell can hold and the compact JSON of every column key (with its `:`), so
+/// rows are assembled from ready-made pieces.
 #[derive(Debug)]
 struct Texts {
-    tricky: Vec<String>,
-    names: Vec<String>,
-    brands: Vec<String>,
-    colors: Vec<String>,
-    designations: Vec<String>,
-    yes_no: Vec<String>,
+    tricky: Vec<Word>,
+    names: Vec<Word>,
+    brands: Vec<Word>,
+    colors: Vec<Word>,
+    designations: Vec<Word>,
+    yes_no: Vec<Word>,
     keys: Vec<String>,
 }
 
@@ -135,7 +143,15 @@ struct Texts {
 fn texts() -> &'static Texts {
     static TEXTS: OnceLock<Texts> = OnceLock::new();
     TEXTS.get_or_init(|| {
-        let encode = |words: &[&str]| words.iter().map(json).collect();
+        let encode = |words: &[&str]| {
+            words
+                .iter()
+                .map(|w| Word {
+                    json: json(w),
+                    csv: csv_text::field(w),
+                })
+                .collect()
+        };
         Texts {
             tricky: encode(&TRICKY),
             names: encode(&NAMES),
@@ -156,8 +172,8 @@ fn json(value: &(impl Serialize + ?Sized)) -> String {
 /// A cell value, written without allocating.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Cell {
-    /// Ready-made JSON text (a word from [`Texts`]).
-    Json(&'static str),
+    /// A word from [`Texts`].
+    Word(&'static Word),
     /// A product code `SKU-0042-007` (job and item numbers, zero-padded to 4 and 3 digits),
     /// with a space on each side if `padded`.
     Sku { job: u64, item: u64, padded: bool },
@@ -185,16 +201,10 @@ impl Cell {
     /// only quotes around digits and ASCII separators are added here, which need no escaping.
     fn write(&self, out: &mut Vec<u8>) {
         match *self {
-            Cell::Json(text) => out.extend_from_slice(text.as_bytes()),
+            Cell::Word(word) => out.extend_from_slice(word.json.as_bytes()),
             Cell::Sku { job, item, padded } => {
-                let space: &[u8] = if padded { b" " } else { b"" };
                 out.push(b'"');
-                out.extend_from_slice(space);
-                out.extend_from_slice(b"SKU-");
-                write_uint(out, job, 4);
-                out.push(b'-');
-                write_uint(out, item, 3);
-                out.extend_from_slice(space);
+                write_sku(out, job, item, padded);
                 out.push(b'"');
             }
             Cell::Digits(n) => {
@@ -221,6 +231,51 @@ impl Cell {
             Cell::Null => out.extend_from_slice(b"null"),
         }
     }
+}
+
+impl Cell {
+    /// Appends the value as one CSV field, as [`csv_text::write_value`] writes its JSON value:
+    /// strings as their text (quoted when they hold a `,`), `null` as nothing, other values
+    /// as their JSON.
+    fn write_csv(&self, out: &mut Vec<u8>) {
+        match *self {
+            Cell::Word(word) => out.extend_from_slice(word.csv.as_bytes()),
+            Cell::Sku { job, item, padded } => write_sku(out, job, item, padded),
+            Cell::Digits(n) | Cell::Int(n) => write_uint(out, n, 1),
+            Cell::Decimal {
+                whole,
+                separator,
+                fraction,
+                digits,
+            } => {
+                let quoted = separator == csv_text::SEPARATOR;
+                if quoted {
+                    out.push(b'"');
+                }
+                write_uint(out, whole, 1);
+                out.push(separator);
+                write_uint(out, fraction, digits);
+                if quoted {
+                    out.push(b'"');
+                }
+            }
+            // Writing to a `Vec` cannot fail.
+            Cell::Float(x) => drop(serde_json::to_writer(&mut *out, &x)),
+            Cell::Bool(b) => drop(serde_json::to_writer(&mut *out, &b)),
+            Cell::Null => {}
+        }
+    }
+}
+
+/// Appends a product code `SKU-0042-007`, with a space on each side if `padded`.
+fn write_sku(out: &mut Vec<u8>, job: u64, item: u64, padded: bool) {
+    let space: &[u8] = if padded { b" " } else { b"" };
+    out.extend_from_slice(space);
+    out.extend_from_slice(b"SKU-");
+    write_uint(out, job, 4);
+    out.push(b'-');
+    write_uint(out, item, 3);
+    out.extend_from_slice(space);
 }
 
 /// Appends `n` in decimal, zero-padded to at least `width` digits.
@@ -331,6 +386,55 @@ impl RowSource {
     pub(crate) fn remaining(&self) -> u64 {
         self.len - self.next
     }
+
+    /// The name of column `i` (an index [`RowSource::csv_columns`] returns).
+    pub(crate) fn column_name(i: usize) -> &'static str {
+        Column::ALL[i].name()
+    }
+
+    /// The columns of the rows left, as a download file's header has them: every key in
+    /// first-seen order. Found by generating rows (not writing them) until every column the
+    /// format has was seen, which takes a few rows.
+    pub(crate) fn csv_columns(&self) -> Vec<usize> {
+        let short = self.output_format_id == 2;
+        let possible = Column::ALL.iter().filter(|c| !short || c.spec().2).count();
+        let mut seen = Vec::with_capacity(possible);
+        for row in self.next..self.len {
+            for (column, _) in self.cells(row) {
+                let i = column as usize;
+                if !seen.contains(&i) {
+                    seen.push(i);
+                }
+            }
+            if seen.len() == possible {
+                break;
+            }
+        }
+        seen
+    }
+
+    /// Appends the next row as a CSV line of `columns` (from [`RowSource::csv_columns`]) and
+    /// advances; `false` (and nothing written) once every row has been produced.
+    pub(crate) fn write_csv_next(&mut self, columns: &[usize], out: &mut Vec<u8>) -> bool {
+        if self.next >= self.len {
+            return false;
+        }
+        let mut cells = [None; Column::ALL.len()];
+        for (column, cell) in self.cells(self.next) {
+            cells[column as usize] = Some(cell);
+        }
+        for (n, &i) in columns.iter().enumerate() {
+            if n > 0 {
+                out.push(csv_text::SEPARATOR);
+            }
+            if let Some(cell) = &cells[i] {
+                cell.write_csv(out);
+            }
+        }
+        out.extend_from_slice(csv_text::LINE_END);
+        self.next += 1;
+        true
+    }
 }
 
 impl Iterator for RowSource {
@@ -352,8 +456,8 @@ impl Iterator for RowSource {
 impl ExactSizeIterator for RowSource {}
 
 /// One of `words` (from [`Texts`]), as a cell.
-fn word(rng: &mut Rng, words: &'static [String]) -> Cell {
-    Cell::Json(&words[rng.below(words.len() as u64) as usize])
+fn word(rng: &mut Rng, words: &'static [Word]) -> Cell {
+    Cell::Word(&words[rng.below(words.len() as u64) as usize])
 }
 
 /// The value of `column` in a row, or `None` when the cell is empty (and thus left out).
@@ -384,7 +488,7 @@ fn cell(
         Column::Description => {
             let i = row as usize;
             if let Some(text) = texts.tricky.get(i) {
-                return Some(Cell::Json(text));
+                return Some(Cell::Word(text));
             }
             word(rng, &texts.tricky)
         }
@@ -419,7 +523,7 @@ fn cell(
         Column::Designation => word(rng, &texts.designations),
         Column::InStock => match style {
             0..60 => Cell::Bool(style.is_multiple_of(2)),
-            _ => Cell::Json(&texts.yes_no[(style % 2) as usize]),
+            _ => Cell::Word(&texts.yes_no[(style % 2) as usize]),
         },
     };
     (present < column.spec().1).then_some(value)
@@ -468,6 +572,44 @@ mod tests {
             }
             assert!(!writer.write_next(&mut buf));
             assert_eq!(writer.remaining(), 0);
+        }
+    }
+
+    #[test]
+    fn csv_lines_hold_the_json_rows_values() {
+        for format in [1, 2] {
+            let mut source = RowSource::keyed(5, "job", 301, format, 500);
+            let columns = source.csv_columns();
+            let names: Vec<&str> = columns.iter().map(|&i| RowSource::column_name(i)).collect();
+            let rows: Vec<Value> = source.clone().collect();
+            let mut seen: Vec<&str> = Vec::new();
+            for row in &rows {
+                for key in row.as_object().unwrap().keys() {
+                    if !seen.contains(&key.as_str()) {
+                        seen.push(key);
+                    }
+                }
+            }
+            assert_eq!(names, seen, "format {format}");
+            for row in &rows {
+                let mut line = Vec::new();
+                assert!(source.write_csv_next(&columns, &mut line));
+                let mut expected = Vec::new();
+                for (n, name) in names.iter().enumerate() {
+                    if n > 0 {
+                        expected.push(b',');
+                    }
+                    if let Some(value) = row.get(*name) {
+                        csv_text::write_value(&mut expected, value);
+                    }
+                }
+                expected.extend_from_slice(b"\r\n");
+                assert_eq!(
+                    String::from_utf8(line).unwrap(),
+                    String::from_utf8(expected).unwrap()
+                );
+            }
+            assert!(!source.write_csv_next(&columns, &mut Vec::new()));
         }
     }
 
@@ -531,8 +673,8 @@ mod tests {
             (Cell::Float(0.005), json!(0.005)),
             (Cell::Bool(false), json!(false)),
             (Cell::Null, Value::Null),
-            (Cell::Json(&texts.tricky[8]), json!(TRICKY[8])),
-            (Cell::Json(&texts.yes_no[1]), json!("no")),
+            (Cell::Word(&texts.tricky[8]), json!(TRICKY[8])),
+            (Cell::Word(&texts.yes_no[1]), json!("no")),
         ] {
             let mut out = Vec::new();
             cell.write(&mut out);
@@ -541,6 +683,10 @@ mod tests {
                 serde_json::to_string(&value).unwrap(),
                 "{cell:?}"
             );
+            let (mut csv, mut expected) = (Vec::new(), Vec::new());
+            cell.write_csv(&mut csv);
+            csv_text::write_value(&mut expected, &value);
+            assert_eq!(csv, expected, "{cell:?} as CSV");
         }
         for (column, key) in Column::ALL.iter().zip(&texts.keys) {
             assert_eq!(*key, format!("{}:", json!(column.name())));
