@@ -5,6 +5,7 @@
 
 pub mod raw;
 pub mod stream;
+pub mod upload;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
