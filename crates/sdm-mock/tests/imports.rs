@@ -672,7 +672,7 @@ fn projects_are_paginated_like_jobs_and_detail_their_steps() {
         );
     }
     // Steps agree with what jobs say.
-    for job in server.world().jobs() {
+    for job in server.world().jobs().iter().take(10) {
         let project = job["project"]
             .as_u64()
             .or_else(|| job["project"]["id"].as_u64())
@@ -685,7 +685,6 @@ fn projects_are_paginated_like_jobs_and_detail_their_steps() {
                 .iter()
                 .any(|s| s["id"] == job["step"]["id"] && s["name"] == job["step"]["name"])
         );
-        break;
     }
     for path in ["projects/0/", "projects/7/", "projects/abc/"] {
         let resp = get(&server, path);
