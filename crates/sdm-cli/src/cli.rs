@@ -76,8 +76,8 @@ fn token_given_on_command_line(matches: &ArgMatches) -> bool {
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success, 1 other failure, 2 usage error, 3 authentication or permission refused,
-4 not found, 5 the job failed, 6 the job needs action in SDM, 7 timed out, 8 server unavailable
-or rate limited.";
+4 not found, 5 the job (or a file's parsing) failed, 6 the job needs action in SDM, 7 timed out,
+8 server unavailable or rate limited.";
 
 /// The help section of the options every command accepts.
 const GLOBAL: &str = "Global options";

@@ -4,13 +4,16 @@
 //! |---|---|
 //! | 0 | success (also when the reader of standard output went away, as with `| head`) |
 //! | 1 | any other failure |
-//! | 2 | usage error: bad arguments, no token, an id that is not one (clap's own errors too) |
+//! | 2 | usage error: bad arguments, no token, an id that is not one (clap's own errors too), a file to upload that cannot be read |
 //! | 3 | authentication or permission refused (401, 403, and bad credentials at login) |
 //! | 4 | not found (404) |
-//! | 5 | `jobs wait`: the job ended in `error` |
-//! | 6 | `jobs wait`: the job is `pending` (a person must act in SDM) |
-//! | 7 | `jobs wait`: the timeout passed while the job was still running |
+//! | 5 | `jobs wait`, `import`: the job ended in `error`; `files upload --wait`, `import`: parsing failed |
+//! | 6 | `jobs wait`, `import`: the job is `pending` (a person must act in SDM) |
+//! | 7 | `jobs wait`, `files upload --wait`, `import`: the timeout passed first |
 //! | 8 | unavailable or rate limited after the retries: 429, 502-504, connect, timeout, lost |
+//!
+//! A create that may have happened ([`Error::Unconfirmed`]) exits with the code of what
+//! happened to it (a lost connection is 8, a 500 is 1).
 
 use sdm_ureq::{Error, RetryPolicy};
 
@@ -26,11 +29,11 @@ pub const USAGE: u8 = 2;
 pub const REFUSED: u8 = 3;
 /// The job, output format or page does not exist.
 pub const NOT_FOUND: u8 = 4;
-/// The job ended in `error`.
+/// The job ended in `error`, or the file could not be parsed.
 pub const JOB_FAILED: u8 = 5;
 /// The job is `pending`: a person must act in SDM.
 pub const JOB_PENDING: u8 = 6;
-/// The wait's deadline passed.
+/// The wait's (or the import's) deadline passed.
 pub const TIMED_OUT: u8 = 7;
 /// The server is down, overloaded, unreachable or rate limiting.
 pub const UNAVAILABLE: u8 = 8;
