@@ -600,6 +600,7 @@ fn demo_walks_through_the_fake_api() {
         "== 3. Get one job of each status ==",
         "== 4. Wait for a job ==",
         "== 5. Fetch the output of a done job ==",
+        "== 6. Import a supplier file ==",
     ] {
         assert!(
             run.stdout.contains(heading),
@@ -654,6 +655,30 @@ fn demo_walks_through_the_fake_api() {
         .count();
     assert_eq!(shown, count.min(3));
     assert_eq!(count, 100, "the waited job's rows: {count_line}");
+
+    // Step 6: the import flow, each stage shown, then the uploaded rows back as output.
+    let import_step: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("== 6. Import"))
+        .collect();
+    for stage in [
+        "uploaded offers.csv",
+        ": ready",
+        "created job ",
+        "job: done",
+    ] {
+        assert!(
+            import_step.iter().any(|l| l.contains(stage)),
+            "{stage}: {import_step:#?}"
+        );
+    }
+    assert!(
+        import_step
+            .iter()
+            .any(|l| l.starts_with("{\"sku\":\"SH-002\"")),
+        "{import_step:#?}"
+    );
 
     let wait_step: Vec<&str> = run
         .stdout

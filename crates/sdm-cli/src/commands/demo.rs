@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use sdm_core::proto::write_compact;
 use sdm_mock::{JobSpec, MockServer, Status};
 use sdm_ureq::{
-    BaseUrl, Client, JobId, JobQuery, JobStatus, OutputFormatId, WaitOptions, WaitOutcome,
+    BaseUrl, Client, CreateJob, JobId, JobQuery, JobStatus, OutputFormatId, ProjectId, UploadFile,
+    WaitOptions, WaitOutcome,
 };
 
 use super::jobs_get::key_values;
@@ -17,7 +18,7 @@ use crate::cli::GlobalArgs;
 use crate::duration;
 use crate::error::CliError;
 use crate::job_writer::table;
-use crate::output::write_key_values;
+use crate::output::{printable, write_key_values};
 use crate::progress::{self, Progress};
 
 /// Jobs listed in step 2.
@@ -30,11 +31,28 @@ const WAIT_RUNS_FOR: Duration = Duration::from_secs(3);
 const WAIT_INTERVAL: Duration = Duration::from_millis(500);
 /// Step 4 gives up after this long (the job takes a few seconds).
 const WAIT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the fake server takes to parse the file of step 6.
+const IMPORT_PARSES_FOR: Duration = Duration::from_millis(300);
+/// How long the job created in step 6 runs.
+const IMPORT_RUNS_FOR: Duration = Duration::from_millis(1000);
+/// The first pause between polls in step 6.
+const IMPORT_INTERVAL: Duration = Duration::from_millis(250);
+/// The project the job of step 6 is created on, and the output format its rows are read in.
+const IMPORT_PROJECT: ProjectId = ProjectId(1);
+const IMPORT_FORMAT: OutputFormatId = OutputFormatId(1);
+/// The supplier file of step 6.
+const IMPORT_FILE: &str = "offers.csv";
+const IMPORT_CSV: &str = "sku;name;price\n\
+    SH-001;Trail running shoe;89.90\n\
+    SH-002;City sneaker;\n\
+    SH-003;Hiking boot;129.00\n";
 /// The token name the demo logs in with.
 const TOKEN_NAME: &str = "sdm-demo";
 
 pub fn run(global: &GlobalArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
     let server = MockServer::builder()
+        .parse_for(IMPORT_PARSES_FOR)
+        .created_jobs_run_for(IMPORT_RUNS_FOR)
         .start()
         .map_err(|e| CliError::io("could not start the fake server", e))?;
     let out = &mut Tour { out: stdout };
@@ -135,9 +153,103 @@ pub fn run(global: &GlobalArgs, stdout: &mut dyn Write) -> Result<(), CliError> 
             w.write_all(b"\n")
         })
     })?;
+    import(out, &client)?;
     out.line(format_args!(
         "\nDone. Try it yourself: run `sdm mock` in one terminal and the commands above in another."
     ))
+}
+
+/// Step 6: the import flow, stage by stage, as `sdm import` runs it: upload a small CSV, wait
+/// for its parsing, create a job from it, wait for the job, show its rows.
+fn import(out: &mut Tour<'_>, client: &Client) -> Result<(), CliError> {
+    out.heading(
+        "6. Import a supplier file",
+        format_args!(
+            "sdm import {IMPORT_FILE} --project {IMPORT_PROJECT} --data {IMPORT_FORMAT} \
+             --interval {}",
+            duration::display(IMPORT_INTERVAL)
+        ),
+    )?;
+    let dir = tempfile::tempdir()
+        .map_err(|e| CliError::io("could not create a temporary directory", e))?;
+    let path = dir.path().join(IMPORT_FILE);
+    std::fs::write(&path, IMPORT_CSV)
+        .map_err(|e| CliError::io(format!("could not write {}", path.display()), e))?;
+    let started = Instant::now();
+    let stamp = || format!("[{:4.1}s]", started.elapsed().as_secs_f64());
+    let options = || {
+        WaitOptions::default()
+            .interval(IMPORT_INTERVAL)
+            .max_interval(IMPORT_INTERVAL * 2)
+            .timeout(WAIT_TIMEOUT)
+    };
+
+    let file = client.upload_file(&UploadFile::from_path(&path)?)?;
+    out.line(format_args!(
+        "{} uploaded {IMPORT_FILE} ({} bytes): file {}, {}",
+        stamp(),
+        IMPORT_CSV.len(),
+        file.id,
+        printable(file.status.as_str())
+    ))?;
+    // Each change is printed as it is seen; a failed write is reported once the wait is over.
+    let mut failure = None;
+    let parsed = client.wait_for_file(file.id, options(), |file| {
+        let line = format!(
+            "{} file {}: {}",
+            stamp(),
+            file.id,
+            printable(file.status.as_str())
+        );
+        if let Err(error) = out.line(format_args!("{line}")) {
+            failure.get_or_insert(error);
+        }
+    })?;
+    if let Some(error) = failure.take() {
+        return Err(error);
+    }
+    let WaitOutcome::Done(file) = parsed else {
+        return out.line(format_args!("the file was not parsed: no job is created"));
+    };
+
+    let create = CreateJob::new(file.id, IMPORT_PROJECT, IMPORT_FILE);
+    let job = client.create_job(&create)?;
+    out.line(format_args!(
+        "{} created job {} on project {IMPORT_PROJECT}",
+        stamp(),
+        job.id
+    ))?;
+    let waited = client.wait_for_job(&job.id, options(), |job| {
+        let line = format!("{} job: {}", stamp(), live_status(job));
+        if let Err(error) = out.line(format_args!("{line}")) {
+            failure.get_or_insert(error);
+        }
+    })?;
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    let WaitOutcome::Done(job) = waited else {
+        return out.line(format_args!("the job did not end done"));
+    };
+
+    let mut reader = client.job_rows(&job.id, IMPORT_FORMAT)?;
+    let mut rows = Vec::new();
+    while let Some(raw) = reader.next_raw()? {
+        let mut line = Vec::new();
+        write_compact(raw, &mut line);
+        rows.push(line);
+    }
+    out.line(format_args!(
+        "{} the job's {} rows in output format {IMPORT_FORMAT} (empty cells left out):",
+        stamp(),
+        rows.len()
+    ))?;
+    out.write(|w| {
+        rows.iter().try_for_each(|line| {
+            w.write_all(line)?;
+            w.write_all(b"\n")
+        })
+    })
 }
 
 /// Step 4: waits for `id`, printing each change of status or step as it is seen (and a live
