@@ -583,13 +583,14 @@ fn fault_help() -> String {
 
 SPEC     = FAULT[@ROUTE][xCOUNT]
 ROUTE    = any | token | detail | list | data   (default: any)
+         | upload | file | create | download | projects | project
 COUNT    = serve the fault to the first COUNT requests only (default: all of them)
 FAULT    = latency[=DURATION]            wait, then answer (default 200ms)
          | slow-drip[=BYTES[/DURATION]]  send the body in pieces (default 1024/20ms)
          | 429[=SECONDS]                 429 with Retry-After (default 1)
          | 429-no-retry-after            429 without Retry-After
          | STATUS[-json|-html|-empty]    a 5xx status (500..=599; default body: json)
-         | drop-before | drop-mid-body | truncated
+         | drop-before | drop-after | drop-mid-body | truncated
          | malformed | count-string | status-number | results-missing | empty-ok
          | huge-row[=BYTES]              one output row of BYTES (default 20000000)
          | redirect | foreign-next
@@ -598,7 +599,8 @@ DURATION = 300ms | 2s | 5m | 1h30m | 250us | ... | a number of seconds
 Faults: {}.
 
 Examples: --fault 503@detail, --fault 502-html@listx2, --fault latency=300ms, \
-         --fault huge-row=2000000@data",
+         --fault huge-row=2000000@data, --fault drop-after@create (the job is created, the \
+         answer lost)",
         Fault::names().join(", ")
     )
 }
