@@ -838,3 +838,92 @@ fn projects_are_listed_and_shown_with_their_steps_in_order() {
 
     run_expect(&mut sdm_at(&server, &["projects", "get", "99"]), 4);
 }
+
+/// Runs `sdm ARGS` against `server` with standard output on a terminal (util-linux `script`
+/// gives it a pseudo-terminal); `None` where `script` is not installed.
+fn on_a_terminal(server: &MockServer, args: &[&str]) -> Option<(i32, String)> {
+    let quote = |word: &str| format!("'{}'", word.replace('\'', "'\\''"));
+    let mut words = vec![quote(env!("CARGO_BIN_EXE_sdm"))];
+    words.extend(args.iter().map(|word| quote(word)));
+    words.extend(["--base-url", server.base_url(), "--token", server.token()].map(quote));
+    let output = std::process::Command::new("script")
+        .args(["-qec", &words.join(" "), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let code = output.status.code()?;
+    Some((code, String::from_utf8_lossy(&output.stdout).into_owned()))
+}
+
+#[test]
+fn a_file_is_not_written_to_a_terminal() {
+    let server = fast();
+    let job = done_job(&server, "Offers");
+    let uploads = server.posts_received(Route::FileUpload);
+    let (_dir, path) = file_with("offers.csv", CSV);
+    for args in [
+        &["jobs", "download", &job, "1"][..],
+        &[
+            "import",
+            path_arg(&path),
+            "--project",
+            "1",
+            "--download",
+            "1",
+        ],
+    ] {
+        let Some((code, text)) = on_a_terminal(&server, args) else {
+            eprintln!("skipped: no `script` to run sdm on a terminal");
+            return;
+        };
+        assert_eq!(code, 2, "{args:?}: {text}");
+        assert!(text.contains("standard output is a terminal"), "{text}");
+        assert!(!text.contains("SH-001"), "{text}");
+    }
+    assert_eq!(
+        server.posts_received(Route::FileUpload),
+        uploads,
+        "nothing uploaded"
+    );
+}
+
+#[test]
+fn the_deadline_cuts_a_slow_request_short() {
+    let server = fast();
+    server.set_faults(vec![
+        FaultPlan::always(Fault::Latency(Duration::from_secs(5))).on(Route::FileUpload),
+    ]);
+    let (_dir, path) = file_with("offers.csv", CSV);
+    let started = Instant::now();
+    let run = run_expect(
+        &mut sdm_at(
+            &server,
+            &[
+                "import",
+                path_arg(&path),
+                "--project",
+                "1",
+                "--timeout",
+                "500ms",
+            ],
+        ),
+        7,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        run.stderr.starts_with("error: timed out after"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("uploading again is safe"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.posts_received(Route::FileUpload), 1, "not resent");
+    assert_eq!(server.posts_received(Route::JobCreate), 0);
+}
