@@ -136,7 +136,7 @@ pub fn report(error: &CliError, stderr: &mut dyn Write) {
     }
 }
 
-/// For a create that may have happened: the command that tells whether it did.
+/// For a job create that may have happened: the command that tells whether it did.
 pub fn unconfirmed_hint(error: &sdm_ureq::Error) -> Option<String> {
     let sdm_ureq::Error::Unconfirmed(unconfirmed) = error else {
         return None;
@@ -150,10 +150,8 @@ pub fn unconfirmed_hint(error: &sdm_ureq::Error) -> Option<String> {
             "check with `sdm jobs list --project {project} --created-after {since}` before \
              creating the job again"
         )),
-        sdm_ureq::Created::File { .. } => Some(
-            "the upload may exist, unused; uploading again is safe (an unused upload is harmless)"
-                .to_owned(),
-        ),
+        // An upload has no listing to check, and needs none: the error already says that
+        // uploading again is safe.
         _ => None,
     }
 }
