@@ -4,10 +4,8 @@
 //! are counted while reading; rows are kept only while the file is within [`MAX_CELLS`], so a
 //! file of any size costs little memory.
 
+use super::table::{Cell, MAX_CELLS, TOO_MANY_CELLS, Table};
 use memchr::{memchr, memchr2};
-use serde_json::Value;
-
-use super::table::{MAX_CELLS, TOO_MANY_CELLS, Table};
 
 /// The parsing error of a file without a header line.
 pub(crate) const NO_HEADER: &str = "The file has no header line.";
@@ -40,8 +38,12 @@ impl CsvParser {
         }
     }
 
-    /// Feeds the next bytes of the file.
+    /// Feeds the next bytes of the file. Once the file is over the cell limit its outcome is
+    /// known, and the rest is not looked at.
     pub(crate) fn feed(&mut self, mut data: &[u8]) {
+        if self.collector.over {
+            return;
+        }
         self.utf8.feed(data);
         while self.records.is_none() {
             if self.skip_left > 0 {
@@ -191,15 +193,18 @@ enum State {
     AfterQuoted,
 }
 
-/// Splits bytes into records of raw fields.
+/// Splits bytes into records of raw fields. A record's fields are kept in one reused buffer,
+/// so tokenizing allocates nothing per field.
 #[derive(Debug)]
 struct Tokenizer {
     separator: u8,
     state: State,
-    field: Vec<u8>,
-    /// How much of `field` came from inside quotes (a trailing `\r` there is kept).
+    /// The bytes of the current record's fields, one after the other.
+    record: Vec<u8>,
+    /// Where each complete field of the current record ends in `record`.
+    ends: Vec<usize>,
+    /// How much of the current field came from inside quotes (a trailing `\r` there is kept).
     protected: usize,
-    record: Vec<Vec<u8>>,
     record_quoted: bool,
 }
 
@@ -209,11 +214,16 @@ impl Tokenizer {
         Self {
             separator,
             state: State::FieldStart,
-            field: Vec::new(),
-            protected: 0,
             record: Vec::new(),
+            ends: Vec::new(),
+            protected: 0,
             record_quoted: false,
         }
+    }
+
+    /// Where the current field starts in `record`.
+    fn field_start(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
     }
 
     /// Tokenizes the next bytes, handing each complete record to `out`.
@@ -234,11 +244,11 @@ impl Tokenizer {
                     let rest = &data[i..];
                     match memchr2(self.separator, b'\n', rest) {
                         None => {
-                            self.field.extend_from_slice(rest);
+                            self.record.extend_from_slice(rest);
                             i = data.len();
                         }
                         Some(j) => {
-                            self.field.extend_from_slice(&rest[..j]);
+                            self.record.extend_from_slice(&rest[..j]);
                             i += j + 1;
                             if rest[j] == self.separator {
                                 self.end_field();
@@ -252,11 +262,11 @@ impl Tokenizer {
                     let rest = &data[i..];
                     match memchr(b'"', rest) {
                         None => {
-                            self.field.extend_from_slice(rest);
+                            self.record.extend_from_slice(rest);
                             i = data.len();
                         }
                         Some(j) => {
-                            self.field.extend_from_slice(&rest[..j]);
+                            self.record.extend_from_slice(&rest[..j]);
                             i += j + 1;
                             self.state = State::QuoteInQuoted;
                         }
@@ -264,11 +274,11 @@ impl Tokenizer {
                 }
                 State::QuoteInQuoted => {
                     if data[i] == b'"' {
-                        self.field.push(b'"');
+                        self.record.push(b'"');
                         self.state = State::Quoted;
                         i += 1;
                     } else {
-                        self.protected = self.field.len();
+                        self.protected = self.record.len() - self.field_start();
                         self.state = State::AfterQuoted;
                     }
                 }
@@ -278,17 +288,19 @@ impl Tokenizer {
 
     /// Ends the last record at the end of the file, if one is open.
     fn finish(&mut self, out: &mut Collector) {
-        if self.state != State::FieldStart || !self.record.is_empty() {
+        if self.state != State::FieldStart || !self.ends.is_empty() {
             self.end_record(out);
         }
     }
 
     /// Ends the current field (a line end's `\r` outside quotes removed).
     fn end_field(&mut self) {
-        if self.field.len() > self.protected && self.field.last() == Some(&b'\r') {
-            self.field.pop();
+        if self.record.len() - self.field_start() > self.protected
+            && self.record.last() == Some(&b'\r')
+        {
+            self.record.pop();
         }
-        self.record.push(std::mem::take(&mut self.field));
+        self.ends.push(self.record.len());
         self.protected = 0;
         self.state = State::FieldStart;
     }
@@ -296,29 +308,41 @@ impl Tokenizer {
     /// Ends the current record; a blank line is no record.
     fn end_record(&mut self, out: &mut Collector) {
         self.end_field();
-        let record = std::mem::take(&mut self.record);
-        let blank = record.len() == 1 && record[0].is_empty() && !self.record_quoted;
-        self.record_quoted = false;
+        let blank = self.ends.len() == 1 && self.record.is_empty() && !self.record_quoted;
         if !blank {
-            out.record(record);
+            out.record(&self.record, &self.ends);
         }
+        self.record.clear();
+        self.ends.clear();
+        self.record_quoted = false;
     }
 }
 
-/// The header, the cell count and (while within the limit) the rows.
+/// The header, the cell count and (while within the limit) the rows, compactly: the bytes of
+/// every non-empty cell in one buffer, with each cell's column and end.
 #[derive(Debug, Default)]
 struct Collector {
     columns: Option<Vec<Vec<u8>>>,
     cells: u64,
     over: bool,
-    rows: Vec<Vec<(u32, Vec<u8>)>>,
+    bytes: Vec<u8>,
+    cell_columns: Vec<u32>,
+    cell_ends: Vec<u64>,
+    /// Where each row's cells end.
+    row_ends: Vec<usize>,
 }
 
 impl Collector {
-    /// Takes the next record: the header, then rows (fields past the header's are ignored).
-    fn record(&mut self, record: Vec<Vec<u8>>) {
+    /// Takes the next record, its fields one after the other in `bytes`, ending at `ends`:
+    /// the header, then rows (fields past the header's are ignored).
+    fn record(&mut self, bytes: &[u8], ends: &[usize]) {
+        let fields = ends.iter().scan(0, |start, &end| {
+            let field = &bytes[*start..end];
+            *start = end;
+            Some(field)
+        });
         let Some(columns) = &self.columns else {
-            self.columns = Some(record);
+            self.columns = Some(fields.map(<[u8]>::to_vec).collect());
             return;
         };
         let width = columns.len();
@@ -328,17 +352,20 @@ impl Collector {
         }
         if self.cells > MAX_CELLS {
             self.over = true;
-            self.rows = Vec::new();
+            self.bytes = Vec::new();
+            self.cell_columns = Vec::new();
+            self.cell_ends = Vec::new();
+            self.row_ends = Vec::new();
             return;
         }
-        let row = record
-            .into_iter()
-            .take(width)
-            .enumerate()
-            .filter(|(_, field)| !field.is_empty())
-            .map(|(i, field)| (i as u32, field))
-            .collect();
-        self.rows.push(row);
+        for (i, field) in fields.take(width).enumerate() {
+            if !field.is_empty() {
+                self.bytes.extend_from_slice(field);
+                self.cell_columns.push(i as u32);
+                self.cell_ends.push(self.bytes.len() as u64);
+            }
+        }
+        self.row_ends.push(self.cell_columns.len());
     }
 
     /// The table, with every text decoded as UTF-8 (`utf8`) or Latin-1.
@@ -347,41 +374,43 @@ impl Collector {
             return Err(TOO_MANY_CELLS.to_owned());
         }
         // Valid UTF-8 was checked over the whole file, so each piece of it is valid too.
-        let decode = |bytes: Vec<u8>| -> String {
+        let decode = |bytes: &[u8]| -> String {
             if utf8 {
-                String::from_utf8(bytes)
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                String::from_utf8_lossy(bytes).into_owned()
             } else {
-                bytes.into_iter().map(char::from).collect()
+                bytes.iter().copied().map(char::from).collect()
             }
         };
         let mut columns: Vec<String> = self
             .columns
             .unwrap_or_default()
-            .into_iter()
-            .map(decode)
+            .iter()
+            .map(|name| decode(name))
             .collect();
         if let Some(first) = columns.first_mut()
             && let Some(rest) = first.strip_prefix('\u{feff}')
         {
             *first = rest.to_owned();
         }
-        let rows = self
-            .rows
+        let mut start = 0;
+        let cells = self
+            .cell_columns
             .into_iter()
-            .map(|row| {
-                row.into_iter()
-                    .map(|(i, field)| (i, Value::String(decode(field))))
-                    .collect()
+            .zip(self.cell_ends)
+            .map(|(column, end)| {
+                let end = end as usize;
+                let text = decode(&self.bytes[start..end]);
+                start = end;
+                (column, Cell::Text(text.into_boxed_str()))
             })
             .collect();
-        Ok(Table::new(columns, rows))
+        Ok(Table::from_parts(columns, cells, self.row_ends))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 

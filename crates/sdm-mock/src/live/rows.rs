@@ -23,12 +23,18 @@ pub(crate) enum JobRows {
 pub(crate) struct TableRows {
     table: Arc<Table>,
     next: usize,
+    /// For the row being written as CSV: each column's position in the row, if any.
+    slots: Vec<Option<usize>>,
 }
 
 impl JobRows {
     /// The rows of `table`.
     pub(crate) fn table(table: Arc<Table>) -> Self {
-        Self::Table(TableRows { table, next: 0 })
+        Self::Table(TableRows {
+            table,
+            next: 0,
+            slots: Vec::new(),
+        })
     }
 
     /// Appends the compact JSON of the next row and advances; `false` once every row is out.
@@ -110,13 +116,20 @@ impl JobRows {
                     return false;
                 }
                 let cells = rows.table.row(rows.next);
+                rows.slots.resize(rows.table.columns().len(), None);
+                for (position, (column, _)) in cells.iter().enumerate() {
+                    rows.slots[*column as usize] = Some(position);
+                }
                 for (n, &column) in columns.iter().enumerate() {
                     if n > 0 {
                         out.push(csv_text::SEPARATOR);
                     }
-                    if let Some((_, value)) = cells.iter().find(|(c, _)| *c as usize == column) {
-                        csv_text::write_value(out, value);
+                    if let Some(position) = rows.slots[column] {
+                        cells[position].1.write_csv(out);
                     }
+                }
+                for (column, _) in cells {
+                    rows.slots[*column as usize] = None;
                 }
                 out.extend_from_slice(csv_text::LINE_END);
                 rows.next += 1;
