@@ -872,4 +872,13 @@ fn job_list_faults_leave_creation_alone_and_the_new_routes_parse() {
     server.set_faults(vec![Fault::parse("503@projects").unwrap()]);
     assert_eq!(get(&server, "projects/").status, 503);
     assert_eq!(get(&server, "projects/1/").status, 200);
+    server.set_faults(vec![Fault::parse("count-string@projects").unwrap()]);
+    assert_eq!(get(&server, "projects/").json()["count"], "6");
+    // A 5xx in front of an upload still reads (and records) its body.
+    server.set_faults(vec![Fault::parse("502-html@uploadx1").unwrap()]);
+    let resp = upload_csv(&server, "p.csv", CSV, None);
+    assert_eq!(resp.status, 502);
+    let last = *server.uploads_received().last().unwrap();
+    assert_eq!((last.status, last.file_hash), (502, fnv1a64(CSV)));
+    assert_eq!(server.files_snapshot().len(), 1);
 }

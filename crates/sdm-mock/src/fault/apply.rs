@@ -70,7 +70,11 @@ pub(crate) async fn apply_proxy(
             api::uploads::drain(app, req, response.status().as_u16()).await;
             response
         }
-        Fault::ServerError { status, body } => server_error(*status, *body),
+        Fault::ServerError { status, body } => {
+            let response = server_error(*status, *body);
+            api::uploads::drain(app, req, response.status().as_u16()).await;
+            response
+        }
         Fault::DropBeforeResponse => {
             // Read the whole request first: closing a socket with unread data resets it.
             api::uploads::drain(app, req, 0).await;
@@ -133,7 +137,7 @@ pub(crate) async fn apply_response(
             Response::from_parts(parts, Body::new(HugeRow::new(body, *bytes)))
         }
         Fault::CountAsString | Fault::ResultsMissing | Fault::ForeignNextLink
-            if info.kind == RouteKind::JobList =>
+            if matches!(info.kind, RouteKind::JobList | RouteKind::ProjectList) =>
         {
             rewrite_json(app, &selected, response, |envelope| {
                 edit_list(app, fault, envelope)

@@ -57,7 +57,7 @@ pub enum Fault {
         retry_after: Option<u64>,
     },
     /// Proxy: an error status (500, 502, 503, 504, ...; anything outside `100..=999` is sent as
-    /// 500) with the given body.
+    /// 500) with the given body, after reading the request body (an upload is recorded).
     ServerError {
         /// The HTTP status code.
         status: u16,
@@ -83,18 +83,20 @@ pub enum Fault {
     /// most 512 KiB, as for [`Fault::DropMidBody`]), then the connection is closed cleanly: by
     /// HTTP/1.1's rules the body ends at EOF, so the client sees a complete but cut-short body.
     TruncatedBody,
-    /// Payload (every route): a `200` whose body is invalid JSON: the first half of the real
+    /// Payload (every route): a success (its status kept: `200`, `201`) whose body is invalid
+    /// JSON (or CSV, on a download): the first half of the real
     /// body (at most 512 KiB) followed by `<<garbage>>`, as in
     /// `{"count":40,"next":"http://127.0.0.1:PORT/api/v1/jobs/?page=2","previous":null,"results":[{"id":"9f1c<<garbage>>`.
     MalformedJson,
-    /// Payload (job list): `"count"` is a string (`"count": "100"`).
+    /// Payload (job list, project list): `"count"` is a string (`"count": "100"`).
     CountAsString,
-    /// Payload (job detail, job list): the job's (on a list, the first job's) `"status"` is
-    /// the number `3`.
+    /// Payload (job detail, job list, job creation): the job's (on a list, the first job's)
+    /// `"status"` is the number `3`.
     StatusAsNumber,
-    /// Payload (job list): the envelope has no `results` key.
+    /// Payload (job list, project list): the envelope has no `results` key.
     ResultsMissing,
-    /// Payload (every route): a `200` with an empty body (`Content-Length: 0`).
+    /// Payload (every route): a success (its status kept) with an empty body
+    /// (`Content-Length: 0`).
     EmptyOk,
     /// Payload (job data): the output starts with one extra row whose JSON text is about
     /// `bytes` long (one long string value), followed by the real rows; streamed, so it costs
@@ -108,7 +110,8 @@ pub enum Fault {
     /// whether a client followed it and with which headers. A client must not send the token
     /// there.
     RedirectElsewhere,
-    /// Payload (job list, when there is a next page): `next` points at the same path and query
+    /// Payload (job list or project list, when there is a next page): `next` points at the
+    /// same path and query
     /// on another origin, the redirect target, as for [`Fault::RedirectElsewhere`].
     ForeignNextLink,
 }
