@@ -927,3 +927,76 @@ fn the_deadline_cuts_a_slow_request_short() {
     assert_eq!(server.posts_received(Route::FileUpload), 1, "not resent");
     assert_eq!(server.posts_received(Route::JobCreate), 0);
 }
+
+#[test]
+fn creates_are_resent_after_a_429_only() {
+    let server = fast();
+    // Throttled before the view runs: sent again, and one file exists.
+    server.set_faults(vec!["429=0@uploadx1".parse().unwrap()]);
+    let (_dir, path) = file_with("offers.csv", CSV);
+    let run = run_expect(
+        &mut sdm_at(&server, &["files", "upload", path_arg(&path)]),
+        0,
+    );
+    alone(&run.stdout);
+    assert_eq!(server.posts_received(Route::FileUpload), 2);
+    assert_eq!(server.files_snapshot().len(), 1);
+
+    // A 503 may come after the job was made: reported with the hint, never resent.
+    let file = parsed_file(&server);
+    server.set_faults(vec!["503@create".parse().unwrap()]);
+    let run = run_expect(
+        &mut sdm_at(
+            &server,
+            &[
+                "jobs",
+                "create",
+                "--file",
+                &file,
+                "--project",
+                "2",
+                "--name",
+                "Offers",
+            ],
+        ),
+        8,
+    );
+    assert_eq!(server.posts_received(Route::JobCreate), 1);
+    assert!(
+        run.stderr
+            .contains("hint: check with `sdm jobs list --project 2 --created-after "),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn every_project_with_a_limit() {
+    let server = fast();
+    let run = run_expect(
+        &mut sdm_at(
+            &server,
+            &[
+                "projects",
+                "list",
+                "--all",
+                "--page-size",
+                "2",
+                "--limit",
+                "3",
+                "-o",
+                "ndjson",
+            ],
+        ),
+        0,
+    );
+    let ids: Vec<u64> = ndjson(&run.stdout)
+        .iter()
+        .map(|p| p["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2, 3]);
+    run_expect(
+        &mut sdm_at(&server, &["projects", "list", "--page", "9"]),
+        4,
+    );
+}
