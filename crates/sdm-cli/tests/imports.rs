@@ -1000,3 +1000,42 @@ fn every_project_with_a_limit() {
         4,
     );
 }
+
+#[test]
+fn the_deadline_cuts_a_slow_download_short_and_leaves_no_file() {
+    let server = fast();
+    let (_dir, path) = file_with("offers.csv", CSV);
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("export.csv");
+    // The file trickles in a byte every 100 ms: far longer than what is left of the deadline.
+    server.set_faults(vec!["slow-drip=1/100ms@download".parse().unwrap()]);
+    let started = Instant::now();
+    let run = run_expect(
+        &mut sdm_at(
+            &server,
+            &[
+                "import",
+                path_arg(&path),
+                "--project",
+                "1",
+                "--interval",
+                "50ms",
+                "--timeout",
+                "2s",
+                "--download",
+                "1",
+                "--out",
+                path_arg(&out),
+            ],
+        ),
+        7,
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+    assert!(
+        run.stderr.starts_with("error: timed out after"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(files_in(out_dir.path()), Vec::<String>::new());
+}

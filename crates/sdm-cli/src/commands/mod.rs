@@ -121,13 +121,17 @@ fn transport(global: &GlobalArgs) -> UreqTransport {
     transport_capped(global, None)
 }
 
-/// The HTTP transport, with the timeouts of the global options cut to `cap` when it is
-/// shorter.
+/// The HTTP transport, with the timeouts of the global options; with a `cap` (the time left
+/// under a deadline), each is cut to it, and so is the whole of every request (sending an
+/// upload and receiving a download included).
 fn transport_capped(global: &GlobalArgs, cap: Option<std::time::Duration>) -> UreqTransport {
     let cut = |timeout: std::time::Duration| cap.map_or(timeout, |cap| timeout.min(cap));
-    let timeouts = Timeouts::DEFAULT
+    let mut timeouts = Timeouts::DEFAULT
         .connect(cut(global.connect_timeout))
         .read(cut(global.read_timeout));
+    if let Some(cap) = cap {
+        timeouts = timeouts.overall(cap);
+    }
     UreqTransport::with_timeouts(timeouts)
 }
 
