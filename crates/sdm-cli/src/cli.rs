@@ -317,7 +317,8 @@ pub struct FilesUploadArgs {
     /// Wait until the file is parsed.
     #[arg(long)]
     pub wait: bool,
-    /// With --wait: give up after this long (90s, 5m, 500ms or seconds; default: forever).
+    /// With --wait: give up after this long, the upload and the wait together (90s, 5m, 500ms
+    /// or seconds; default: forever).
     #[arg(long, value_name = "DURATION", value_parser = duration::parse, requires = "wait")]
     pub timeout: Option<Duration>,
     /// With --wait: the first pause between polls (default 2s; pauses grow up to 30s).
