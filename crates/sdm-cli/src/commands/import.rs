@@ -37,6 +37,9 @@ impl<'a> Then<'a> {
     /// The last stage as the options ask, refused before anything is sent when they do not fit.
     fn of(args: &'a ImportArgs) -> Result<Self, CliError> {
         let out = args.out.as_deref();
+        if let Some(out) = out {
+            check_out(out)?;
+        }
         if let Some(format) = args.data {
             let rows = match args.output {
                 None | Some(OutputFormat::Ndjson) => DataFormat::Ndjson,
@@ -129,6 +132,30 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs, stdout: &mut dyn Write) -> Re
                 .map_err(|e| deadline_error(&deadline, "downloading the file", e))
         }
     }
+}
+
+/// `--out FILE` must name a file in a directory that exists: checked before the upload, so
+/// that a typo does not surface only once the job is done. (The file itself is created at the
+/// last stage, beside its target, as `jobs data --out` does.)
+fn check_out(out: &Path) -> Result<(), CliError> {
+    if out.is_dir() || out.file_name().is_none() {
+        return Err(CliError::usage(format!(
+            "--out {} does not name a file",
+            out.display()
+        )));
+    }
+    let dir = match out.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(CliError::usage(format!(
+            "--out {}: the directory {} does not exist",
+            out.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// A failure of the last stage, told as the deadline passing when it cut the request short.
@@ -237,6 +264,16 @@ mod tests {
                 "o",
             ],
             &["x.csv", "--project", "1", "--out", "o.csv"],
+            &[
+                "x.csv",
+                "--project",
+                "1",
+                "--data",
+                "1",
+                "--out",
+                "/nonexistent/sdm/o.csv",
+            ],
+            &["x.csv", "--project", "1", "--download", "1", "--out", "/"],
         ] {
             let error = Then::of(&import(refused).unwrap()).unwrap_err();
             assert_eq!(
