@@ -109,7 +109,11 @@ impl Upload {
     /// The file at `path`, which must exist and be readable: otherwise a usage error (exit 2).
     pub fn file(path: &Path, skip_lines: Option<u64>) -> Result<Self, CliError> {
         let upload = UploadFile::from_path(path).map_err(|error| CliError::Usage {
-            message: format!("cannot upload {}: {}", path.display(), unreadable(&error)),
+            message: format!(
+                "cannot upload {}: {}",
+                path.display(),
+                unreadable(path, &error)
+            ),
             source: None,
         })?;
         Ok(Upload::File(match skip_lines {
@@ -140,10 +144,18 @@ impl Upload {
     }
 }
 
-/// Why a path cannot be uploaded: the library's reason, without its `invalid file:` prefix.
-fn unreadable(error: &sdm_ureq::Error) -> String {
+/// Why `path` cannot be uploaded: the library's reason, without its `invalid file:` prefix
+/// or the path it repeats.
+fn unreadable(path: &Path, error: &sdm_ureq::Error) -> String {
     match error {
-        sdm_ureq::Error::InvalidInput(input) => input.reason.clone(),
+        sdm_ureq::Error::InvalidInput(input) => {
+            let repeated = format!("{}: ", path.display());
+            let reason = input
+                .reason
+                .strip_prefix(&repeated)
+                .unwrap_or(&input.reason);
+            reason.to_owned()
+        }
         other => other.to_string(),
     }
 }
