@@ -98,20 +98,27 @@ pub fn truncate(text: &str, max: usize) -> Cow<'_, str> {
 }
 
 /// Text safe to show on a terminal: line breaks and tabs become spaces, other control
-/// characters (escape sequences from a hostile or broken server) become `�`.
+/// characters (escape sequences from a hostile or broken server) and bidirectional controls
+/// (which can make `exe.csv` read as `vsc.exe`, or hide text) become `�`.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    let unsafe_char = |c: char| c.is_control() || is_bidi_control(c);
+    if !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(
         text.chars()
             .map(|c| match c {
                 '\n' | '\r' | '\t' => ' ',
-                c if c.is_control() => '\u{fffd}',
+                c if unsafe_char(c) => '\u{fffd}',
                 c => c,
             })
             .collect(),
     )
+}
+
+/// The Unicode bidirectional formatting characters: marks, embeddings, overrides, isolates.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A time for people: RFC 3339 to the second, in UTC; `-` when absent.
@@ -157,6 +164,21 @@ mod tests {
              1   東京 Trading   done\n\
              22  Café           error\n\
              3   bad�[31m name\n"
+        );
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_neutralised() {
+        assert_eq!(printable("plain – 東京"), "plain – 東京");
+        assert!(matches!(printable("plain"), Cow::Borrowed(_)));
+        assert_eq!(printable("a\tb\r\nc"), "a b  c");
+        assert_eq!(
+            printable("\u{1b}[2J\u{7f}\u{85}"),
+            "\u{fffd}[2J\u{fffd}\u{fffd}"
+        );
+        assert_eq!(
+            printable("invoice\u{202E}vsc.exe \u{2066}x\u{2069}\u{200F}"),
+            "invoice\u{fffd}vsc.exe \u{fffd}x\u{fffd}\u{fffd}"
         );
     }
 
