@@ -410,8 +410,8 @@ pub struct ImportArgs {
     /// Give up after this long, for the whole import (uploads, waits and retries included).
     #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
     pub timeout: Option<Duration>,
-    /// The first pause between polls of the file and of the job (default 2s; pauses grow up
-    /// to 30s).
+    /// Poll the file and then the job this often (default: after 2s, then pauses growing by
+    /// half up to 30s).
     #[arg(long, value_name = "DURATION", value_parser = duration::parse_positive)]
     pub interval: Option<Duration>,
     /// Then fetch the job's output rows in this output format (an integer id).

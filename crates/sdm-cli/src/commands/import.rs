@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use sdm_ureq::{CreateJob, Job, OutputFormatId};
+use sdm_ureq::{CreateJob, Job, OutputFormatId, WaitOptions};
 
 use super::deadline::Deadline;
 use super::files::{self, Upload};
@@ -90,7 +90,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs, stdout: &mut dyn Write) -> Re
 
     // 2. Parsing: no job is created from a file that failed it.
     let client = deadline.client(global, |config| config)?;
-    let (file, parsed) = files::wait_parsed(&client, file, deadline.wait_options(args.interval));
+    let (file, parsed) = files::wait_parsed(&client, file, polling(&deadline, args.interval));
     parsed?;
 
     // 3. The job.
@@ -158,6 +158,17 @@ fn check_out(out: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
+/// How both waits poll: every `interval` when one is given, so that an import paces its polls
+/// as a script with `sleep INTERVAL` would; otherwise from 2 s, growing by half up to 30 s, as
+/// `jobs wait` does. Either way until the deadline.
+fn polling(deadline: &Deadline, interval: Option<std::time::Duration>) -> WaitOptions {
+    let options = deadline.wait_options(interval);
+    match interval {
+        Some(interval) => options.max_interval(interval),
+        None => options,
+    }
+}
+
 /// A failure of the last stage, told as the deadline passing when it cut the request short.
 fn deadline_error(deadline: &Deadline, doing: &str, error: CliError) -> CliError {
     match error {
@@ -178,7 +189,7 @@ fn wait_job(
     let progress = Progress::spinner(progress::WAIT);
     progress.set_message(|| format!("job {id}: {}", live_status(job)));
     let outcome = client
-        .wait_for_job(id, deadline.wait_options(interval), |job| {
+        .wait_for_job(id, polling(deadline, interval), |job| {
             progress.set_message(|| format!("job {id}: {}", live_status(job)));
         })
         .map_err(|e| deadline.error("waiting for the job", e))?;
@@ -291,6 +302,16 @@ mod tests {
         ] {
             assert_eq!(import(refused).unwrap_err().exit_code(), 2, "{refused:?}");
         }
+    }
+
+    #[test]
+    fn an_interval_given_is_kept() {
+        let deadline = Deadline::new(Some(std::time::Duration::from_secs(60)));
+        let every = std::time::Duration::from_millis(300);
+        let fixed = polling(&deadline, Some(every));
+        assert_eq!((fixed.initial_interval, fixed.max_interval), (every, every));
+        let default = polling(&Deadline::new(None), None);
+        assert_eq!(default, WaitOptions::default());
     }
 
     #[test]
