@@ -35,7 +35,7 @@ const WAIT_TIMEOUT: Duration = Duration::from_secs(60);
 const IMPORT_PARSES_FOR: Duration = Duration::from_millis(300);
 /// How long the job created in step 6 runs.
 const IMPORT_RUNS_FOR: Duration = Duration::from_millis(1000);
-/// The pause between polls in step 6 (as `sdm import --interval` polls: every time).
+/// The pause between polls in step 6, kept the same each time, as `sdm import --interval` does.
 const IMPORT_INTERVAL: Duration = Duration::from_millis(250);
 /// The project the job of step 6 is created on, and the output format its rows are read in.
 const IMPORT_PROJECT: ProjectId = ProjectId(1);
