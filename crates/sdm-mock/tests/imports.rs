@@ -882,3 +882,57 @@ fn job_list_faults_leave_creation_alone_and_the_new_routes_parse() {
     assert_eq!((last.status, last.file_hash), (502, fnv1a64(CSV)));
     assert_eq!(server.files_snapshot().len(), 1);
 }
+
+#[test]
+fn connections_stay_usable_after_uploads_refusals_and_creates() {
+    use std::io::{Read, Write};
+    let server = instant_server();
+    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let auth = format!("Authorization: Token {}", server.token());
+    let host = format!("Host: {}", server.addr());
+    let upload = multipart(&[Part::File("a.csv", CSV)]);
+    let mut requests = Vec::new();
+    // An upload, a refused upload (unauthenticated), a create, then a GET that closes.
+    for (headers, body) in [
+        (
+            format!("{auth}\r\nContent-Type: {}", multipart_type()),
+            upload.clone(),
+        ),
+        (format!("Content-Type: {}", multipart_type()), upload),
+        (
+            format!("{auth}\r\nContent-Type: application/json"),
+            br#"{"file_id": 1, "name": "Kept alive", "project": 1}"#.to_vec(),
+        ),
+    ] {
+        let path = if body.starts_with(b"{") {
+            "jobs/"
+        } else {
+            "files/"
+        };
+        requests.extend_from_slice(
+            format!(
+                "POST /api/v1/{path} HTTP/1.1\r\n{host}\r\n{headers}\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        requests.extend_from_slice(&body);
+    }
+    requests.extend_from_slice(
+        format!("GET /api/v1/files/1/ HTTP/1.1\r\n{host}\r\n{auth}\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    stream.write_all(&requests).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    let statuses: Vec<&str> = text
+        .match_indices("HTTP/1.1 ")
+        .map(|(i, _)| &text[i + 9..i + 12])
+        .collect();
+    assert_eq!(statuses, ["201", "401", "201", "200"], "{text}");
+    assert_eq!(server.uploads_received().len(), 2);
+}
