@@ -68,7 +68,12 @@
 //!   `TransportErrorKind::Timeout` soon after the read timeout the kit asks for), every TLS
 //!   failure reported as `TransportErrorKind::Tls` and never retried (against a loopback
 //!   server that answers a TLS handshake in plain HTTP), and a body cut short, whatever its
-//!   framing, reported as `TransportErrorKind::Io`, never as a complete body.
+//!   framing, reported as `TransportErrorKind::Io`, never as a complete body. Bodies stream
+//!   both ways: a 64 MiB upload and a 64 MiB download pass through a server of the kit's own
+//!   that lets neither side run more than 16 MiB ahead of the other, so a transport that holds
+//!   a whole body in memory cannot finish (an event, not a timer, holds each side back); an
+//!   upload refused with a 429 is sent again byte for byte, and a create whose connection
+//!   dropped after the server acted on it is reported as unconfirmed, never sent twice.
 //! - **The fault matrix** ([`run_fault_matrix`]): every fault the server can serve (latency, a
 //!   slow body, 429, 5xx pages, connections dropped before the response or in the middle of
 //!   the body, truncated, malformed and oddly typed bodies, a huge row, a redirect and a `next`
@@ -99,14 +104,15 @@
 mod bounded;
 pub mod faults;
 mod matrix;
+mod paced;
 pub mod scenarios;
 mod subjects;
 
 use std::time::Duration;
 
 use sdm_core::{
-    Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page, PagerOptions, Password, Row,
-    Token, WaitOptions, WaitOutcome,
+    CreateJob, DownloadInfo, Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page,
+    PagerOptions, Password, Row, Token, UploadFile, UploadedFile, WaitOptions, WaitOutcome,
 };
 
 pub use matrix::{MatrixReport, TransportTotals, run_fault_matrix};
@@ -138,6 +144,18 @@ pub trait Subject {
     ) -> (Result<WaitOutcome, Error>, Vec<Job>);
     /// Streams a job's output: each row's JSON text, then the error that ended it, if any.
     fn raw_rows(&self, id: &JobId, format: OutputFormatId) -> (Vec<String>, Option<Error>);
+    /// `POST files/`: the upload, its body streamed from its source.
+    fn upload_file(&self, upload: &UploadFile) -> Result<UploadedFile, Error>;
+    /// `POST jobs/`.
+    fn create_job(&self, job: &CreateJob) -> Result<Job, Error>;
+    /// `GET jobs/{id}/download/{format}/`: each piece of the file is handed to `on_chunk` as
+    /// it arrives, then what the headers said is returned.
+    fn download(
+        &self,
+        id: &JobId,
+        format: OutputFormatId,
+        on_chunk: &mut dyn FnMut(&[u8]),
+    ) -> Result<DownloadInfo, Error>;
 }
 
 /// A scenario: it starts its own fake server, connects with the function it is given and
@@ -218,6 +236,10 @@ macro_rules! conformance_tests {
             a_body_that_stops_arriving_times_out,
             a_tls_failure_is_a_tls_error_never_retried,
             a_body_cut_short_is_an_io_error,
+            a_large_upload_streams_its_body,
+            a_large_download_streams_its_body,
+            an_upload_throttled_is_sent_again_byte_for_byte,
+            creates_are_not_sent_again_after_the_connection_dropped,
         ]}
     };
     (@tests ($connect:expr) [$($scenario:ident,)*]) => {

@@ -6,9 +6,13 @@ use std::fmt;
 use futures_core::Stream;
 use sdm_core::transport::{AsyncTransport, Transport};
 use sdm_core::{
-    AsyncClient, BlockingClient, ClientConfig, Error, Job, JobId, JobQuery, JobSummary,
-    OutputFormatId, Page, PagerOptions, Password, Row, Token, WaitOptions, WaitOutcome,
+    AsyncClient, BlockingClient, ClientConfig, CreateJob, DownloadInfo, Error, Job, JobId,
+    JobQuery, JobSummary, OutputFormatId, Page, PagerOptions, Password, Row, Token, UploadFile,
+    UploadedFile, WaitOptions, WaitOutcome,
 };
+
+/// The buffer a blocking download is read into.
+const DOWNLOAD_BUFFER: usize = 64 * 1024;
 
 use crate::Subject;
 
@@ -149,6 +153,27 @@ impl<T: Transport + 'static> Subject for Blocking<T> {
             }
         }
     }
+    fn upload_file(&self, upload: &UploadFile) -> Result<UploadedFile, Error> {
+        self.client.upload_file(upload)
+    }
+    fn create_job(&self, job: &CreateJob) -> Result<Job, Error> {
+        self.client.create_job(job)
+    }
+    fn download(
+        &self,
+        id: &JobId,
+        format: OutputFormatId,
+        on_chunk: &mut dyn FnMut(&[u8]),
+    ) -> Result<DownloadInfo, Error> {
+        let mut download = self.client.download(id, format)?;
+        let mut buffer = vec![0; DOWNLOAD_BUFFER];
+        loop {
+            match download.read_chunk(&mut buffer)? {
+                0 => return Ok(download.info().clone()),
+                n => on_chunk(&buffer[..n]),
+            }
+        }
+    }
 }
 
 /// The async client over a transport `T`, driven on a runtime of its own.
@@ -221,6 +246,26 @@ impl<T: AsyncTransport + 'static> Subject for Asynchronous<T> {
                     Err(error) => return (rows, Some(error)),
                 }
             }
+        })
+    }
+    fn upload_file(&self, upload: &UploadFile) -> Result<UploadedFile, Error> {
+        self.runtime.block_on(self.client.upload_file(upload))
+    }
+    fn create_job(&self, job: &CreateJob) -> Result<Job, Error> {
+        self.runtime.block_on(self.client.create_job(job))
+    }
+    fn download(
+        &self,
+        id: &JobId,
+        format: OutputFormatId,
+        on_chunk: &mut dyn FnMut(&[u8]),
+    ) -> Result<DownloadInfo, Error> {
+        self.runtime.block_on(async {
+            let mut download = self.client.download(id, format).await?;
+            while let Some(chunk) = download.next_chunk().await? {
+                on_chunk(&chunk);
+            }
+            Ok(download.info().clone())
         })
     }
 }

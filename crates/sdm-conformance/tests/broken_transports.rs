@@ -7,7 +7,9 @@
 //!
 //! - ignores the timeouts the kit hands it (an hour each, as a transport whose defaults win);
 //! - reports a TLS failure as a broken connection (`Io`), which the client retries;
-//! - ends a body where a read fails, as if the body were complete.
+//! - ends a body where a read fails, as if the body were complete;
+//! - reads a whole request body into memory before sending it;
+//! - reads a whole response body into memory before returning it.
 
 #[allow(dead_code)] // The example's `main`.
 #[path = "../../sdm-core/examples/custom_transport.rs"]
@@ -82,6 +84,53 @@ fn hides_short_bodies(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subje
     sdm_conformance::blocking("tcp-hides-short-bodies", config, transport)
 }
 
+/// Reads every request body into memory before sending (as a transport that wants the body as
+/// one slice does).
+struct BuffersRequests(TcpTransport);
+
+impl Transport for BuffersRequests {
+    fn send(
+        &self,
+        request: Request<RequestBody>,
+    ) -> Result<Response<BlockingBody>, TransportError> {
+        let (head, body) = request.into_parts();
+        let bytes = body
+            .to_vec()
+            .map_err(|error| TransportError::new(TransportErrorKind::Io, error))?;
+        self.0
+            .send(Request::from_parts(head, RequestBody::from_bytes(bytes)))
+    }
+}
+
+fn buffers_requests(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
+    let transport = BuffersRequests(TcpTransport::new(timeouts.connect, timeouts.read));
+    sdm_conformance::blocking("tcp-buffers-requests", config, transport)
+}
+
+/// Reads every response body into memory before returning the response.
+struct BuffersResponses(TcpTransport);
+
+impl Transport for BuffersResponses {
+    fn send(
+        &self,
+        request: Request<RequestBody>,
+    ) -> Result<Response<BlockingBody>, TransportError> {
+        let (head, mut body) = self.0.send(request)?.into_parts();
+        let mut bytes = Vec::new();
+        body.read_to_end(&mut bytes)
+            .map_err(|error| TransportError::new(TransportErrorKind::Io, error))?;
+        Ok(Response::from_parts(
+            head,
+            BlockingBody::new(io::Cursor::new(bytes)),
+        ))
+    }
+}
+
+fn buffers_responses(config: ClientConfig, timeouts: Timeouts) -> Box<dyn Subject> {
+    let transport = BuffersResponses(TcpTransport::new(timeouts.connect, timeouts.read));
+    sdm_conformance::blocking("tcp-buffers-responses", config, transport)
+}
+
 /// `scenario` passes on the unbroken transport, and fails on `broken` saying `why`.
 #[track_caller]
 fn caught(scenario: &str, broken: sdm_conformance::ConnectWith, why: &str) {
@@ -131,5 +180,23 @@ fn a_transport_that_hides_a_body_cut_short_is_caught() {
         "a_body_cut_short_is_an_io_error",
         hides_short_bodies,
         "expected a transport error of kind Io",
+    );
+}
+
+#[test]
+fn a_transport_that_holds_request_bodies_in_memory_is_caught() {
+    caught(
+        "a_large_upload_streams_its_body",
+        buffers_requests,
+        "it holds the body instead of streaming it",
+    );
+}
+
+#[test]
+fn a_transport_that_holds_response_bodies_in_memory_is_caught() {
+    caught(
+        "a_large_download_streams_its_body",
+        buffers_responses,
+        "the transport holds the body instead of streaming it",
     );
 }
