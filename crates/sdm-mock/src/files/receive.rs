@@ -490,7 +490,15 @@ async fn read_form(mut body: Body, boundary: &str, mode: Mode) -> Reading {
         None if mode == Mode::HashOnly => {
             Err(Rejection::detail(StatusCode::BAD_REQUEST, "Not parsed."))
         }
-        None => form.finish(),
+        // Replaying a stash and building the rows can take a while on a large file: off the
+        // runtime's threads.
+        None => match tokio::task::spawn_blocking(move || form.finish()).await {
+            Ok(result) => result,
+            Err(_) => Err(Rejection::detail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "A server error occurred.",
+            )),
+        },
     };
     Reading {
         hashes: Some(hashes),
