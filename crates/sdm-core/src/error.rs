@@ -99,7 +99,7 @@ impl Error {
     /// The client setting this error is about: the limit that was exceeded, or the setting
     /// that would allow a refused input. Front ends turn it into their own advice.
     pub fn setting(&self) -> Option<Setting> {
-        match self {
+        match self.underlying() {
             Error::TooLarge(e) => Some(e.setting),
             Error::Output(e) if matches!(e.error, RowError::RowTooLarge { .. }) => {
                 Some(Setting::MaxRowBytes)

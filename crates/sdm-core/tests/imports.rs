@@ -232,6 +232,13 @@ impl Script {
     }
 
     fn client(self: &Arc<Self>) -> BlockingClient<impl sdm_core::transport::Transport + use<>> {
+        self.client_with(retrying())
+    }
+
+    fn client_with(
+        self: &Arc<Self>,
+        config: sdm_core::ClientConfig,
+    ) -> BlockingClient<impl sdm_core::transport::Transport + use<>> {
         let script = Arc::clone(self);
         let transport = transport_fn(move |request: Request<Vec<u8>>| {
             script.bodies.lock().unwrap().push(request.into_body());
@@ -243,7 +250,7 @@ impl Script {
                 .expect("an answer per request");
             answer.map_err(TransportError::from_kind)
         });
-        BlockingClient::with_transport(retrying(), transport)
+        BlockingClient::with_transport(config, transport)
     }
 
     fn sent(&self) -> Vec<Vec<u8>> {
@@ -268,6 +275,19 @@ fn throttled() -> Response<Vec<u8>> {
         &[("retry-after", "0")],
         r#"{"detail": "Request was throttled."}"#,
     )
+}
+
+#[test]
+fn an_unconfirmed_create_still_names_the_setting_that_refused_its_answer() {
+    let long_name = "x".repeat(4096);
+    let job = format!(r#"{{"id": "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b", "name": "{long_name}"}}"#);
+    let script = Script::new(vec![Ok(response(201, &[], job.as_str()))]);
+    let error = script
+        .client_with(retrying().with_max_document_bytes(1024))
+        .create_job(&CreateJob::new(FileId(12), ProjectId(3), "x"))
+        .unwrap_err();
+    assert!(matches!(error, Error::Unconfirmed(_)), "{error:?}");
+    assert_eq!(error.setting(), Some(sdm_core::Setting::MaxDocumentBytes));
 }
 
 #[test]

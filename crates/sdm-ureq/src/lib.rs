@@ -107,6 +107,8 @@ impl UreqTransport {
             // Every socket read, the body's included: a body that stops arriving must not
             // hang an export forever.
             .timeout_per_read(Some(timeouts.read))
+            // And every socket write: an upload to a server that stops reading must end too.
+            .timeout_per_write(Some(timeouts.read))
             .timeout_recv_body(timeouts.overall)
             .timeout_global(timeouts.overall)
             .user_agent(ureq::config::AutoHeaderValue::None);
