@@ -1,5 +1,5 @@
-//! `cargo xtask bench [decode|list|data]`: the performance targets, each measured against its
-//! baseline in the same run, on release builds and the embedded fake server.
+//! `cargo xtask bench [decode|list|window|data|transfer|import]`: the performance targets, each
+//! measured against its baseline in the same run, on release builds and the embedded fake server.
 //!
 //! - decode: row decoding throughput vs serde_json on a 100 MB body (see `bench/src/bin/decode.rs`).
 //! - list: `sdm jobs list --all -o ndjson` over 2,000 jobs at 300 ms per request, vs the same
@@ -8,8 +8,18 @@
 //!   the wave-by-wave walk over the same pager (see `bench/src/bin/window.rs`).
 //! - data: `sdm jobs data -o ndjson` of a 1,000,000-row job, vs `curl -s URL | jq -c '.[]'`;
 //!   elapsed time and peak memory (GNU time's maximum resident set size).
+//! - transfer: `sdm files upload` of a 200 MB CSV vs `curl -F file=@FILE`, and `sdm jobs download`
+//!   of a 200 MB CSV output vs `curl -o FILE`, against the same server; throughput (at least 0.8×
+//!   curl's) and peak memory (under 32 MiB). Both uploads must be answered 201, both downloads
+//!   must give the same bytes.
+//! - import: `sdm import FILE --project 1 --interval 1s` vs a bash script doing the same steps
+//!   with curl and jq, sleeping 1 s between polls, against a server whose files parse for 1.5 s
+//!   and whose jobs run for 2.5 s (so both sides poll as often); wall time (under 1.1× the
+//!   script's). Both must end with a done job.
 
-use std::io::{BufRead, BufReader, Read};
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,6 +52,12 @@ pub fn run(which: Option<&str>) -> Result<(), String> {
     }
     if all || which == Some("data") {
         data(&bin)?;
+    }
+    if all || which == Some("transfer") {
+        transfer(&bin)?;
+    }
+    if all || which == Some("import") {
+        import(&bin)?;
     }
     Ok(())
 }
@@ -232,7 +248,9 @@ fn data(bin: &Path) -> Result<(), String> {
     let mut ours_times = Vec::new();
     let mut peak_kib = 0u64;
     for _ in 0..RUNS {
-        let (time, kib) = timed_with_peak_memory(&mock, bin, &job)?;
+        let mut command = mock.sdm(bin);
+        command.args(["jobs", "data", &job, "1", "-o", "ndjson"]);
+        let (time, kib, _) = timed_with_peak_memory(&command, false)?;
         ours_times.push(time);
         peak_kib = peak_kib.max(kib);
     }
@@ -290,25 +308,38 @@ fn body_size(url: &str, token: &str) -> Result<u64, String> {
         .map_err(|e| format!("curl size: {e}"))
 }
 
-/// Runs the data export under GNU time: elapsed time and peak resident memory in KiB.
-fn timed_with_peak_memory(mock: &Mock, bin: &Path, job: &str) -> Result<(Duration, u64), String> {
+/// Runs `command` (an `sdm` command, arguments and environment set) under GNU time: elapsed
+/// time, peak resident memory in KiB, and its standard output if `capture` (else discarded).
+fn timed_with_peak_memory(
+    command: &Command,
+    capture: bool,
+) -> Result<(Duration, u64, String), String> {
     let report = std::env::temp_dir().join(format!("sdm-bench-time-{}", std::process::id()));
-    let mut command = Command::new("/usr/bin/time");
-    command
+    let mut timed = Command::new("/usr/bin/time");
+    timed
         .args(["-f", "%M", "-o"])
         .arg(&report)
-        .arg(bin.join("sdm"))
-        .args(["jobs", "data", job, "1", "-o", "ndjson"])
-        .env("SDM_BASE_URL", &mock.base_url)
-        .env("SDM_TOKEN", &mock.token)
-        .stdout(Stdio::null());
+        .arg(command.get_program())
+        .args(command.get_args())
+        .stdout(if capture {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stderr(Stdio::inherit());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
     let start = Instant::now();
-    let status = command
-        .status()
+    let output = timed
+        .output()
         .map_err(|e| format!("/usr/bin/time (Debian package `time`): {e}"))?;
     let elapsed = start.elapsed();
-    if !status.success() {
-        return Err(format!("sdm jobs data failed: {status}"));
+    if !output.status.success() {
+        return Err(format!("{command:?} failed: {}", output.status));
     }
     let text = std::fs::read_to_string(&report).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&report);
@@ -319,7 +350,342 @@ fn timed_with_peak_memory(mock: &Mock, bin: &Path, job: &str) -> Result<(Duratio
         .trim()
         .parse()
         .map_err(|e| format!("GNU time output {text:?}: {e}"))?;
-    Ok((elapsed, kib))
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    Ok((elapsed, kib, stdout))
+}
+
+/// Runs `command` to completion with its standard output captured; elapsed time and output.
+fn timed_output(command: &mut Command) -> Result<(Duration, String), String> {
+    let start = Instant::now();
+    let output = command
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("{command:?}: {e}"))?;
+    let elapsed = start.elapsed();
+    if !output.status.success() {
+        return Err(format!("{command:?} failed: {}", output.status));
+    }
+    Ok((
+        elapsed,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    ))
+}
+
+/// A directory under the system's temporary directory, removed (with its files) when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> Result<Self, String> {
+        let path = std::env::temp_dir().join(format!("sdm-bench-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The size of the CSV file the upload benchmark sends.
+const UPLOAD_BYTES: u64 = 200_000_000;
+/// Output rows of the big job the download benchmark fetches: about 200 MB of CSV.
+const DOWNLOAD_ROWS: &str = "1800000";
+
+/// Writes a CSV file of supplier rows of about `target` bytes (a few more); returns its size.
+fn write_csv(path: &Path, target: u64) -> Result<u64, String> {
+    let error = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path).map_err(error)?);
+    let header = "sku,name,description,price,stock\n";
+    out.write_all(header.as_bytes()).map_err(error)?;
+    let mut written = header.len() as u64;
+    let mut line = String::new();
+    let mut i = 0u64;
+    while written < target {
+        line.clear();
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            line,
+            "SKU-{i:09},Product number {i},\"Supplier description of item {i}, in quotes\",{}.{:02},{}",
+            i % 1000,
+            i % 100,
+            i % 37
+        );
+        out.write_all(line.as_bytes()).map_err(error)?;
+        written += line.len() as u64;
+        i += 1;
+    }
+    out.flush().map_err(error)?;
+    Ok(written)
+}
+
+/// `curl -sf -H "Authorization: Token …"` plus `args`.
+fn curl(token: &str, args: &[&OsStr]) -> Command {
+    let mut command = Command::new("curl");
+    command
+        .args(["-sf", "-H"])
+        .arg(format!("Authorization: Token {token}"))
+        .args(args);
+    command
+}
+
+fn mb_per_s(bytes: u64, time: Duration) -> f64 {
+    bytes as f64 / 1e6 / time.as_secs_f64()
+}
+
+fn transfer(bin: &Path) -> Result<(), String> {
+    println!(
+        "\n## transfer: `sdm files upload` of a 200 MB CSV vs `curl -F`, `sdm jobs download` of a 200 MB CSV vs `curl -o` (same server)"
+    );
+    let dir = TempDir::new("transfer")?;
+    let mock = Mock::start(bin, &["--jobs", "10", "--big-job-rows", DOWNLOAD_ROWS])?;
+    upload(bin, &mock, &dir.0)?;
+    download(bin, &mock, &dir.0)
+}
+
+fn upload(bin: &Path, mock: &Mock, dir: &Path) -> Result<(), String> {
+    const NAME: &str = "bench-upload.csv";
+    let csv = dir.join(NAME);
+    let bytes = write_csv(&csv, UPLOAD_BYTES)?;
+    let url = format!("{}files/", mock.base_url);
+    let form = format!("file=@{}", csv.display());
+    let (mut ours_times, mut curl_times, mut peak_kib) = (Vec::new(), Vec::new(), 0u64);
+    let mut ids = Vec::new();
+    // Alternated, so that a change in the machine's load falls on both sides alike.
+    for _ in 0..RUNS {
+        let mut command = mock.sdm(bin);
+        command.args(["files", "upload"]).arg(&csv);
+        let (time, kib, stdout) = timed_with_peak_memory(&command, true)?;
+        let id: u64 = stdout
+            .trim()
+            .parse()
+            .map_err(|e| format!("sdm files upload printed {stdout:?}: {e}"))?;
+        ids.push(id);
+        ours_times.push(time);
+        peak_kib = peak_kib.max(kib);
+
+        let mut command = curl(
+            &mock.token,
+            &[
+                OsStr::new("-w"),
+                OsStr::new("\n%{http_code} %{size_upload}"),
+                OsStr::new("-F"),
+                OsStr::new(&form),
+                OsStr::new(&url),
+            ],
+        );
+        let (time, stdout) = timed_output(&mut command)?;
+        let (body, status) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
+        let (code, sent) = status.split_once(' ').unwrap_or((status, "0"));
+        let sent: u64 = sent.parse().unwrap_or(0);
+        if code != "201" || sent <= bytes {
+            return Err(format!(
+                "curl -F: status {code}, {sent} bytes sent of a {bytes}-byte file"
+            ));
+        }
+        let object: serde_json::Value =
+            serde_json::from_str(body).map_err(|e| format!("curl -F answered {body:?}: {e}"))?;
+        ids.push(object["id"].as_u64().ok_or("curl -F: no file id")?);
+        curl_times.push(time);
+    }
+    // Each upload is stored under its name, and was parsed on to the end (the server's cell
+    // limit is passed: the error says so once parsing is over).
+    std::thread::sleep(Duration::from_millis(600));
+    for id in &ids {
+        let mut command = mock.sdm(bin);
+        command.args(["files", "get", &id.to_string(), "-o", "json"]);
+        let (_, stdout) = timed_output(&mut command)?;
+        let file: serde_json::Value = serde_json::from_str(&stdout)
+            .map_err(|e| format!("sdm files get {id} printed {stdout:?}: {e}"))?;
+        let error = file["parsing_error"].as_str().unwrap_or("");
+        if file["name"] != NAME || file["status"] != "error" || !error.contains("800000 cells") {
+            return Err(format!("upload {id} did not arrive as sent: {file}"));
+        }
+    }
+    let (ours, baseline) = (median(ours_times), median(curl_times));
+    report_transfer(
+        "upload",
+        "sdm files upload",
+        "curl -F file=@FILE",
+        bytes,
+        ours,
+        baseline,
+        peak_kib,
+    );
+    Ok(())
+}
+
+fn download(bin: &Path, mock: &Mock, dir: &Path) -> Result<(), String> {
+    let job = mock.big_job.clone().ok_or("sdm mock printed no big job")?;
+    let url = format!("{}jobs/{job}/download/1/", mock.base_url);
+    let bytes = body_size(&url, &mock.token)?;
+    let (ours_file, curl_file) = (dir.join("sdm.csv"), dir.join("curl.csv"));
+    let size_of = |path: &Path| std::fs::metadata(path).map_or(0, |m| m.len());
+    let (mut ours_times, mut curl_times, mut peak_kib) = (Vec::new(), Vec::new(), 0u64);
+    for _ in 0..RUNS {
+        let _ = std::fs::remove_file(&ours_file);
+        let mut command = mock.sdm(bin);
+        command
+            .args(["jobs", "download", &job, "1", "--out"])
+            .arg(&ours_file);
+        let (time, kib, _) = timed_with_peak_memory(&command, false)?;
+        ours_times.push(time);
+        peak_kib = peak_kib.max(kib);
+
+        let _ = std::fs::remove_file(&curl_file);
+        let mut command = curl(
+            &mock.token,
+            &[OsStr::new("-o"), curl_file.as_os_str(), OsStr::new(&url)],
+        );
+        let (time, _) = timed_output(&mut command)?;
+        curl_times.push(time);
+        let sizes = (size_of(&ours_file), size_of(&curl_file));
+        if sizes != (bytes, bytes) {
+            return Err(format!(
+                "downloads of {bytes} bytes gave {} (sdm) and {} (curl)",
+                sizes.0, sizes.1
+            ));
+        }
+    }
+    let same = Command::new("cmp")
+        .args([&ours_file, &curl_file])
+        .status()
+        .map_err(|e| format!("cmp: {e}"))?;
+    if !same.success() {
+        return Err("sdm jobs download and curl -o wrote different bytes".into());
+    }
+    let (ours, baseline) = (median(ours_times), median(curl_times));
+    report_transfer(
+        "download",
+        "sdm jobs download --out",
+        "curl -o FILE",
+        bytes,
+        ours,
+        baseline,
+        peak_kib,
+    );
+    Ok(())
+}
+
+/// Prints one direction of the transfer benchmark and its verdicts.
+fn report_transfer(
+    what: &str,
+    ours_name: &str,
+    curl_name: &str,
+    bytes: u64,
+    ours: Duration,
+    baseline: Duration,
+    peak_kib: u64,
+) {
+    let ratio = baseline.as_secs_f64() / ours.as_secs_f64();
+    let peak_mib = peak_kib as f64 / 1024.0;
+    println!("{what}: {:.1} MB", bytes as f64 / 1e6);
+    println!(
+        "  {ours_name:<24} median {:>6.2} s ({:>6.1} MB/s), peak RSS {peak_mib:.1} MiB",
+        ours.as_secs_f64(),
+        mb_per_s(bytes, ours)
+    );
+    println!(
+        "  {curl_name:<24} median {:>6.2} s ({:>6.1} MB/s)",
+        baseline.as_secs_f64(),
+        mb_per_s(bytes, baseline)
+    );
+    println!(
+        "  throughput ratio {ratio:.3} (target >= 0.8) {}",
+        verdict(ratio >= 0.8)
+    );
+    println!(
+        "  peak memory {peak_mib:.1} MiB (target < 32 MiB) {}",
+        verdict(peak_mib < 32.0)
+    );
+}
+
+/// The import as a script would do it: curl and jq, `sleep 1` between polls. Prints the job id
+/// and its final status.
+const IMPORT_SCRIPT: &str = r#"set -euo pipefail
+auth="Authorization: Token $SDM_TOKEN"
+file=$(curl -sf -H "$auth" -F "file=@$FILE" "${URL}files/" | jq -r .id)
+while status=$(curl -sf -H "$auth" "${URL}files/$file/" | jq -r .status); [ "$status" = parsing ]; do
+  sleep 1
+done
+[ "$status" = ready ] || { echo "file $file: $status" >&2; exit 1; }
+job=$(jq -cn --argjson file "$file" --arg name "$NAME"     '{file_id: $file, name: $name, project: 1, model_version: 0}' |
+  curl -sf -H "$auth" -H "Content-Type: application/json" --data-binary @- "${URL}jobs/" |
+  jq -r .id)
+while status=$(curl -sf -H "$auth" "${URL}jobs/$job/" | jq -r .status); [ "$status" = running ]; do
+  sleep 1
+done
+echo "$job $status"
+"#;
+
+fn import(bin: &Path) -> Result<(), String> {
+    println!(
+        "\n## import: `sdm import FILE --project 1 --interval 1s` vs curl + jq polling every 1 s (parsing 1.5 s, job 2.5 s)"
+    );
+    const NAME: &str = "bench-import.csv";
+    let dir = TempDir::new("import")?;
+    let csv = dir.0.join(NAME);
+    write_csv(&csv, 30_000)?;
+    let mock = Mock::start(
+        bin,
+        &[
+            "--jobs",
+            "10",
+            "--parse-ms",
+            "1500",
+            "--created-job-run-ms",
+            "2500",
+        ],
+    )?;
+    let (mut ours_times, mut script_times) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        let mut command = mock.sdm(bin);
+        command.args(["import"]).arg(&csv).args([
+            "--project",
+            "1",
+            "--interval",
+            "1s",
+            "-o",
+            "json",
+        ]);
+        let (time, stdout) = timed_output(&mut command)?;
+        let job: serde_json::Value = serde_json::from_str(&stdout)
+            .map_err(|e| format!("sdm import printed {stdout:?}: {e}"))?;
+        if job["status"] != "done" {
+            return Err(format!("sdm import ended with {job}"));
+        }
+        ours_times.push(time);
+
+        let mut command = Command::new("bash");
+        command
+            .args(["-c", IMPORT_SCRIPT])
+            .env("SDM_TOKEN", &mock.token)
+            .env("URL", &mock.base_url)
+            .env("FILE", &csv)
+            .env("NAME", NAME);
+        let (time, stdout) = timed_output(&mut command)?;
+        if !stdout.trim_end().ends_with(" done") {
+            return Err(format!("the curl script ended with {stdout:?}"));
+        }
+        script_times.push(time);
+    }
+    let (ours, script) = (median(ours_times), median(script_times));
+    let ratio = ours.as_secs_f64() / script.as_secs_f64();
+    println!(
+        "sdm import --interval 1s: median {:>6.2} s",
+        ours.as_secs_f64()
+    );
+    println!(
+        "curl + jq, sleep 1:       median {:>6.2} s",
+        script.as_secs_f64()
+    );
+    println!(
+        "time ratio {ratio:.3} (target < 1.10) {}",
+        verdict(ratio < 1.10)
+    );
+    Ok(())
 }
 
 fn verdict(ok: bool) -> &'static str {

@@ -561,6 +561,14 @@ pub struct MockArgs {
     /// as `slow job:`).
     #[arg(long, value_name = "SECS", value_parser = duration::parse)]
     pub slow_job: Option<Duration>,
+    /// How long an uploaded file reads as `parsing` before it is ready or failed, in
+    /// milliseconds (default 500).
+    #[arg(long, value_name = "MS")]
+    pub parse_ms: Option<u64>,
+    /// How long a job created with `POST jobs/` reads as `running` before it ends, in
+    /// milliseconds (default 2000).
+    #[arg(long, value_name = "MS")]
+    pub created_job_run_ms: Option<u64>,
     /// Misbehave on purpose (repeatable), e.g. `503@detail`, `429x3`, `drop-mid-body@data`.
     #[arg(
         long = "fault",

@@ -29,6 +29,12 @@ pub fn run(args: &MockArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
     if let Some(rps) = args.fair_use {
         builder = builder.fair_use(Some(FairUse::per_second(rps)));
     }
+    if let Some(ms) = args.parse_ms {
+        builder = builder.parse_for(Duration::from_millis(ms));
+    }
+    if let Some(ms) = args.created_job_run_ms {
+        builder = builder.created_jobs_run_for(Duration::from_millis(ms));
+    }
     for plan in &args.faults {
         builder = builder.fault(plan.clone());
     }
