@@ -60,16 +60,33 @@ fn find_command(text: &str) -> Option<usize> {
     None
 }
 
+/// The shell words of a command: split at whitespace outside quotes, quotes removed, and
+/// `$VARIABLES` replaced by ids.
 fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|word| word.trim_matches(|c| c == '"' || c == '\''))
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote = None;
+    for c in text.chars() {
+        match (quote, c) {
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                word.get_or_insert_default();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (_, c) => word.get_or_insert_default().push(c),
+        }
+    }
+    words.extend(word);
+    words
+        .into_iter()
         .map(|word| {
             if word.starts_with("$FILE") {
                 FILE.to_owned()
             } else if word.starts_with('$') {
                 JOB.to_owned()
             } else {
-                word.to_owned()
+                word
             }
         })
         .collect()
