@@ -401,11 +401,11 @@ fn write_csv(path: &Path, target: u64) -> Result<u64, String> {
     let header = "sku,name,description,price,stock\n";
     out.write_all(header.as_bytes()).map_err(error)?;
     let mut written = header.len() as u64;
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut i = 0u64;
     while written < target {
         line.clear();
-        use std::fmt::Write as _;
+        // Writing to a `Vec` cannot fail.
         let _ = writeln!(
             line,
             "SKU-{i:09},Product number {i},\"Supplier description of item {i}, in quotes\",{}.{:02},{}",
@@ -413,11 +413,13 @@ fn write_csv(path: &Path, target: u64) -> Result<u64, String> {
             i % 100,
             i % 37
         );
-        out.write_all(line.as_bytes()).map_err(error)?;
+        out.write_all(&line).map_err(error)?;
         written += line.len() as u64;
         i += 1;
     }
-    out.flush().map_err(error)?;
+    // On disk before the first run, so that its writeback does not fall on that run.
+    let file = out.into_inner().map_err(|e| error(e.into_error()))?;
+    file.sync_all().map_err(error)?;
     Ok(written)
 }
 
@@ -439,6 +441,7 @@ fn transfer(bin: &Path) -> Result<(), String> {
     println!(
         "\n## transfer: `sdm files upload` of a 200 MB CSV vs `curl -F`, `sdm jobs download` of a 200 MB CSV vs `curl -o` (same server)"
     );
+    println!("load average at the start: {}", load_average());
     let dir = TempDir::new("transfer")?;
     let mock = Mock::start(bin, &["--jobs", "10", "--big-job-rows", DOWNLOAD_ROWS])?;
     upload(bin, &mock, &dir.0)?;
@@ -453,8 +456,50 @@ fn upload(bin: &Path, mock: &Mock, dir: &Path) -> Result<(), String> {
     let form = format!("file=@{}", csv.display());
     let (mut ours_times, mut curl_times, mut peak_kib) = (Vec::new(), Vec::new(), 0u64);
     let mut ids = Vec::new();
-    // Alternated, so that a change in the machine's load falls on both sides alike.
-    for _ in 0..RUNS {
+    // One upload first, not measured: the first run after the file is written, and the
+    // server's first large upload, are slower whoever sends them.
+    let warm_up = curl(
+        &mock.token,
+        &[
+            OsStr::new("-o"),
+            OsStr::new("/dev/null"),
+            OsStr::new("-F"),
+            OsStr::new(&form),
+            OsStr::new(&url),
+        ],
+    )
+    .status()
+    .map_err(|e| format!("curl: {e}"))?;
+    if !warm_up.success() {
+        return Err(format!("the warm-up upload failed: curl {warm_up}"));
+    }
+    for sdm_turn in turns() {
+        if !sdm_turn {
+            let mut command = curl(
+                &mock.token,
+                &[
+                    OsStr::new("-w"),
+                    OsStr::new("\n%{http_code} %{size_upload}"),
+                    OsStr::new("-F"),
+                    OsStr::new(&form),
+                    OsStr::new(&url),
+                ],
+            );
+            let (time, stdout) = timed_output(&mut command)?;
+            let (body, status) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
+            let (code, sent) = status.split_once(' ').unwrap_or((status, "0"));
+            let sent: u64 = sent.parse().unwrap_or(0);
+            if code != "201" || sent <= bytes {
+                return Err(format!(
+                    "curl -F: status {code}, {sent} bytes sent of a {bytes}-byte file"
+                ));
+            }
+            let object: serde_json::Value = serde_json::from_str(body)
+                .map_err(|e| format!("curl -F answered {body:?}: {e}"))?;
+            ids.push(object["id"].as_u64().ok_or("curl -F: no file id")?);
+            curl_times.push(time);
+            continue;
+        }
         let mut command = mock.sdm(bin);
         command.args(["files", "upload"]).arg(&csv);
         let (time, kib, stdout) = timed_with_peak_memory(&command, true)?;
@@ -465,30 +510,6 @@ fn upload(bin: &Path, mock: &Mock, dir: &Path) -> Result<(), String> {
         ids.push(id);
         ours_times.push(time);
         peak_kib = peak_kib.max(kib);
-
-        let mut command = curl(
-            &mock.token,
-            &[
-                OsStr::new("-w"),
-                OsStr::new("\n%{http_code} %{size_upload}"),
-                OsStr::new("-F"),
-                OsStr::new(&form),
-                OsStr::new(&url),
-            ],
-        );
-        let (time, stdout) = timed_output(&mut command)?;
-        let (body, status) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
-        let (code, sent) = status.split_once(' ').unwrap_or((status, "0"));
-        let sent: u64 = sent.parse().unwrap_or(0);
-        if code != "201" || sent <= bytes {
-            return Err(format!(
-                "curl -F: status {code}, {sent} bytes sent of a {bytes}-byte file"
-            ));
-        }
-        let object: serde_json::Value =
-            serde_json::from_str(body).map_err(|e| format!("curl -F answered {body:?}: {e}"))?;
-        ids.push(object["id"].as_u64().ok_or("curl -F: no file id")?);
-        curl_times.push(time);
     }
     // Each upload is stored under its name, and was parsed on to the end (the server's cell
     // limit is passed: the error says so once parsing is over).
@@ -504,14 +525,13 @@ fn upload(bin: &Path, mock: &Mock, dir: &Path) -> Result<(), String> {
             return Err(format!("upload {id} did not arrive as sent: {file}"));
         }
     }
-    let (ours, baseline) = (median(ours_times), median(curl_times));
     report_transfer(
         "upload",
         "sdm files upload",
         "curl -F file=@FILE",
         bytes,
-        ours,
-        baseline,
+        &ours_times,
+        &curl_times,
         peak_kib,
     );
     Ok(())
@@ -524,28 +544,33 @@ fn download(bin: &Path, mock: &Mock, dir: &Path) -> Result<(), String> {
     let (ours_file, curl_file) = (dir.join("sdm.csv"), dir.join("curl.csv"));
     let size_of = |path: &Path| std::fs::metadata(path).map_or(0, |m| m.len());
     let (mut ours_times, mut curl_times, mut peak_kib) = (Vec::new(), Vec::new(), 0u64);
-    for _ in 0..RUNS {
-        let _ = std::fs::remove_file(&ours_file);
-        let mut command = mock.sdm(bin);
-        command
-            .args(["jobs", "download", &job, "1", "--out"])
-            .arg(&ours_file);
-        let (time, kib, _) = timed_with_peak_memory(&command, false)?;
-        ours_times.push(time);
-        peak_kib = peak_kib.max(kib);
-
-        let _ = std::fs::remove_file(&curl_file);
-        let mut command = curl(
-            &mock.token,
-            &[OsStr::new("-o"), curl_file.as_os_str(), OsStr::new(&url)],
-        );
-        let (time, _) = timed_output(&mut command)?;
-        curl_times.push(time);
-        let sizes = (size_of(&ours_file), size_of(&curl_file));
-        if sizes != (bytes, bytes) {
+    for sdm_turn in turns() {
+        let (file, who) = if sdm_turn {
+            (&ours_file, "sdm")
+        } else {
+            (&curl_file, "curl")
+        };
+        let _ = std::fs::remove_file(file);
+        if sdm_turn {
+            let mut command = mock.sdm(bin);
+            command
+                .args(["jobs", "download", &job, "1", "--out"])
+                .arg(file);
+            let (time, kib, _) = timed_with_peak_memory(&command, false)?;
+            ours_times.push(time);
+            peak_kib = peak_kib.max(kib);
+        } else {
+            let mut command = curl(
+                &mock.token,
+                &[OsStr::new("-o"), file.as_os_str(), OsStr::new(&url)],
+            );
+            let (time, _) = timed_output(&mut command)?;
+            curl_times.push(time);
+        }
+        if size_of(file) != bytes {
             return Err(format!(
-                "downloads of {bytes} bytes gave {} (sdm) and {} (curl)",
-                sizes.0, sizes.1
+                "a download of {bytes} bytes by {who} wrote {}",
+                size_of(file)
             ));
         }
     }
@@ -556,41 +581,43 @@ fn download(bin: &Path, mock: &Mock, dir: &Path) -> Result<(), String> {
     if !same.success() {
         return Err("sdm jobs download and curl -o wrote different bytes".into());
     }
-    let (ours, baseline) = (median(ours_times), median(curl_times));
     report_transfer(
         "download",
         "sdm jobs download --out",
         "curl -o FILE",
         bytes,
-        ours,
-        baseline,
+        &ours_times,
+        &curl_times,
         peak_kib,
     );
     Ok(())
 }
 
-/// Prints one direction of the transfer benchmark and its verdicts.
+/// Prints one direction of the transfer benchmark (medians, and every run) and its verdicts.
 fn report_transfer(
     what: &str,
     ours_name: &str,
     curl_name: &str,
     bytes: u64,
-    ours: Duration,
-    baseline: Duration,
+    ours_times: &[Duration],
+    curl_times: &[Duration],
     peak_kib: u64,
 ) {
+    let (ours, baseline) = (median(ours_times.to_vec()), median(curl_times.to_vec()));
     let ratio = baseline.as_secs_f64() / ours.as_secs_f64();
     let peak_mib = peak_kib as f64 / 1024.0;
     println!("{what}: {:.1} MB", bytes as f64 / 1e6);
     println!(
-        "  {ours_name:<24} median {:>6.2} s ({:>6.1} MB/s), peak RSS {peak_mib:.1} MiB",
+        "  {ours_name:<24} median {:>6.2} s ({:>6.1} MB/s), peak RSS {peak_mib:.1} MiB; runs {}",
         ours.as_secs_f64(),
-        mb_per_s(bytes, ours)
+        mb_per_s(bytes, ours),
+        runs(ours_times)
     );
     println!(
-        "  {curl_name:<24} median {:>6.2} s ({:>6.1} MB/s)",
+        "  {curl_name:<24} median {:>6.2} s ({:>6.1} MB/s); runs {}",
         baseline.as_secs_f64(),
-        mb_per_s(bytes, baseline)
+        mb_per_s(bytes, baseline),
+        runs(curl_times)
     );
     println!(
         "  throughput ratio {ratio:.3} (target >= 0.8) {}",
@@ -600,6 +627,34 @@ fn report_transfer(
         "  peak memory {peak_mib:.1} MiB (target < 32 MiB) {}",
         verdict(peak_mib < 32.0)
     );
+}
+
+/// Whose turn each run is (`true`: sdm's), `RUNS` each: pairs alternating which side goes
+/// first, so that a drift of the machine's load, or the writeback of the previous run's
+/// files, falls on both sides alike.
+fn turns() -> impl Iterator<Item = bool> {
+    (0..RUNS).flat_map(|run| {
+        let sdm_first = run % 2 == 0;
+        [sdm_first, !sdm_first]
+    })
+}
+
+/// Every run's time, in the order run: `1.23 1.31 1.19 s`.
+fn runs(times: &[Duration]) -> String {
+    let times: Vec<String> = times
+        .iter()
+        .map(|t| format!("{:.2}", t.as_secs_f64()))
+        .collect();
+    format!("{} s", times.join(" "))
+}
+
+/// The machine's load average over the last minute, as `/proc/loadavg` gives it: timings of
+/// one run are comparable only under the same load.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// The import as a script would do it: curl and jq, `sleep 1` between polls. Prints the job id
@@ -624,6 +679,7 @@ fn import(bin: &Path) -> Result<(), String> {
     println!(
         "\n## import: `sdm import FILE --project 1 --interval 1s` vs curl + jq polling every 1 s (parsing 1.5 s, job 2.5 s)"
     );
+    println!("load average at the start: {}", load_average());
     const NAME: &str = "bench-import.csv";
     let dir = TempDir::new("import")?;
     let csv = dir.0.join(NAME);
@@ -640,24 +696,26 @@ fn import(bin: &Path) -> Result<(), String> {
         ],
     )?;
     let (mut ours_times, mut script_times) = (Vec::new(), Vec::new());
-    for _ in 0..RUNS {
-        let mut command = mock.sdm(bin);
-        command.args(["import"]).arg(&csv).args([
-            "--project",
-            "1",
-            "--interval",
-            "1s",
-            "-o",
-            "json",
-        ]);
-        let (time, stdout) = timed_output(&mut command)?;
-        let job: serde_json::Value = serde_json::from_str(&stdout)
-            .map_err(|e| format!("sdm import printed {stdout:?}: {e}"))?;
-        if job["status"] != "done" {
-            return Err(format!("sdm import ended with {job}"));
+    for sdm_turn in turns() {
+        if sdm_turn {
+            let mut command = mock.sdm(bin);
+            command.args(["import"]).arg(&csv).args([
+                "--project",
+                "1",
+                "--interval",
+                "1s",
+                "-o",
+                "json",
+            ]);
+            let (time, stdout) = timed_output(&mut command)?;
+            let job: serde_json::Value = serde_json::from_str(&stdout)
+                .map_err(|e| format!("sdm import printed {stdout:?}: {e}"))?;
+            if job["status"] != "done" {
+                return Err(format!("sdm import ended with {job}"));
+            }
+            ours_times.push(time);
+            continue;
         }
-        ours_times.push(time);
-
         let mut command = Command::new("bash");
         command
             .args(["-c", IMPORT_SCRIPT])
@@ -671,15 +729,17 @@ fn import(bin: &Path) -> Result<(), String> {
         }
         script_times.push(time);
     }
-    let (ours, script) = (median(ours_times), median(script_times));
+    let (ours, script) = (median(ours_times.clone()), median(script_times.clone()));
     let ratio = ours.as_secs_f64() / script.as_secs_f64();
     println!(
-        "sdm import --interval 1s: median {:>6.2} s",
-        ours.as_secs_f64()
+        "sdm import --interval 1s: median {:>6.2} s; runs {}",
+        ours.as_secs_f64(),
+        runs(&ours_times)
     );
     println!(
-        "curl + jq, sleep 1:       median {:>6.2} s",
-        script.as_secs_f64()
+        "curl + jq, sleep 1:       median {:>6.2} s; runs {}",
+        script.as_secs_f64(),
+        runs(&script_times)
     );
     println!(
         "time ratio {ratio:.3} (target < 1.10) {}",
