@@ -281,6 +281,9 @@ pub const TABLE: &[Row] = &[
     // sent always sees a lost connection (`Io`), whatever HTTP library or version it uses: no
     // other outcome is accepted. (A cut with no framing to betray it is the `truncated` row.)
     Row { spec: "drop-before", always: unavailable(T3), once: ALL_OK },
+    // The server acted, then dropped the connection: for these reads, the same as above (the
+    // creates it matters for have scenarios of their own).
+    Row { spec: "drop-after", always: unavailable(T3), once: ALL_OK },
     Row {
         spec: "drop-mid-body",
         always: docs_then_data([T3, T3, T3, TIMEOUT], Expect::Transport(1, Part)),
