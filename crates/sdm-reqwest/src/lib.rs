@@ -17,12 +17,13 @@
 //!
 //! # Features
 //!
-//! Each follows what reqwest 0.13 offers; the defaults are reqwest's, but for HTTP/2.
+//! Each follows what reqwest 0.13 offers. The defaults are reqwest's but for two: ring instead of
+//! aws-lc-rs (the same cryptography as `sdm-ureq`, and no C library to build), and no HTTP/2.
 //!
 //! | feature | TLS library | cryptography | trusted roots |
 //! |---|---|---|---|
-//! | `rustls` (default) | rustls | aws-lc-rs (needs a C compiler to build) | the operating system's, through its verifier (`rustls-platform-verifier`) |
-//! | `rustls-ring` | rustls | ring | the operating system's |
+//! | `rustls-ring` (default) | rustls | ring | the operating system's, through its verifier (`rustls-platform-verifier`) |
+//! | `rustls` | rustls | aws-lc-rs (reqwest's default; needs a C compiler to build) | the operating system's |
 //! | `rustls-no-provider` | rustls | the process-wide default provider, installed by the program before it builds a transport (`rustls::crypto::CryptoProvider::install_default`) | the operating system's |
 //! | `webpki-roots` | (with any) | | Mozilla's, compiled in (`webpki-root-certs`), instead of the operating system's |
 //! | `native-tls` | the platform's (OpenSSL on Linux: its development files are needed to build) | the library's | the operating system's |
@@ -31,7 +32,7 @@
 //!   the API is served as well over HTTP/1.1, and `h2` is a dozen crates more to build.
 //!
 //! Turn the default off to choose another (`default-features = false, features =
-//! ["rustls-ring"]`). When several are on, rustls is used over native-tls, and ring over
+//! ["rustls"]` for aws-lc-rs). When several are on, rustls is used over native-tls, and ring over
 //! aws-lc-rs. With none, the transport speaks plain `http://` only (the fake server, a local
 //! proxy).
 
