@@ -177,6 +177,36 @@ pub struct GlobalArgs {
         value_parser = crate::duration::parse_positive
     )]
     pub read_timeout: std::time::Duration,
+
+    /// Send requests through this proxy (http://HOST:PORT or https://..., credentials as
+    /// USER:PASSWORD@) instead of the one HTTPS_PROXY, HTTP_PROXY or ALL_PROXY names. Loopback
+    /// hosts are always reached directly, and plain http goes through a proxy only with
+    /// --allow-http.
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "SDM_PROXY",
+        hide_env_values = true,
+        value_name = "URL",
+        value_parser = parse_proxy
+    )]
+    pub proxy: Option<sdm_ureq::ureq::Proxy>,
+
+    /// Connect directly: no proxy, whatever --proxy, SDM_PROXY or the proxy variables say.
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub no_proxy: bool,
+}
+
+/// `--proxy`: an http or https proxy (this build has no SOCKS support).
+fn parse_proxy(text: &str) -> Result<sdm_ureq::ureq::Proxy, String> {
+    use sdm_ureq::ureq::{Proxy, ProxyProtocol};
+    let proxy =
+        Proxy::new(text).map_err(|_| "not a proxy URL, like http://HOST:PORT".to_owned())?;
+    match proxy.protocol() {
+        ProxyProtocol::Http | ProxyProtocol::Https => Ok(proxy),
+        _ => Err("only http:// and https:// proxies are supported".to_owned()),
+    }
 }
 
 /// `--rate-limit` unless given: the API's documented fair-use rate.

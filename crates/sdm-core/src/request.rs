@@ -5,7 +5,7 @@ use http::{Method, Request, Uri};
 
 use crate::config::ClientConfig;
 use crate::error::{Error, InvalidInput};
-use crate::transport::RequestBody;
+use crate::transport::{PlainHttpAllowed, RequestBody};
 
 /// Whether a request carries the token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +38,10 @@ pub(crate) fn build_with_body(
 ) -> Result<Request<RequestBody>, Error> {
     // Every request carries a secret (the token, or the password to create one).
     config.check_transport_security()?;
+    // Plain http that passed the check on a host other than loopback was allowed by the user:
+    // say so to the transport, which may then send it through a proxy (`proxy_route`).
+    let base = config.base_url();
+    let clear_text_allowed = !base.is_https() && !base.is_loopback();
     let mut builder = Request::builder();
     if let Some(headers) = builder.headers_mut() {
         headers.extend(
@@ -87,6 +91,9 @@ pub(crate) fn build_with_body(
         // Said here rather than left to each transport: Django deployments commonly refuse
         // chunked request bodies, so every transport sends the length.
         builder = builder.header(CONTENT_LENGTH, body.len());
+    }
+    if clear_text_allowed {
+        builder = builder.extension(PlainHttpAllowed);
     }
     builder
         .body(body)

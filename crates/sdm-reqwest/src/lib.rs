@@ -35,12 +35,48 @@
 //! ["rustls"]` for aws-lc-rs). When several are on, rustls is used over native-tls, and ring over
 //! aws-lc-rs. With none, the transport speaks plain `http://` only (the fake server, a local
 //! proxy).
+//!
+//! # Proxies
+//!
+//! By default the proxies come from the environment, as reqwest reads them: `HTTPS_PROXY` for
+//! https requests and `HTTP_PROXY` for plain http ones, `ALL_PROXY` for either when the other is
+//! not set (lower-case forms too; `http://` or `https://` proxies, credentials as
+//! `user:password@`; none at all when `REQUEST_METHOD` says the program runs as a CGI script),
+//! except for the hosts of `NO_PROXY`: comma-separated names, each matching itself and its
+//! subdomains (`example.com` and `.example.com` alike), IP addresses and networks
+//! (`10.0.0.0/8`), and `*` for every host. (With reqwest's `system-proxy` feature, the system's
+//! settings on macOS and Windows too.) [`ReqwestTransportBuilder::proxy`] names a proxy instead
+//! (for every host: `NO_PROXY` is not read), and [`ReqwestTransportBuilder::no_proxy`] sends
+//! everything directly:
+//!
+//! ```no_run
+//! use sdm_reqwest::ReqwestTransport;
+//!
+//! let transport = ReqwestTransport::builder()
+//!     .proxy("http://proxy.example.com:3128".parse()?)
+//!     .build()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Whatever the proxy settings, the token never crosses a proxy in clear text
+//! ([`sdm_core::transport::proxy_route`]):
+//! - loopback hosts (`127.0.0.0/8`, `[::1]`, `localhost`) are always reached directly;
+//! - https goes through the proxy in a `CONNECT` tunnel: TLS runs from end to end, and the proxy
+//!   sees only the host name and port;
+//! - plain `http://` to another host goes through the proxy (forwarded, the proxy reads it all)
+//!   only when the configuration allows plain http ([`ClientConfig::with_allow_http`]);
+//!   otherwise the request fails before anything is sent ([`TransportErrorKind::Other`], caused
+//!   by an [`InvalidInput`] naming [`Setting::AllowHttp`]).
+//!
+//! A client of your own ([`ReqwestTransport::from_client`]) keeps its own proxy settings, which
+//! the transport cannot see, so these rules are then yours to keep: build it with
+//! `.no_proxy()`, or with proxies that leave loopback hosts and plain http alone.
 
 #![deny(missing_docs)]
 
 use std::fmt;
 use std::pin::Pin;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -69,7 +105,10 @@ use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
 use http::{HeaderValue, Request, Response};
 use http_body::{Frame, SizeHint};
-use sdm_core::transport::{AsyncBody, AsyncBodyRead, AsyncTransport, BodyReader, RequestBody};
+use hyper_util::client::proxy::matcher::Matcher;
+use sdm_core::transport::{
+    AsyncBody, AsyncBodyRead, AsyncTransport, BodyReader, ProxyRoute, RequestBody, proxy_route,
+};
 
 /// The async client over reqwest.
 pub type Client = AsyncClient<ReqwestTransport>;
@@ -79,44 +118,177 @@ pub type Client = AsyncClient<ReqwestTransport>;
 #[derive(Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// The proxy rules `client` follows, when this crate built it (unknown for a client
+    /// configured by the caller).
+    routing: Option<Arc<Routing>>,
     /// The timeouts the client was built with, to name the one that ran out (unknown for a
     /// client configured by the caller).
     timeouts: Option<Timeouts>,
 }
 
+/// What the transport needs to keep loopback hosts away from a proxy.
+struct Routing {
+    /// The rules reqwest applies for `client`, built the way reqwest builds them, to tell which
+    /// requests it would send through a proxy.
+    proxies: Matcher,
+    /// The same client without proxies, for loopback hosts: made the first time one is met.
+    direct: OnceLock<reqwest::Client>,
+    timeouts: Timeouts,
+}
+
 impl ReqwestTransport {
-    /// A transport with the default timeouts ([`Timeouts::DEFAULT`]).
+    /// A transport with the default timeouts ([`Timeouts::DEFAULT`]) and the proxies of the
+    /// environment (see [Proxies](crate#proxies)).
+    ///
+    /// # Panics
+    /// If the TLS backend cannot be initialised (no usable crypto provider), as reqwest does.
     pub fn new() -> Self {
         Self::with_timeouts(Timeouts::DEFAULT)
     }
 
-    /// A transport with these timeouts.
+    /// A transport with these timeouts, and the proxies of the environment.
     ///
     /// # Panics
     /// If the TLS backend cannot be initialised (no usable crypto provider), as reqwest does.
     pub fn with_timeouts(timeouts: Timeouts) -> Self {
-        let mut builder = tls_backend(reqwest::Client::builder())
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeouts.connect)
-            .read_timeout(timeouts.read);
-        if let Some(overall) = timeouts.overall {
-            builder = builder.timeout(overall);
-        }
-        let client = builder.build().expect("the TLS backend initialises");
-        Self {
-            client,
-            timeouts: Some(timeouts),
+        Self::builder()
+            .timeouts(timeouts)
+            .build()
+            .expect("the TLS backend initialises")
+    }
+
+    /// A builder, for settings beyond the timeouts (a proxy of your choice, or none).
+    pub fn builder() -> ReqwestTransportBuilder {
+        ReqwestTransportBuilder {
+            timeouts: Timeouts::DEFAULT,
+            proxy: ProxyChoice::Environment,
         }
     }
 
     /// A transport over a client configured by the caller. It should not follow redirects
-    /// (`redirect(Policy::none())`): the clients report them as errors instead.
+    /// (`redirect(Policy::none())`): the clients report them as errors instead. Its proxies are
+    /// its own: see [Proxies](crate#proxies).
     pub fn from_client(client: reqwest::Client) -> Self {
         Self {
             client,
+            routing: None,
             timeouts: None,
         }
     }
+
+    /// The client to send `request` with: without proxies when they would carry it to a
+    /// loopback host; an error when they would carry plain http the user did not allow.
+    fn client_for<B>(&self, request: &Request<B>) -> Result<&reqwest::Client, TransportError> {
+        let Some(routing) = &self.routing else {
+            return Ok(&self.client);
+        };
+        if routing.proxies.intercept(request.uri()).is_none()
+            || proxy_route(request)? != ProxyRoute::Direct
+        {
+            return Ok(&self.client);
+        }
+        Ok(routing.direct.get_or_init(|| {
+            client_builder(routing.timeouts)
+                .no_proxy()
+                .build()
+                .expect("the TLS backend initialises (it did for the first client)")
+        }))
+    }
+}
+
+/// The settings of a [`ReqwestTransport`], from [`ReqwestTransport::builder`]: the default
+/// timeouts and the proxies of the environment unless told otherwise.
+#[must_use]
+pub struct ReqwestTransportBuilder {
+    timeouts: Timeouts,
+    proxy: ProxyChoice,
+}
+
+/// Where the proxies come from.
+enum ProxyChoice {
+    Environment,
+    Explicit(reqwest::Url),
+    None,
+}
+
+impl ReqwestTransportBuilder {
+    /// Sets the timeouts (default [`Timeouts::DEFAULT`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Sends requests through the proxy at `url` (`http://` or `https://`, credentials as
+    /// `user:password@`) instead of the environment's, for every host but loopback ones, under
+    /// the rules of [Proxies](crate#proxies).
+    pub fn proxy(mut self, url: reqwest::Url) -> Self {
+        self.proxy = ProxyChoice::Explicit(url);
+        self
+    }
+
+    /// Sends every request directly, whatever the proxy variables of the environment say.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxyChoice::None;
+        self
+    }
+
+    /// The transport.
+    ///
+    /// # Errors
+    /// When the TLS backend cannot be initialised (no usable crypto provider), or reqwest
+    /// refuses the proxy URL (one without a host).
+    pub fn build(self) -> Result<ReqwestTransport, reqwest::Error> {
+        let timeouts = self.timeouts;
+        let builder = client_builder(timeouts);
+        // The rules as reqwest makes them: from the environment (and the system, with its
+        // `system-proxy` feature) unless a proxy is added, then that proxy for every host.
+        let (builder, proxies) = match self.proxy {
+            ProxyChoice::Environment => (builder, Some(Matcher::from_system())),
+            ProxyChoice::Explicit(url) => {
+                let proxies = Matcher::builder().all(String::from(url.clone())).build();
+                (builder.proxy(reqwest::Proxy::all(url)?), Some(proxies))
+            }
+            ProxyChoice::None => (builder.no_proxy(), None),
+        };
+        Ok(ReqwestTransport {
+            client: builder.build()?,
+            routing: proxies.map(|proxies| {
+                Arc::new(Routing {
+                    proxies,
+                    direct: OnceLock::new(),
+                    timeouts,
+                })
+            }),
+            timeouts: Some(timeouts),
+        })
+    }
+}
+
+impl fmt::Debug for ReqwestTransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not the proxy's URL: it may hold a password.
+        let proxy = match self.proxy {
+            ProxyChoice::Environment => "environment",
+            ProxyChoice::Explicit(_) => "explicit",
+            ProxyChoice::None => "none",
+        };
+        f.debug_struct("ReqwestTransportBuilder")
+            .field("timeouts", &self.timeouts)
+            .field("proxy", &proxy)
+            .finish()
+    }
+}
+
+/// A reqwest client builder with this crate's settings: TLS, no redirects, the timeouts.
+fn client_builder(timeouts: Timeouts) -> reqwest::ClientBuilder {
+    let mut builder = tls_backend(reqwest::Client::builder())
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(timeouts.connect)
+        .read_timeout(timeouts.read);
+    if let Some(overall) = timeouts.overall {
+        builder = builder.timeout(overall);
+    }
+    builder
 }
 
 impl Default for ReqwestTransport {
@@ -190,6 +362,7 @@ impl AsyncTransport for ReqwestTransport {
         &self,
         request: Request<RequestBody>,
     ) -> Result<Response<AsyncBody>, TransportError> {
+        let client = self.client_for(&request)?;
         let (mut head, body) = request.into_parts();
         // Always a length, never chunked: Django deployments commonly refuse chunked bodies.
         if !body.is_empty() {
@@ -206,8 +379,7 @@ impl AsyncTransport for ReqwestTransport {
         };
         let request = reqwest::Request::try_from(Request::from_parts(head, body))
             .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
-        let response = self
-            .client
+        let response = client
             .execute(request)
             .await
             .map_err(|e| transport_error(e, self.timeouts))?;

@@ -38,7 +38,7 @@
 //!
 //! # Configuration
 //!
-//! Timeouts and TLS are set on the transport:
+//! Timeouts, TLS and proxies are set on the transport:
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -49,6 +49,38 @@
 //! let client = Client::with_transport(config, transport);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Proxies
+//!
+//! By default the proxy comes from the environment, as ureq reads it: the first of
+//! `ALL_PROXY`, `HTTPS_PROXY` and `HTTP_PROXY` (or their lower-case forms) that holds a valid
+//! proxy URL carries every request, https and http alike (`http://`, `https://`, or with ureq's
+//! `socks-proxy` feature `socks4://`, `socks5://`...; credentials as `user:password@`), except
+//! those to the hosts of `NO_PROXY`: comma-separated names, where `example.com` is that name
+//! only, `.example.com` and `*.example.com` its subdomains only, and `*` every host.
+//! [`UreqTransportBuilder::proxy`] names a proxy instead (for every host: `NO_PROXY` is not
+//! read), and [`UreqTransportBuilder::no_proxy`] sends everything directly:
+//!
+//! ```no_run
+//! use sdm_ureq::{ureq, UreqTransport};
+//!
+//! let transport = UreqTransport::builder()
+//!     .proxy(ureq::Proxy::new("http://proxy.example.com:3128")?)
+//!     .build();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Whatever the proxy settings, the token never crosses a proxy in clear text
+//! ([`sdm_core::transport::proxy_route`]):
+//! - loopback hosts (`127.0.0.0/8`, `[::1]`, `localhost`) are always reached directly;
+//! - https goes through the proxy in a `CONNECT` tunnel: TLS runs from end to end, and the proxy
+//!   sees only the host name and port;
+//! - plain `http://` to another host goes through the proxy only when the configuration allows
+//!   plain http ([`ClientConfig::with_allow_http`]); otherwise the request fails before anything
+//!   is sent ([`TransportErrorKind::Other`], caused by an [`InvalidInput`] naming
+//!   [`Setting::AllowHttp`]).
+//!
+//! The same holds for an agent of your own ([`UreqTransport::from_agent`]) and its proxy.
 
 #![deny(missing_docs)]
 
@@ -75,7 +107,7 @@ pub use ureq;
 
 use http::header::CONTENT_LENGTH;
 use http::{HeaderValue, Request, Response};
-use sdm_core::transport::{BlockingBody, RequestBody, Transport};
+use sdm_core::transport::{BlockingBody, ProxyRoute, RequestBody, Transport, proxy_route};
 
 /// The blocking client over ureq.
 pub type Client = BlockingClient<UreqTransport>;
@@ -92,14 +124,95 @@ pub struct UreqTransport {
 }
 
 impl UreqTransport {
-    /// A transport with the default timeouts ([`Timeouts::DEFAULT`]).
+    /// A transport with the default timeouts ([`Timeouts::DEFAULT`]) and the proxy of the
+    /// environment (see [Proxies](crate#proxies)).
     pub fn new() -> Self {
-        Self::with_timeouts(Timeouts::DEFAULT)
+        Self::builder().build()
     }
 
-    /// A transport with these timeouts.
+    /// A transport with these timeouts, and the proxy of the environment.
     pub fn with_timeouts(timeouts: Timeouts) -> Self {
-        let config = ureq::Agent::config_builder()
+        Self::builder().timeouts(timeouts).build()
+    }
+
+    /// A builder, for settings beyond the timeouts (a proxy of your choice, or none).
+    pub fn builder() -> UreqTransportBuilder {
+        UreqTransportBuilder {
+            timeouts: Timeouts::DEFAULT,
+            proxy: ProxyChoice::Environment,
+        }
+    }
+
+    /// A transport over an agent configured by the caller. The agent must not follow redirects
+    /// and must not turn error statuses into errors (`http_status_as_error(false)`). Its proxy
+    /// is used under the same rules (see [Proxies](crate#proxies)).
+    pub fn from_agent(agent: ureq::Agent) -> Self {
+        Self {
+            agent,
+            timeouts: None,
+        }
+    }
+
+    /// Sends `request` with ureq; `direct` bypasses the agent's proxy.
+    fn run(
+        &self,
+        request: Request<impl ureq::AsSendBody>,
+        direct: bool,
+    ) -> Result<Response<ureq::Body>, ureq::Error> {
+        if direct {
+            let request = self.agent.configure_request(request).proxy(None).build();
+            return self.agent.run(request);
+        }
+        self.agent.run(request)
+    }
+}
+
+/// The settings of a [`UreqTransport`], from [`UreqTransport::builder`]: the default timeouts
+/// and the proxy of the environment unless told otherwise.
+#[must_use]
+pub struct UreqTransportBuilder {
+    timeouts: Timeouts,
+    proxy: ProxyChoice,
+}
+
+/// Where the proxy comes from.
+enum ProxyChoice {
+    Environment,
+    Explicit(ureq::Proxy),
+    None,
+}
+
+impl UreqTransportBuilder {
+    /// Sets the timeouts (default [`Timeouts::DEFAULT`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Sends requests through `proxy` instead of the environment's, for every host but
+    /// loopback ones, under the rules of [Proxies](crate#proxies).
+    pub fn proxy(mut self, proxy: ureq::Proxy) -> Self {
+        self.proxy = ProxyChoice::Explicit(proxy);
+        self
+    }
+
+    /// Sends every request directly, whatever the proxy variables of the environment say.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxyChoice::None;
+        self
+    }
+
+    /// The transport.
+    pub fn build(self) -> UreqTransport {
+        let timeouts = self.timeouts;
+        // The default configuration reads the proxy of the environment.
+        let config = ureq::Agent::config_builder();
+        let config = match self.proxy {
+            ProxyChoice::Environment => config,
+            ProxyChoice::Explicit(proxy) => config.proxy(Some(proxy)),
+            ProxyChoice::None => config.proxy(None),
+        };
+        let config = config
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(timeouts.connect))
@@ -115,19 +228,25 @@ impl UreqTransport {
         // Without a TLS feature, ureq has no TLS settings: plain http only.
         #[cfg(any(feature = "rustls-no-provider", feature = "native-tls"))]
         let config = config.tls_config(tls_config());
-        Self {
+        UreqTransport {
             agent: config.build().into(),
             timeouts: Some(timeouts),
         }
     }
+}
 
-    /// A transport over an agent configured by the caller. The agent must not follow redirects
-    /// and must not turn error statuses into errors (`http_status_as_error(false)`).
-    pub fn from_agent(agent: ureq::Agent) -> Self {
-        Self {
-            agent,
-            timeouts: None,
-        }
+impl fmt::Debug for UreqTransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not the proxy's URL: it may hold a password.
+        let proxy = match self.proxy {
+            ProxyChoice::Environment => "environment",
+            ProxyChoice::Explicit(_) => "explicit",
+            ProxyChoice::None => "none",
+        };
+        f.debug_struct("UreqTransportBuilder")
+            .field("timeouts", &self.timeouts)
+            .field("proxy", &proxy)
+            .finish()
     }
 }
 
@@ -180,6 +299,14 @@ impl Transport for UreqTransport {
         request: Request<RequestBody>,
     ) -> Result<Response<BlockingBody>, TransportError> {
         let timeouts = self.timeouts;
+        // ureq's own rule says whether the agent's proxy would carry the request (`NO_PROXY`
+        // included); sdm-core's, whether it may (loopback never, plain http only if allowed).
+        let proxied = self
+            .agent
+            .config()
+            .proxy()
+            .is_some_and(|proxy| !proxy.is_no_proxy(request.uri()));
+        let direct = proxied && proxy_route(&request)? == ProxyRoute::Direct;
         let (mut head, body) = request.into_parts();
         // Always a length, never chunked: Django deployments commonly refuse chunked bodies.
         if !body.is_empty() {
@@ -188,11 +315,11 @@ impl Transport for UreqTransport {
                 .or_insert_with(|| HeaderValue::from(body.len()));
         }
         let sent = match body.as_bytes() {
-            Some(bytes) => self.agent.run(Request::from_parts(head, bytes)),
-            None => self.agent.run(Request::from_parts(
-                head,
-                ureq::SendBody::from_owned_reader(body.reader()),
-            )),
+            Some(bytes) => self.run(Request::from_parts(head, bytes), direct),
+            None => self.run(
+                Request::from_parts(head, ureq::SendBody::from_owned_reader(body.reader())),
+                direct,
+            ),
         };
         let response = sent.map_err(|e| transport_error(e, timeouts))?;
         Ok(response.map(|body| {

@@ -132,7 +132,14 @@ fn transport_capped(global: &GlobalArgs, cap: Option<std::time::Duration>) -> Ur
     if let Some(cap) = cap {
         timeouts = timeouts.overall(cap);
     }
-    UreqTransport::with_timeouts(timeouts)
+    // Without either option, the proxy of the environment (see sdm-ureq's "Proxies").
+    let builder = UreqTransport::builder().timeouts(timeouts);
+    match (&global.proxy, global.no_proxy) {
+        (_, true) => builder.no_proxy(),
+        (Some(proxy), false) => builder.proxy(proxy.clone()),
+        (None, false) => builder,
+    }
+    .build()
 }
 
 /// Maps write errors on standard output to [`CliError::Stdout`].
@@ -162,6 +169,8 @@ mod tests {
             allow_http: false,
             connect_timeout: std::time::Duration::from_secs(10),
             read_timeout: std::time::Duration::from_secs(60),
+            proxy: None,
+            no_proxy: false,
         }
     }
 

@@ -218,6 +218,8 @@ fn copy_request(request: &Request<RequestBody>) -> Request<RequestBody> {
     *copy.uri_mut() = request.uri().clone();
     *copy.version_mut() = request.version();
     *copy.headers_mut() = request.headers().clone();
+    // The marks for the transport too (`PlainHttpAllowed`).
+    *copy.extensions_mut() = request.extensions().clone();
     copy
 }
 

@@ -9,6 +9,10 @@
 //! always with a known length to send as `Content-Length`. Transports are used as users hold
 //! them: `&T`, `Box<T>` and `Arc<T>` (`Box<dyn Transport>`, `Arc<dyn AsyncTransport>`) are
 //! transports when `T` is, and [`transport_fn`] makes a closure one (for tests and fakes).
+//!
+//! Transports that use proxies follow one rule, [`proxy_route`]: loopback hosts are reached
+//! directly, https goes through the proxy (a `CONNECT` tunnel, TLS end to end), and plain http
+//! goes through it only when the request says the user allowed clear text ([`PlainHttpAllowed`]).
 
 mod closure;
 mod request_body;
@@ -27,7 +31,70 @@ use std::time::Duration;
 use async_trait::async_trait;
 use http::{Request, Response};
 
+use crate::base_url::BaseUrl;
+use crate::error::{InvalidInput, Setting};
 pub use crate::error::{TimedOut, TimeoutKind, TransportError, TransportErrorKind};
+
+/// In a request's extensions: its URL is plain `http://` on a host that is not loopback, and
+/// the configuration allows that ([`ClientConfig::with_allow_http`]). The clients mark such
+/// requests so that a transport knows the user accepted clear text, and may send them through
+/// a proxy; without it, [`proxy_route`] refuses.
+///
+/// [`ClientConfig::with_allow_http`]: crate::ClientConfig::with_allow_http
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PlainHttpAllowed;
+
+/// How to send a request that a transport's proxy settings would send through a proxy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProxyRoute {
+    /// Directly, not through the proxy: the host is loopback (`127.0.0.0/8`, `[::1]`,
+    /// `localhost`), a server on this machine, which a proxy elsewhere must not see.
+    Direct,
+    /// Through the proxy: https (tunnelled with `CONNECT`, TLS from end to end, so the proxy
+    /// sees only the host name), or plain http marked [`PlainHttpAllowed`].
+    Proxy,
+}
+
+/// The proxy rule of the first-party transports, for any transport that uses proxies: call it
+/// when the proxy settings (an explicit proxy, `HTTPS_PROXY`, ...) would send `request` through
+/// a proxy. A loopback host goes direct, whatever those settings say; plain http without
+/// [`PlainHttpAllowed`] is refused (kind [`TransportErrorKind::Other`], caused by an
+/// [`InvalidInput`] naming [`Setting::AllowHttp`]): the proxy, and every network on the way,
+/// would read the token.
+pub fn proxy_route<B>(request: &Request<B>) -> Result<ProxyRoute, TransportError> {
+    let uri = request.uri();
+    let loopback = match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => BaseUrl::parse(&format!("{scheme}://{authority}/"))
+            .is_ok_and(|origin| origin.is_loopback()),
+        _ => false,
+    };
+    if loopback {
+        return Ok(ProxyRoute::Direct);
+    }
+    let plain = !uri
+        .scheme_str()
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https"));
+    if plain && request.extensions().get::<PlainHttpAllowed>().is_none() {
+        // The host and port only: a URL built by hand may carry credentials.
+        let scheme = uri.scheme_str().unwrap_or("http");
+        let host = uri.host().unwrap_or_default();
+        let port = uri
+            .port_u16()
+            .map(|port| format!(":{port}"))
+            .unwrap_or_default();
+        let mut refused = InvalidInput::new(
+            "request",
+            format!(
+                "{scheme}://{host}{port} is plain http and would go through a proxy, which would \
+                 read the token in clear text; use https, or reach the server without the proxy"
+            ),
+        );
+        refused.allowed_by = Some(Setting::AllowHttp);
+        return Err(TransportError::new(TransportErrorKind::Other, refused));
+    }
+    Ok(ProxyRoute::Proxy)
+}
 
 /// The timeouts a transport applies. The first-party transports take these; a transport of
 /// your own should honour them too (the conformance kit hands them over).
@@ -155,4 +222,69 @@ pub trait AsyncTransport: Send + Sync {
 
     /// Waits before a retry, on the transport's runtime.
     async fn sleep(&self, duration: Duration);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{GetJob, Operation};
+    use crate::{ClientConfig, JobId};
+
+    fn request(config: &ClientConfig) -> Request<RequestBody> {
+        let id = JobId::parse("9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b").unwrap();
+        GetJob::new(id).request(config).unwrap()
+    }
+
+    fn config(base_url: &str) -> ClientConfig {
+        ClientConfig::new(base_url).unwrap().with_token("t")
+    }
+
+    #[test]
+    fn loopback_goes_direct_and_https_through_the_proxy() {
+        for loopback in [
+            "http://127.0.0.1:8080/",
+            "http://127.9.8.7/",
+            "http://[::1]:9/",
+            "http://LocalHost:1/",
+            "https://localhost/",
+        ] {
+            let route = proxy_route(&request(&config(loopback))).unwrap();
+            assert_eq!(route, ProxyRoute::Direct, "{loopback}");
+        }
+        let https = request(&config("https://sdm.akeneo.cloud/api/v1/"));
+        assert!(https.extensions().get::<PlainHttpAllowed>().is_none());
+        assert_eq!(proxy_route(&https).unwrap(), ProxyRoute::Proxy);
+    }
+
+    #[test]
+    fn plain_http_goes_through_a_proxy_only_when_allowed() {
+        let allowed = request(&config("http://10.0.0.5/api/").with_allow_http(true));
+        assert_eq!(
+            allowed.extensions().get::<PlainHttpAllowed>(),
+            Some(&PlainHttpAllowed)
+        );
+        assert_eq!(proxy_route(&allowed).unwrap(), ProxyRoute::Proxy);
+
+        // A request built by hand, without the mark.
+        let unmarked = Request::get("http://user:secret@10.0.0.5:8000/api/jobs/")
+            .body(())
+            .unwrap();
+        let error = proxy_route(&unmarked).unwrap_err();
+        assert_eq!(error.kind(), TransportErrorKind::Other);
+        let cause = std::error::Error::source(&error)
+            .and_then(|cause| cause.downcast_ref::<InvalidInput>())
+            .unwrap();
+        assert_eq!(cause.allowed_by, Some(Setting::AllowHttp));
+        assert!(
+            cause
+                .reason
+                .starts_with("http://10.0.0.5:8000 is plain http"),
+            "{cause}"
+        );
+        assert!(!cause.reason.contains("secret"), "{cause}");
+
+        // Loopback requests are not marked: they never go through a proxy.
+        let local = request(&config("http://127.0.0.1:1/").with_allow_http(true));
+        assert!(local.extensions().get::<PlainHttpAllowed>().is_none());
+    }
 }
