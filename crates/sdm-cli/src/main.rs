@@ -16,6 +16,7 @@ mod out_file;
 mod output;
 mod progress;
 mod rows;
+mod sanitise;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;

@@ -59,9 +59,11 @@ impl Progress {
     }
 
     /// Sets the `{msg}` of the template; `message` is only called when something is drawn.
+    /// Messages quote the server (a job's status, its step), so they are made
+    /// [`printable`](crate::sanitise::printable) here, whoever built them.
     pub fn set_message(&self, message: impl FnOnce() -> String) {
         if let Some(bar) = &self.bar {
-            bar.set_message(message());
+            bar.set_message(crate::sanitise::printable(&message()).into_owned());
             if !self.ticking.replace(true) {
                 bar.enable_steady_tick(TICK);
             }

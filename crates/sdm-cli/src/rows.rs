@@ -11,6 +11,7 @@ use crate::cli::DataFormat;
 use crate::csv_spool;
 use crate::error::CliError;
 use crate::progress::{self, Progress};
+use crate::sanitise::escape_json;
 
 /// Progress is redrawn after this many rows (and at the end).
 const PROGRESS_EVERY: u64 = 256;
@@ -55,6 +56,8 @@ fn write_json(
             line.extend_from_slice(if first { b"\n" } else { b",\n" });
         }
         write_compact(raw, &mut line);
+        // Same value, but no raw C1, bidi or invisible character for a terminal to act on.
+        escape_json(&mut line);
         if !array {
             line.push(b'\n');
         }

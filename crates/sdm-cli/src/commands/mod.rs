@@ -197,8 +197,10 @@ fn stdout_error(error: io::Error) -> CliError {
 }
 
 /// Best-effort notes on standard error (footers, hints): losing one is no reason to fail.
+/// Made printable, whatever they quote.
 fn note(message: std::fmt::Arguments<'_>) {
-    let _ = writeln!(io::stderr(), "{message}");
+    let text = message.to_string();
+    let _ = writeln!(io::stderr(), "{}", crate::sanitise::printable_whole(&text));
 }
 
 #[cfg(test)]
