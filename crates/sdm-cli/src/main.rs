@@ -3,6 +3,7 @@
 //! Parse, run, and turn a failure into one `error:` report on standard error and an exit code
 //! (see [`exit`]). Standard output carries only the data asked for.
 
+mod cleanup;
 mod cli;
 mod commands;
 mod csv;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
+use crate::cleanup::{self, Registered};
 use crate::error::CliError;
 
 /// Buffer between the writer and the temporary file.
@@ -19,6 +20,8 @@ const BUFFER: usize = 256 * 1024;
 pub struct OutFile {
     writer: BufWriter<NamedTempFile>,
     target: PathBuf,
+    /// Removes the temporary file if a signal stops the process.
+    _registered: Registered,
 }
 
 impl OutFile {
@@ -41,12 +44,13 @@ impl OutFile {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
-        let temp = temp_file_in(dir, name).map_err(|e| {
+        let (temp, registered) = temp_file_in(dir, name).map_err(|e| {
             CliError::io(format!("could not create a file in {}", dir.display()), e)
         })?;
         Ok(Self {
             writer: BufWriter::with_capacity(BUFFER, temp),
             target: target.to_owned(),
+            _registered: registered,
         })
     }
 
@@ -91,13 +95,16 @@ const TEMP_EXTRA: usize = 6 + ".part".len();
 
 /// A temporary file `.NAME.XXXXXX.part` in `dir`, the name cut (at a character boundary) when
 /// the whole would not fit in a file name: a target name of 250 bytes is valid, and its
-/// temporary file must be too.
-pub fn temp_file_in(dir: &Path, name: &OsStr) -> std::io::Result<NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(&temp_prefix(name))
-        .rand_bytes(6)
-        .suffix(".part")
-        .tempfile_in(dir)
+/// temporary file must be too. It is removed on drop, and, while the [`Registered`] lives, if
+/// a signal stops the process.
+pub fn temp_file_in(dir: &Path, name: &OsStr) -> std::io::Result<(NamedTempFile, Registered)> {
+    cleanup::create_registered(|| {
+        tempfile::Builder::new()
+            .prefix(&temp_prefix(name))
+            .rand_bytes(6)
+            .suffix(".part")
+            .tempfile_in(dir)
+    })
 }
 
 /// `.NAME.`, with NAME cut so that the temporary name stays within [`MAX_NAME_BYTES`].

@@ -149,7 +149,8 @@ fn candidate(name: &str, n: u32) -> String {
 /// Writes the download into `dir` under a temporary name, then moves it to the first free
 /// candidate of `name`; returns the path.
 fn write_into(dir: &Path, name: &str, download: &mut Download) -> Result<PathBuf, CliError> {
-    let temp = crate::out_file::temp_file_in(dir, name.as_ref())
+    // `_registered` lives until the function returns, after the rename.
+    let (temp, _registered) = crate::out_file::temp_file_in(dir, name.as_ref())
         .map_err(|e| CliError::io(format!("could not create a file in {}", dir.display()), e))?;
     let first = dir.join(name);
     let write_error = |e| OutFile::write_error(&first, e);
