@@ -108,6 +108,17 @@ mod tests {
     }
 
     #[test]
+    fn messages_are_made_printable_whoever_builds_them() {
+        let progress = Progress::shown_if(true, "{spinner} {msg}");
+        progress.set_message(|| "job 1: run\u{1b}]0;x\u{7}ning · step \u{202E}2".to_owned());
+        let bar = progress.bar.as_ref().unwrap();
+        assert_eq!(
+            bar.message(),
+            "job 1: run\u{fffd}]0;x\u{fffd}ning · step \u{fffd}2"
+        );
+    }
+
+    #[test]
     fn templates_parse() {
         for template in [LIST, WAIT, DATA] {
             assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
