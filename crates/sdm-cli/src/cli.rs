@@ -561,6 +561,15 @@ pub struct JobsDataArgs {
         value_parser = parse_row_bytes
     )]
     pub max_row_bytes: usize,
+    /// With -o csv: the most columns accepted (every record has every column, so rows that
+    /// each bring new ones make rows × columns cells).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = crate::csv_spool::DEFAULT_MAX_COLUMNS,
+        value_parser = parse_columns
+    )]
+    pub max_columns: usize,
 }
 
 /// `sdm mock`.
@@ -683,6 +692,15 @@ fn parse_row_bytes(text: &str) -> Result<usize, String> {
         Ok(0) => Err("the limit must be at least 1 byte".to_owned()),
         Ok(bytes) => Ok(bytes),
         Err(e) => Err(format!("expected a number of bytes ({e})")),
+    }
+}
+
+/// A column limit: a positive number.
+fn parse_columns(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("the limit must be at least 1 column".to_owned()),
+        Ok(columns) => Ok(columns),
+        Err(e) => Err(format!("expected a number of columns ({e})")),
     }
 }
 

@@ -7,9 +7,21 @@ use std::io::{self, Write};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::sanitise::csv_text;
+
 /// One CSV field, quoted when it holds a `"`, `,`, CR or LF, or starts or ends with a space or
-/// tab (which many readers would trim); quotes inside are doubled.
+/// tab (which many readers would trim); quotes inside are doubled. Controls other than tab, CR
+/// and LF (ESC and the C1 controls that start terminal escape sequences, among them) become
+/// `�` ([`csv_text`]): a CSV shown with `cat` must not drive the terminal.
 pub fn field(text: &str) -> Cow<'_, str> {
+    match csv_text(text) {
+        Cow::Borrowed(text) => quoted(text),
+        Cow::Owned(text) => Cow::Owned(quoted(&text).into_owned()),
+    }
+}
+
+/// `text` quoted as [`field`] says.
+fn quoted(text: &str) -> Cow<'_, str> {
     let padded = text.starts_with([' ', '\t']) || text.ends_with([' ', '\t']);
     if padded || text.contains(['"', ',', '\r', '\n']) {
         Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
@@ -85,6 +97,8 @@ mod tests {
         assert_eq!(field("\ttab"), "\"\ttab\"");
         assert_eq!(field("inner space"), "inner space");
         assert_eq!(field("Électroménager – 東京"), "Électroménager – 東京");
+        assert_eq!(field("\u{1b}[31mred\u{9b}0m"), "\u{fffd}[31mred\u{fffd}0m");
+        assert_eq!(field("a\u{7}\tb,c"), "\"a\u{fffd}\tb,c\"");
         let mut line = Vec::new();
         write_record(&mut line, &["id", "a \"b\", c", "", " x"]).unwrap();
         assert_eq!(

@@ -21,22 +21,33 @@ use crate::rows::RowProgress;
 /// Buffer of the spool, both ways.
 const SPOOL_BUFFER: usize = 256 * 1024;
 
+/// `--max-columns` unless given. Every record has every column, so rows that each bring new
+/// ones make rows × columns cells: 248 KB of such rows made a 381 MiB CSV before this bound.
+pub const DEFAULT_MAX_COLUMNS: usize = 10_000;
+
 /// Writes every row of `reader` to `out` as CSV (CRLF line ends); returns how many rows there
-/// were. Nothing is written when the rows have no column at all.
+/// were. Nothing is written when the rows have no column at all, nor when they have more than
+/// `max_columns` (an error, raised as soon as the column after the last allowed one is met).
 pub fn write(
     reader: &mut RowReader,
     out: &mut dyn Write,
     progress: &RowProgress,
+    max_columns: usize,
     write_error: &dyn Fn(io::Error) -> CliError,
 ) -> Result<u64, CliError> {
     let file = tempfile::tempfile().map_err(|e| spool_error("create", e))?;
     let mut spool = BufWriter::with_capacity(SPOOL_BUFFER, file);
-    let mut columns = Columns::default();
+    let mut columns = Columns::new(max_columns);
     let mut line = Vec::with_capacity(4096);
     while let Some(raw) = reader.next_raw()? {
         line.clear();
         write_compact(raw, &mut line);
-        columns.learn(&line).map_err(|e| spool_error("read", e))?;
+        if let Err(error) = columns.learn(&line) {
+            if columns.over_limit {
+                return Err(too_many_columns(max_columns, error));
+            }
+            return Err(spool_error("read", error));
+        }
         // Compact JSON has no line break outside strings, and none inside (they are escaped).
         line.push(b'\n');
         spool
@@ -72,6 +83,20 @@ pub fn write(
         })?;
     }
     Ok(rows)
+}
+
+/// What [`Columns::learn`] says when a column would be one too many; [`too_many_columns`]
+/// says it again, so the report shows it once.
+const TOO_MANY_COLUMNS: &str = "too many columns for a CSV";
+
+fn too_many_columns(max_columns: usize, error: io::Error) -> CliError {
+    CliError::io(
+        format!(
+            "{TOO_MANY_COLUMNS}: the rows have more than {max_columns} columns, and every \
+             record has every column; raise the limit with --max-columns, or use -o ndjson"
+        ),
+        error,
+    )
 }
 
 fn spool_error(doing: &str, error: io::Error) -> CliError {
@@ -114,14 +139,26 @@ impl Borrow<str> for Key<'_> {
     }
 }
 
-/// The column names met so far, in first-seen order.
-#[derive(Debug, Default)]
+/// The column names met so far, in first-seen order, at most `max` of them.
+#[derive(Debug)]
 struct Columns {
     names: Vec<String>,
     seen: HashSet<String>,
+    max: usize,
+    /// Set when [`learn`](Self::learn) failed because a column was one too many.
+    over_limit: bool,
 }
 
 impl Columns {
+    fn new(max: usize) -> Self {
+        Self {
+            names: Vec::new(),
+            seen: HashSet::new(),
+            max,
+            over_limit: false,
+        }
+    }
+
     /// Adds the keys of `row` (a JSON object) not seen before. Only keys are decoded: values
     /// are skipped without being built.
     fn learn(&mut self, row: &[u8]) -> io::Result<()> {
@@ -131,11 +168,17 @@ impl Columns {
         Ok(())
     }
 
-    fn add(&mut self, name: &str) {
+    /// Adds `name` unless seen; false when it would be one column too many.
+    fn add(&mut self, name: &str) -> bool {
         if !self.seen.contains(name) {
+            if self.names.len() == self.max {
+                self.over_limit = true;
+                return false;
+            }
             self.seen.insert(name.to_owned());
             self.names.push(name.to_owned());
         }
+        true
     }
 }
 
@@ -181,8 +224,11 @@ impl<'de> Visitor<'de> for ColumnName<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<(), E> {
-        self.0.add(name);
-        Ok(())
+        if self.0.add(name) {
+            Ok(())
+        } else {
+            Err(E::custom(TOO_MANY_COLUMNS))
+        }
     }
 }
 
@@ -191,8 +237,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn columns_are_capped() {
+        let mut columns = Columns::new(2);
+        columns.learn(br#"{"a":1,"b":2}"#).unwrap();
+        columns.learn(br#"{"b":1,"a":2}"#).unwrap();
+        let error = columns.learn(br#"{"c":1}"#).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+        assert!(columns.over_limit, "{error}");
+        assert_eq!(columns.names, ["a", "b"]);
+    }
+
+    #[test]
     fn columns_are_learned_in_first_seen_order() {
-        let mut columns = Columns::default();
+        let mut columns = Columns::new(100);
         for row in [
             r#"{"sku":"A","price":1.5}"#,
             r#"{"price":2,"sku":"B","colour":{"x":[1,{"nested":true}]}}"#,

@@ -4,10 +4,20 @@
 
 use std::time::Duration;
 
-/// Parses `--timeout`-style values (see [`sdm_mock::parse_duration`]); values of more than
-/// about 136 years are capped.
+/// Parses `--timeout`-style values (see [`sdm_mock::parse_duration`]), refusing those of
+/// [`sdm_mock::MAX_DURATION`] (about 136 years) or more: such a value is a mistake, and an
+/// HTTP library adding it to the time of day could overflow and panic.
 pub fn parse(text: &str) -> Result<Duration, String> {
-    sdm_mock::parse_duration(text)
+    // `parse_duration` caps at `MAX_DURATION`, so reaching it means "that much or more".
+    let duration = sdm_mock::parse_duration(text)?;
+    if duration >= sdm_mock::MAX_DURATION {
+        return Err(format!(
+            "{:?} is too long: a duration must be under {}s (about 136 years)",
+            text.trim(),
+            sdm_mock::MAX_DURATION.as_secs()
+        ));
+    }
+    Ok(duration)
 }
 
 /// Like [`parse`], refusing zero (a polling interval of nothing would hammer the server).
@@ -67,10 +77,17 @@ mod tests {
                 "{bad:?}: {message}"
             );
         }
-        assert_eq!(
-            parse("99999999999999999999999h"),
-            Ok(sdm_mock::MAX_DURATION)
-        );
+        // Refused, not capped in silence: an HTTP library adding it to `Instant::now()`
+        // would panic, and a value that large is a mistake.
+        for huge in [
+            "9223372036854775807",
+            "99999999999999999999999h",
+            "4294967295s",
+        ] {
+            let message = parse(huge).unwrap_err();
+            assert!(message.contains("too long"), "{huge}: {message}");
+        }
+        assert_eq!(parse("4294967294s"), Ok(Duration::from_secs(4_294_967_294)));
         // The same text means the same duration in `--fault`.
         let fault = sdm_mock::Fault::parse("latency=1h30m").unwrap().fault;
         assert_eq!(fault, sdm_mock::Fault::Latency(parse("1h30m").unwrap()));

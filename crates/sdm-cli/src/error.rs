@@ -104,8 +104,9 @@ impl CliError {
 /// `  hint: <advice>` when the library names a setting the command line has an option for, or
 /// a create that may have happened (with the command that finds out).
 ///
-/// Every line is made printable: errors quote the server (a `detail`, field errors, a job
-/// name), and that text must not reach the terminal raw.
+/// Every line is made [`printable`]: errors quote the server (a `detail`, field errors, a job
+/// name, an excerpt of a body), and that text must not reach the terminal raw, nor fill it:
+/// each line is cut to [`MAX_TEXT_CHARS`](crate::sanitise::MAX_TEXT_CHARS) characters.
 ///
 /// Writing to standard error is best effort: if even that fails there is nobody left to tell.
 pub fn report(error: &CliError, stderr: &mut dyn Write) {
@@ -313,6 +314,34 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('\u{1b}'), "{text:?}");
+    }
+
+    #[test]
+    fn long_and_disguised_server_text_in_errors_is_cut_and_shown() {
+        let detail = format!("Invalid\u{202E}gpj.exe\u{200B} {}", "x".repeat(5000));
+        let body = serde_json::json!({ "detail": detail }).to_string();
+        let client = client_answering(move || {
+            Ok(sdm_core::http::Response::builder()
+                .status(400)
+                .body(body.clone().into_bytes())
+                .unwrap())
+        });
+        let id = sdm_ureq::JobId::parse("9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b").unwrap();
+        let mut out = Vec::new();
+        report(&CliError::Api(client.get_job(&id).unwrap_err()), &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("Invalid\u{fffd}gpj.exe\u{fffd} xxx"),
+            "{text}"
+        );
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 520,
+                "{} chars",
+                line.chars().count()
+            );
+        }
+        assert!(text.lines().next().unwrap().ends_with("x…"), "{text}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Parse, run, and turn a failure into one `error:` report on standard error and an exit code
 //! (see [`exit`]). Standard output carries only the data asked for.
 
+mod cleanup;
 mod cli;
 mod commands;
 mod csv;
@@ -16,6 +17,7 @@ mod out_file;
 mod output;
 mod progress;
 mod rows;
+mod sanitise;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;

@@ -1,12 +1,14 @@
 //! `--out FILE`: output written under a temporary name beside the target and renamed over it
 //! only once complete, so readers never see a partial file and a failure leaves nothing behind.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
+use crate::cleanup::{self, Registered};
 use crate::error::CliError;
 
 /// Buffer between the writer and the temporary file.
@@ -18,6 +20,8 @@ const BUFFER: usize = 256 * 1024;
 pub struct OutFile {
     writer: BufWriter<NamedTempFile>,
     target: PathBuf,
+    /// Removes the temporary file if a signal stops the process.
+    _registered: Registered,
 }
 
 impl OutFile {
@@ -40,16 +44,13 @@ impl OutFile {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", name.to_string_lossy()))
-            .suffix(".part")
-            .tempfile_in(dir)
-            .map_err(|e| {
-                CliError::io(format!("could not create a file in {}", dir.display()), e)
-            })?;
+        let (temp, registered) = temp_file_in(dir, name).map_err(|e| {
+            CliError::io(format!("could not create a file in {}", dir.display()), e)
+        })?;
         Ok(Self {
             writer: BufWriter::with_capacity(BUFFER, temp),
             target: target.to_owned(),
+            _registered: registered,
         })
     }
 
@@ -85,6 +86,36 @@ impl OutFile {
         })?;
         Ok(())
     }
+}
+
+/// The longest file name most file systems take, in bytes.
+const MAX_NAME_BYTES: usize = 255;
+/// What a temporary name adds to its prefix: six random characters and `.part`.
+const TEMP_EXTRA: usize = 6 + ".part".len();
+
+/// A temporary file `.NAME.XXXXXX.part` in `dir`, the name cut (at a character boundary) when
+/// the whole would not fit in a file name: a target name of 250 bytes is valid, and its
+/// temporary file must be too. It is removed on drop, and, while the [`Registered`] lives, if
+/// a signal stops the process.
+pub fn temp_file_in(dir: &Path, name: &OsStr) -> std::io::Result<(NamedTempFile, Registered)> {
+    cleanup::create_registered(|| {
+        tempfile::Builder::new()
+            .prefix(&temp_prefix(name))
+            .rand_bytes(6)
+            .suffix(".part")
+            .tempfile_in(dir)
+    })
+}
+
+/// `.NAME.`, with NAME cut so that the temporary name stays within [`MAX_NAME_BYTES`].
+fn temp_prefix(name: &OsStr) -> String {
+    let name = name.to_string_lossy();
+    let room = MAX_NAME_BYTES - TEMP_EXTRA - 2;
+    let mut end = name.len().min(room);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(".{}.", &name[..end])
 }
 
 /// A file replaced in place keeps its permissions; a new one keeps the private mode the
@@ -135,6 +166,34 @@ mod tests {
         drop(out);
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
         assert_eq!(names_in(dir.path()), ["rows.json"]);
+    }
+
+    #[test]
+    fn a_name_as_long_as_file_systems_allow_still_gets_a_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["r".repeat(250) + ".csv", "é".repeat(127)] {
+            let target = dir.path().join(&name);
+            let mut out = OutFile::create(&target).unwrap();
+            out.writer().write_all(b"x").unwrap();
+            out.commit().unwrap();
+            assert_eq!(std::fs::read_to_string(&target).unwrap(), "x");
+            std::fs::remove_file(&target).unwrap();
+        }
+        assert!(names_in(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn temporary_names_fit_in_a_file_name() {
+        assert_eq!(temp_prefix(OsStr::new("rows.csv")), ".rows.csv.");
+        for name in ["a".repeat(255), "é".repeat(127), "東".repeat(85)] {
+            let prefix = temp_prefix(OsStr::new(&name));
+            assert!(
+                prefix.len() + TEMP_EXTRA <= MAX_NAME_BYTES,
+                "{}",
+                prefix.len()
+            );
+            assert!(name.starts_with(&prefix[1..prefix.len() - 1]));
+        }
     }
 
     #[test]

@@ -11,6 +11,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use crate::sanitise::escape_json;
+pub use crate::sanitise::printable;
+
 /// Space between table columns.
 const GAP: &str = "  ";
 
@@ -30,7 +33,8 @@ impl Table {
         }
     }
 
-    /// Adds a row; its cells are made printable (no control characters reach the terminal).
+    /// Adds a row; its cells are made [`printable`] (no control, bidi or invisible character
+    /// reaches the terminal, and no cell is longer than a server message may be).
     pub fn push(&mut self, cells: Vec<String>) {
         debug_assert_eq!(cells.len(), self.headers.len());
         self.rows.push(
@@ -72,6 +76,7 @@ pub fn write_key_values(out: &mut dyn Write, pairs: &[(&str, String)]) -> io::Re
     let width = pairs.iter().map(|(key, _)| key.width()).max().unwrap_or(0);
     for (key, value) in pairs {
         let padding = width - key.width();
+        // Values are the server's text (a job's name, its message): made printable.
         let value = printable(value);
         writeln!(out, "{key}{:padding$}{GAP}{value}", "")?;
     }
@@ -97,30 +102,6 @@ pub fn truncate(text: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(cut)
 }
 
-/// Text safe to show on a terminal: line breaks and tabs become spaces, other control
-/// characters (escape sequences from a hostile or broken server) and bidirectional controls
-/// (which can make `exe.csv` read as `vsc.exe`, or hide text) become `�`.
-pub fn printable(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() || is_bidi_control(c);
-    if !text.chars().any(unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| match c {
-                '\n' | '\r' | '\t' => ' ',
-                c if unsafe_char(c) => '\u{fffd}',
-                c => c,
-            })
-            .collect(),
-    )
-}
-
-/// The Unicode bidirectional formatting characters: marks, embeddings, overrides, isolates.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
 /// A time for people: RFC 3339 to the second, in UTC; `-` when absent.
 pub fn time(time: Option<&DateTime<Utc>>) -> String {
     time.map_or_else(
@@ -129,16 +110,21 @@ pub fn time(time: Option<&DateTime<Utc>>) -> String {
     )
 }
 
-/// Writes `value` as indented JSON and a newline.
+/// Writes `value` as indented JSON and a newline, with the characters a terminal would act
+/// on escaped ([`escape_json`]: the same value for any parser).
 pub fn write_json_pretty(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    out.write_all(b"\n")
+    let mut json = serde_json::to_vec_pretty(value)?;
+    escape_json(&mut json);
+    json.push(b'\n');
+    out.write_all(&json)
 }
 
-/// Writes `value` as compact JSON on one line (NDJSON).
+/// Writes `value` as compact JSON on one line (NDJSON), escaped as [`write_json_pretty`] does.
 pub fn write_json_line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, value)?;
-    out.write_all(b"\n")
+    let mut json = serde_json::to_vec(value)?;
+    escape_json(&mut json);
+    json.push(b'\n');
+    out.write_all(&json)
 }
 
 #[cfg(test)]
@@ -164,21 +150,6 @@ mod tests {
              1   東京 Trading   done\n\
              22  Café           error\n\
              3   bad�[31m name\n"
-        );
-    }
-
-    #[test]
-    fn control_and_bidi_characters_are_neutralised() {
-        assert_eq!(printable("plain – 東京"), "plain – 東京");
-        assert!(matches!(printable("plain"), Cow::Borrowed(_)));
-        assert_eq!(printable("a\tb\r\nc"), "a b  c");
-        assert_eq!(
-            printable("\u{1b}[2J\u{7f}\u{85}"),
-            "\u{fffd}[2J\u{fffd}\u{fffd}"
-        );
-        assert_eq!(
-            printable("invoice\u{202E}vsc.exe \u{2066}x\u{2069}\u{200F}"),
-            "invoice\u{fffd}vsc.exe \u{fffd}x\u{fffd}\u{fffd}"
         );
     }
 

@@ -59,9 +59,11 @@ impl Progress {
     }
 
     /// Sets the `{msg}` of the template; `message` is only called when something is drawn.
+    /// Messages quote the server (a job's status, its step), so they are made
+    /// [`printable`](crate::sanitise::printable) here, whoever built them.
     pub fn set_message(&self, message: impl FnOnce() -> String) {
         if let Some(bar) = &self.bar {
-            bar.set_message(message());
+            bar.set_message(crate::sanitise::printable(&message()).into_owned());
             if !self.ticking.replace(true) {
                 bar.enable_steady_tick(TICK);
             }
@@ -103,6 +105,17 @@ mod tests {
         progress.set_message(|| unreachable!("no message is built when nothing is shown"));
         progress.set_position(3);
         assert_eq!(progress.suspend(|| 7), 7);
+    }
+
+    #[test]
+    fn messages_are_made_printable_whoever_builds_them() {
+        let progress = Progress::shown_if(true, "{spinner} {msg}");
+        progress.set_message(|| "job 1: run\u{1b}]0;x\u{7}ning · step \u{202E}2".to_owned());
+        let bar = progress.bar.as_ref().unwrap();
+        assert_eq!(
+            bar.message(),
+            "job 1: run\u{fffd}]0;x\u{fffd}ning · step \u{fffd}2"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::cli::DataFormat;
 use crate::csv_spool;
 use crate::error::CliError;
 use crate::progress::{self, Progress};
+use crate::sanitise::escape_json;
 
 /// Progress is redrawn after this many rows (and at the end).
 const PROGRESS_EVERY: u64 = 256;
@@ -20,17 +21,20 @@ const PROGRESS_EVERY: u64 = 256;
 /// Write failures become errors through `write_error`; a failure reading the rows (the body
 /// cut short, a malformed row, a row over the limit) ends the output where it is and is
 /// returned as [`CliError::Api`].
+///
+/// A CSV has at most `max_columns` columns (see [`csv_spool::write`]).
 pub fn write(
     reader: &mut RowReader,
     out: &mut dyn Write,
     format: DataFormat,
+    max_columns: usize,
     write_error: &dyn Fn(io::Error) -> CliError,
 ) -> Result<u64, CliError> {
     let progress = RowProgress::new();
     match format {
         DataFormat::Ndjson => write_json(reader, out, false, &progress, write_error),
         DataFormat::Json => write_json(reader, out, true, &progress, write_error),
-        DataFormat::Csv => csv_spool::write(reader, out, &progress, write_error),
+        DataFormat::Csv => csv_spool::write(reader, out, &progress, max_columns, write_error),
     }
 }
 
@@ -55,6 +59,8 @@ fn write_json(
             line.extend_from_slice(if first { b"\n" } else { b",\n" });
         }
         write_compact(raw, &mut line);
+        // Same value, but no raw C1, bidi or invisible character for a terminal to act on.
+        escape_json(&mut line);
         if !array {
             line.push(b'\n');
         }

@@ -60,36 +60,45 @@ fn find_command(text: &str) -> Option<usize> {
     None
 }
 
-/// The shell words of a command: split at whitespace outside quotes, quotes removed, and
-/// `$VARIABLES` replaced by ids.
 fn words(text: &str) -> Vec<String> {
+    let mut previous = String::new();
+    shell_words(text)
+        .into_iter()
+        .map(|word| {
+            // A placeholder is a file id when named so, or given to `--file` (`--file "$F"`).
+            let word_out =
+                if word.starts_with("$FILE") || (word.starts_with('$') && previous == "--file") {
+                    FILE.to_owned()
+                } else if word.starts_with('$') {
+                    JOB.to_owned()
+                } else {
+                    word.to_owned()
+                };
+            previous = word;
+            word_out
+        })
+        .collect()
+}
+
+/// `text` split into words as a shell would, quotes (`"Offers week 49"`) keeping a word whole.
+fn shell_words(text: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word: Option<String> = None;
     let mut quote = None;
     for c in text.chars() {
-        match (quote, c) {
-            (None, '"' | '\'') => {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => word.get_or_insert_default().push(c),
+            None if c == '"' || c == '\'' => {
                 quote = Some(c);
                 word.get_or_insert_default();
             }
-            (Some(q), c) if c == q => quote = None,
-            (None, c) if c.is_whitespace() => words.extend(word.take()),
-            (_, c) => word.get_or_insert_default().push(c),
+            None if c.is_whitespace() => words.extend(word.take()),
+            None => word.get_or_insert_default().push(c),
         }
     }
     words.extend(word);
     words
-        .into_iter()
-        .map(|word| {
-            if word.starts_with("$FILE") {
-                FILE.to_owned()
-            } else if word.starts_with('$') {
-                JOB.to_owned()
-            } else {
-                word
-            }
-        })
-        .collect()
 }
 
 #[test]

@@ -73,10 +73,16 @@ pub(crate) fn build_with_body(
                 "no API token is set (create one with login)",
             )
         })?;
-        let mut value =
-            HeaderValue::try_from(format!("Token {}", token.expose())).map_err(|_| {
-                InvalidInput::new("token", "it contains characters not allowed in a header")
-            })?;
+        // Visible ASCII only: `HeaderValue` would take bytes over 0x7f, which transports then
+        // refuse to send (a local mistake that would look like a lost connection), and DRF
+        // splits the header on whitespace. API keys are hex and dashes.
+        let key = token.expose();
+        let refused =
+            || InvalidInput::new("token", "it contains characters not allowed in a header");
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(refused().into());
+        }
+        let mut value = HeaderValue::try_from(format!("Token {key}")).map_err(|_| refused())?;
         value.set_sensitive(true);
         builder = builder.header(AUTHORIZATION, value);
     }
@@ -111,4 +117,39 @@ pub(crate) fn build_next_link(
         return Err(InvalidInput::new("next link", reason).into());
     }
     build(config, Method::GET, next, Auth::Token, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get_with_token(token: &str) -> Result<Request<RequestBody>, Error> {
+        let config = ClientConfig::new("https://sdm.example/api/v1/")
+            .unwrap()
+            .with_token(token);
+        let url: Uri = "https://sdm.example/api/v1/jobs/".parse().unwrap();
+        build(&config, Method::GET, &url, Auth::Token, None)
+    }
+
+    #[test]
+    fn tokens_that_no_header_can_carry_are_refused_before_sending() {
+        // `HeaderValue` takes bytes over 0x7f (obs-text), which transports then refuse to send:
+        // a local mistake must not look like a lost connection.
+        for token in ["jetón", "to ken", "tab\there", "nul\0", "del\x7f", ""] {
+            let error = get_with_token(token).unwrap_err();
+            let Error::InvalidInput(invalid) = &error else {
+                panic!("{token:?}: {error:?}")
+            };
+            assert_eq!(invalid.what, "token", "{token:?}");
+            assert!(
+                !error.to_string().contains(token) || token.is_empty(),
+                "{error}"
+            );
+        }
+        let request = get_with_token("0b5e1c5e-aaaa-4bbb-8ccc-123456789abc").unwrap();
+        assert_eq!(
+            request.headers()[AUTHORIZATION],
+            "Token 0b5e1c5e-aaaa-4bbb-8ccc-123456789abc"
+        );
+    }
 }

@@ -28,23 +28,38 @@ fn fetch(global: &GlobalArgs, args: &JobsDataArgs, stdout: &mut dyn Write) -> Re
     let client = client_with(global, |config| {
         config.with_max_row_bytes(args.max_row_bytes)
     })?;
-    write_rows(
+    write_rows_capped(
         &client,
         &args.job_id,
         args.output_format_id,
-        args.output,
+        (args.output, args.max_columns),
         args.out.as_deref(),
         stdout,
     )
 }
 
 /// Streams job `id`'s rows in `output_format_id` as `format`, to `stdout` or to the file
-/// `out` (which appears only once complete). Shared with `sdm import --data`.
+/// `out` (which appears only once complete), a CSV of at most
+/// [`DEFAULT_MAX_COLUMNS`](crate::csv_spool::DEFAULT_MAX_COLUMNS). Shared with
+/// `sdm import --data`.
 pub(super) fn write_rows(
     client: &Client,
     id: &JobId,
     output_format_id: OutputFormatId,
     format: DataFormat,
+    out: Option<&Path>,
+    stdout: &mut dyn Write,
+) -> Result<(), CliError> {
+    let format = (format, crate::csv_spool::DEFAULT_MAX_COLUMNS);
+    write_rows_capped(client, id, output_format_id, format, out, stdout)
+}
+
+/// [`write_rows`], with the format and the most columns a CSV may have.
+fn write_rows_capped(
+    client: &Client,
+    id: &JobId,
+    output_format_id: OutputFormatId,
+    (format, max_columns): (DataFormat, usize),
     out: Option<&Path>,
     stdout: &mut dyn Write,
 ) -> Result<(), CliError> {
@@ -54,7 +69,7 @@ pub(super) fn write_rows(
             // Dropped on a failure, the buffer still hands what it holds to `stdout`, so the
             // rows before a stream error are printed before the error is.
             let mut out = BufWriter::with_capacity(STDOUT_BUFFER, stdout);
-            rows::write(&mut reader, &mut out, format, &stdout_error)?;
+            rows::write(&mut reader, &mut out, format, max_columns, &stdout_error)?;
             out.flush().map_err(stdout_error)?;
         }
         Some(path) => {
@@ -62,7 +77,13 @@ pub(super) fn write_rows(
             let mut file = OutFile::create(path)?;
             let mut reader = client.job_rows(id, output_format_id)?;
             let write_error = |e| OutFile::write_error(path, e);
-            let written = rows::write(&mut reader, file.writer(), format, &write_error)?;
+            let written = rows::write(
+                &mut reader,
+                file.writer(),
+                format,
+                max_columns,
+                &write_error,
+            )?;
             file.commit()?;
             if std::io::stderr().is_terminal() {
                 let rows = if written == 1 { "row" } else { "rows" };

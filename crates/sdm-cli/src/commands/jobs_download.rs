@@ -16,8 +16,8 @@ use super::{client, note, stdout_error};
 use crate::cli::{GlobalArgs, JobsDownloadArgs};
 use crate::error::CliError;
 use crate::out_file::OutFile;
-use crate::output::printable;
 use crate::progress::{self, Progress};
+use crate::sanitise::printable_whole;
 
 /// Bytes read from the network at a time.
 const CHUNK: usize = 64 * 1024;
@@ -95,8 +95,13 @@ pub fn download(
             let mut download = client.download(id, format)?;
             let name = file_name(download.info(), id, format);
             let written = write_into(dir, &name, &mut download)?;
-            writeln!(stdout, "{}", printable(&written.display().to_string()))
-                .map_err(stdout_error)?;
+            // Whole: a script reads the path back (the name is already made safe).
+            writeln!(
+                stdout,
+                "{}",
+                printable_whole(&written.display().to_string())
+            )
+            .map_err(stdout_error)?;
         }
         Target::Stdout => {
             let mut download = client.download(id, format)?;
@@ -144,10 +149,8 @@ fn candidate(name: &str, n: u32) -> String {
 /// Writes the download into `dir` under a temporary name, then moves it to the first free
 /// candidate of `name`; returns the path.
 fn write_into(dir: &Path, name: &str, download: &mut Download) -> Result<PathBuf, CliError> {
-    let temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".part")
-        .tempfile_in(dir)
+    // `_registered` lives until the function returns, after the rename.
+    let (temp, _registered) = crate::out_file::temp_file_in(dir, name.as_ref())
         .map_err(|e| CliError::io(format!("could not create a file in {}", dir.display()), e))?;
     let first = dir.join(name);
     let write_error = |e| OutFile::write_error(&first, e);

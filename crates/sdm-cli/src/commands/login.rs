@@ -1,6 +1,6 @@
 //! `sdm login`: exchange an e-mail and password for an API token and print it.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 
 use sdm_ureq::Password;
 
@@ -28,14 +28,31 @@ pub fn run(global: &GlobalArgs, args: &LoginArgs, stdout: &mut dyn Write) -> Res
     writeln!(stdout, "{}", token.expose()).map_err(stdout_error)
 }
 
-/// The first line of `input`, without its line ending.
+/// The first line of `input`, without its line ending, read up to
+/// [`MAX_SECRET_BYTES`](super::MAX_SECRET_BYTES): `< /dev/zero` or a wrong file is refused
+/// without being read to its end.
 fn password_from(input: &mut dyn BufRead) -> Result<Password, CliError> {
-    let mut line = String::new();
+    let limit = super::MAX_SECRET_BYTES;
+    let mut line = Vec::new();
+    // One byte more than a line may hold (with its `\r\n`), to tell "too long" from "just fits".
     input
-        .read_line(&mut line)
+        .take(limit as u64 + 3)
+        .read_until(b'\n', &mut line)
         .map_err(|e| CliError::io("could not read the password from standard input", e))?;
-    let password = line.strip_suffix('\n').unwrap_or(&line);
-    let password = password.strip_suffix('\r').unwrap_or(password);
+    let ended = line.last() == Some(&b'\n');
+    let password = line.strip_suffix(b"\n").unwrap_or(&line);
+    let password = password.strip_suffix(b"\r").unwrap_or(password);
+    if password.len() > limit || (!ended && line.len() > limit) {
+        return Err(CliError::usage(format!(
+            "the password on standard input is longer than {limit} bytes \
+             (--password-stdin reads its first line)"
+        )));
+    }
+    let Ok(password) = std::str::from_utf8(password) else {
+        return Err(CliError::usage(
+            "the password on standard input is not UTF-8 text",
+        ));
+    };
     if password.is_empty() {
         return Err(CliError::usage(
             "no password on standard input (--password-stdin reads its first line)",
@@ -75,6 +92,22 @@ mod tests {
         assert_eq!(read(" spaces kept \n").unwrap().expose(), " spaces kept ");
         assert!(matches!(read(""), Err(CliError::Usage { .. })));
         assert!(matches!(read("\n"), Err(CliError::Usage { .. })));
+    }
+
+    #[test]
+    fn endless_or_odd_input_is_a_usage_error_read_within_bounds() {
+        // `< /dev/zero`: no line end ever comes.
+        let mut zeros = io::BufReader::new(io::repeat(0));
+        let error = password_from(&mut zeros).unwrap_err();
+        assert!(matches!(error, CliError::Usage { .. }), "{error:?}");
+        assert!(error.to_string().contains("4096 bytes"), "{error}");
+        let long = "x".repeat(5000) + "\n";
+        assert!(matches!(read(&long), Err(CliError::Usage { .. })));
+        let exactly = "y".repeat(4096) + "\n";
+        assert_eq!(read(&exactly).unwrap().expose().len(), 4096);
+        let error = password_from(&mut &b"caf\xe9\n"[..]).unwrap_err();
+        assert!(matches!(error, CliError::Usage { .. }), "{error:?}");
+        assert!(error.to_string().contains("UTF-8"), "{error}");
     }
 
     fn login_error(body: &str) -> CliError {

@@ -48,27 +48,83 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<(), CliError> {
     }
 }
 
-/// The API token from `--token`, `SDM_TOKEN` or `--token-file`, trimmed.
+/// The most bytes read from a token file or standard input for a secret. An API key is 36
+/// characters; anything near this is the wrong file (or `/dev/zero`), and reading stops here.
+pub(crate) const MAX_SECRET_BYTES: usize = 4096;
+
+/// The API token from `--token`, `SDM_TOKEN` or `--token-file`, trimmed, and refused unless an
+/// HTTP header can carry it (visible ASCII: an accent or a space is a local mistake, which
+/// would otherwise reach the network and be retried as a lost connection).
 fn token(global: &GlobalArgs) -> Result<Token, CliError> {
     const MISSING: &str = "no API token: pass --token, --token-file or set SDM_TOKEN";
-    if let Some(path) = &global.token_file {
-        let text = std::fs::read_to_string(path).map_err(|source| CliError::Usage {
-            message: format!("could not read the token file {}", path.display()),
-            source: Some(source),
-        })?;
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(CliError::usage(format!(
-                "the token file {} is empty",
-                path.display()
-            )));
+    let (text, from) = match (&global.token_file, &global.token) {
+        (Some(path), _) => {
+            let text = read_token_file(path)?;
+            if text.trim().is_empty() {
+                return Err(CliError::usage(format!(
+                    "the token file {} is empty",
+                    path.display()
+                )));
+            }
+            (text, format!("in the token file {}", path.display()))
         }
-        return Ok(Token::new(text));
+        (None, Some(token)) if !token.expose().trim().is_empty() => (
+            token.expose().to_owned(),
+            "given by --token or SDM_TOKEN".to_owned(),
+        ),
+        (None, _) => return Err(CliError::usage(MISSING)),
+    };
+    let text = text.trim();
+    if !text.bytes().all(|b| b.is_ascii_graphic()) {
+        // The token itself is not shown: it is a secret, even when mistyped.
+        return Err(CliError::usage(format!(
+            "the API token {from} is not one: it has characters other than visible ASCII \
+             (spaces, accents or control characters), which no request can carry"
+        )));
     }
-    match &global.token {
-        Some(token) if !token.expose().trim().is_empty() => Ok(Token::new(token.expose().trim())),
-        _ => Err(CliError::usage(MISSING)),
+    Ok(Token::new(text))
+}
+
+/// The text of a token file, which must be a regular file of at most [`MAX_SECRET_BYTES`]:
+/// a FIFO or a device (`/dev/zero`) could block or never end.
+fn read_token_file(path: &std::path::Path) -> Result<String, CliError> {
+    use std::io::Read;
+    let unreadable = |source| CliError::Usage {
+        message: format!("could not read the token file {}", path.display()),
+        source: Some(source),
+    };
+    let not_regular = || {
+        CliError::usage(format!(
+            "the token file {} is not a regular file",
+            path.display()
+        ))
+    };
+    // Checked before opening, since opening a FIFO waits for a writer; and again on the open
+    // file, in case the path changed in between.
+    if !std::fs::metadata(path).map_err(unreadable)?.is_file() {
+        return Err(not_regular());
     }
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    if !file.metadata().map_err(unreadable)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SECRET_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() > MAX_SECRET_BYTES {
+        return Err(CliError::usage(format!(
+            "the token file {} is larger than {MAX_SECRET_BYTES} bytes: an API token is one \
+             short line",
+            path.display()
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        CliError::usage(format!(
+            "the token file {} is not UTF-8 text",
+            path.display()
+        ))
+    })
 }
 
 /// A client configuration for `base_url`, with this program's user agent, the rate limit and
@@ -148,8 +204,10 @@ fn stdout_error(error: io::Error) -> CliError {
 }
 
 /// Best-effort notes on standard error (footers, hints): losing one is no reason to fail.
+/// Made printable, whatever they quote.
 fn note(message: std::fmt::Arguments<'_>) {
-    let _ = writeln!(io::stderr(), "{message}");
+    let text = message.to_string();
+    let _ = writeln!(io::stderr(), "{}", crate::sanitise::printable_whole(&text));
 }
 
 #[cfg(test)]
@@ -203,6 +261,57 @@ mod tests {
                 "no API token: pass --token, --token-file or set SDM_TOKEN"
             );
         }
+    }
+
+    fn usage_message(result: Result<Token, CliError>) -> String {
+        match result {
+            Err(error @ CliError::Usage { .. }) => error.to_string(),
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tokens_no_header_can_carry_are_usage_errors() {
+        for bad in ["jetón", "two words", "nul\0x"] {
+            let message = usage_message(token(&global(Some(bad), None)));
+            assert!(message.contains("visible ASCII"), "{message}");
+            assert!(!message.contains(bad), "the token is not shown: {message}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "caf\u{e9}-token\n").unwrap();
+        let message = usage_message(token(&global(None, Some(path))));
+        assert!(message.contains("visible ASCII"), "{message}");
+    }
+
+    #[test]
+    fn token_files_are_read_within_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        let file = std::fs::File::create(&big).unwrap();
+        // Sparse: 256 MiB on paper, nothing on disk; only the first bytes are ever read.
+        file.set_len(256 << 20).unwrap();
+        let message = usage_message(token(&global(None, Some(big))));
+        assert!(message.contains("larger than 4096 bytes"), "{message}");
+
+        let message = usage_message(token(&global(None, Some(dir.path().to_owned()))));
+        assert!(message.contains("not a regular file"), "{message}");
+        #[cfg(unix)]
+        {
+            let message = usage_message(token(&global(None, Some("/dev/zero".into()))));
+            assert!(message.contains("not a regular file"), "{message}");
+            // A FIFO with no writer would block whoever opens it: it is refused unopened.
+            let fifo = dir.path().join("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|status| status.success()) {
+                let message = usage_message(token(&global(None, Some(fifo))));
+                assert!(message.contains("not a regular file"), "{message}");
+            }
+        }
+        let invalid = dir.path().join("latin1");
+        std::fs::write(&invalid, b"caf\xe9").unwrap();
+        let message = usage_message(token(&global(None, Some(invalid))));
+        assert!(message.contains("not UTF-8"), "{message}");
     }
 
     #[test]

@@ -208,7 +208,7 @@ mod tests {
         );
         assert_eq!(
             render(|out| write_list(out, &projects, OutputFormat::Csv)),
-            "id,name\r\n3,Shoes\u{1b}[2J\r\n4,\"Bags, \"\"big\"\"\"\r\n"
+            "id,name\r\n3,Shoes\u{fffd}[2J\r\n4,\"Bags, \"\"big\"\"\"\r\n"
         );
         let lines = render(|out| write_list(out, &projects, OutputFormat::Ndjson));
         assert_eq!(lines.lines().count(), 2);

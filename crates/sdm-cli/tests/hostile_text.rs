@@ -1,0 +1,169 @@
+//! Nothing the server sends can drive the terminal: job names, messages, step names, error
+//! details, column names and cells reach standard output and standard error with controls,
+//! escape sequences, bidi and invisible characters neutralised (tables, key/value listings,
+//! errors), escaped (JSON, NDJSON: the same values), or replaced (CSV: controls only), and long
+//! messages cut.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+
+use common::{run, sdm};
+use serde_json::{Value, json};
+
+const JOB: &str = "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b";
+const REFUSED: &str = "00000000-0000-4000-8000-000000000000";
+
+/// What a hostile server puts in every string: CSI and OSC sequences (ESC and C1), a bell,
+/// bidi overrides and isolates, zero-width and line-separator characters.
+fn hostile(tag: &str) -> String {
+    format!(
+        "{tag}\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m\u{202E}exe.csv\u{2066}x\u{2069}\u{200B}\u{2028}\u{85}end"
+    )
+}
+
+fn job() -> Value {
+    json!({
+        "id": JOB, "name": hostile("name"), "status": hostile("status"),
+        "step": {"id": 1, "name": hostile("step"), "number": 2},
+        "message": format!("{} {}", hostile("message"), "m".repeat(3000)),
+        "project": 4, "creation_date": "2022-04-14T08:48:37.109159Z", "completion_date": null
+    })
+}
+
+fn rows() -> Value {
+    json!([{ hostile("col"): hostile("cell"), "plain": "ok" }, { "other": hostile("x") }])
+}
+
+/// A loopback server answering each request from `answer(path)`, until the test ends.
+fn serve() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/api/v1/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let path = line.split(' ').nth(1).unwrap_or("").to_owned();
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let (status, body) = if path.ends_with(&format!("jobs/{JOB}/")) {
+                (200, job().to_string())
+            } else if path.ends_with(&format!("jobs/{JOB}/data/1/")) {
+                (200, rows().to_string())
+            } else {
+                let detail = format!("{} {}", hostile("detail"), "d".repeat(5000));
+                (400, json!({ "detail": detail }).to_string())
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.flush();
+            let _ = reader.read(&mut [0; 1]);
+        }
+    });
+    base
+}
+
+/// How strict [`assert_harmless`] is.
+#[derive(Clone, Copy, PartialEq)]
+enum Shown {
+    /// For people: no control (but `\n` between lines), no bidi or invisible character.
+    ToPeople,
+    /// JSON: no control (but `\n` between tokens), no bidi control; invisible ones are data.
+    Json,
+    /// CSV: no control but tab, CR and LF; bidi and invisible characters are data.
+    Csv,
+}
+
+fn assert_harmless(what: &str, text: &str, shown: Shown) {
+    for c in text.chars() {
+        let allowed = c == '\n' || (shown == Shown::Csv && matches!(c, '\r' | '\t'));
+        assert!(allowed || !c.is_control(), "{what}: {c:?} in {text:?}");
+        let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        let invisible = matches!(c, '\u{200B}' | '\u{2028}');
+        match shown {
+            Shown::ToPeople => assert!(!bidi && !invisible, "{what}: {c:?} in {text:?}"),
+            Shown::Json => assert!(!bidi, "{what}: {c:?} in {text:?}"),
+            Shown::Csv => {}
+        }
+    }
+}
+
+#[test]
+fn server_text_reaches_the_terminal_harmless_in_every_format() {
+    let base = serve();
+    let at = |args: &[&str]| {
+        let mut command = sdm(args);
+        command.args(["--base-url", &base, "--token", "t", "--retries", "1"]);
+        let done = run(&mut command);
+        assert_eq!(done.code, 0, "{args:?}: {done:#?}");
+        done
+    };
+    let table = at(&["jobs", "get", JOB]);
+    assert_harmless("jobs get", &table.stdout, Shown::ToPeople);
+    assert!(table.stdout.contains("name\u{fffd}[2J"), "{}", table.stdout);
+    let message = table
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("message"))
+        .unwrap();
+    assert!(
+        message.chars().count() < 520 && message.ends_with('…'),
+        "{message}"
+    );
+
+    for format in ["json", "ndjson"] {
+        let out = at(&["jobs", "get", JOB, "-o", format]).stdout;
+        assert_harmless(format, &out, Shown::Json);
+        let back: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, job(), "{format}: the same values, escaped");
+    }
+    let csv = at(&["jobs", "get", JOB, "-o", "csv"]).stdout;
+    assert_harmless("jobs get -o csv", &csv, Shown::Csv);
+
+    for format in ["ndjson", "json"] {
+        let out = at(&["jobs", "data", JOB, "1", "-o", format]).stdout;
+        assert_harmless(format, &out, Shown::Json);
+        let back: Vec<Value> = if format == "json" {
+            serde_json::from_str(&out).unwrap()
+        } else {
+            out.lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        };
+        assert_eq!(Value::Array(back), rows(), "{format}");
+    }
+    let csv = at(&["jobs", "data", JOB, "1", "-o", "csv"]).stdout;
+    assert_harmless("jobs data -o csv", &csv, Shown::Csv);
+    assert!(csv.starts_with("col\u{fffd}[2J"), "{csv}");
+}
+
+#[test]
+fn error_details_are_harmless_and_cut() {
+    let base = serve();
+    let mut command = sdm(&["jobs", "get", REFUSED]);
+    command.args(["--base-url", &base, "--token", "t", "--retries", "1"]);
+    let failed = run(&mut command);
+    assert_eq!(failed.code, 1, "{failed:#?}");
+    assert_harmless("error", &failed.stderr, Shown::ToPeople);
+    assert!(
+        failed.stderr.contains("detail\u{fffd}[2J"),
+        "{}",
+        failed.stderr
+    );
+    for line in failed.stderr.lines() {
+        assert!(line.chars().count() < 520, "{line}");
+    }
+}
