@@ -337,7 +337,7 @@ pub const TABLE: &[Row] = &[
     // that names the same page or page 1 is not followed (the pages are asked for by number);
     // a later page that answers 404 is asked for again after page 1 (a transient one is cured
     // so), then fails the walk; pages without end, or a count that keeps growing, fail it
-    // after at most ceil(count / 100) + 10 pages.
+    // after at most ceil(count / 100) + 10 pages (twice that, at most, for a growing count).
     Row { spec: "next-stuck", always: ALL_OK, once: ALL_OK },
     Row { spec: "next-first", always: ALL_OK, once: ALL_OK },
     Row { spec: "404-page", always: all_fails(Cut::NotFound), once: ALL_OK },

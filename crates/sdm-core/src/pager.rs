@@ -21,11 +21,13 @@
 //!   `count` promises more, make the walk ask for the next page by number;
 //! - a later page that answers 404 or comes back empty before `count` items were seen is asked
 //!   for once more, after the page before it (the listing may have shrunk: that page's `count`
-//!   says so); if it fails again the walk ends with [`Error::Incomplete`], after the items seen;
-//! - a walk reads at most `ceil(count / page size)` pages plus a margin (10 pages and a tenth,
-//!   for items created during the walk), `count` being what page 1 announced; pages that only
-//!   repeat items, or a `count` that keeps growing, end there with [`Error::Incomplete`] rather
-//!   than when memory runs out.
+//!   says so); if it fails again the walk ends with [`Error::Incomplete`], after the items seen,
+//!   unless it saw as many items as the listing held when it started (items created during the
+//!   walk are newer than it: they may be missed);
+//! - a walk reads at most `ceil(count / page size)` pages plus a margin (10 pages and a tenth),
+//!   `count` being the largest announced, and never more than twice what page 1's `count`
+//!   gives (items created during the walk); pages that only repeat items, or a `count` that
+//!   keeps growing, end there with [`Error::Incomplete`] rather than when memory runs out.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fmt;
@@ -203,8 +205,13 @@ pub struct Pager<L: Listing> {
     served_page_size: Option<u64>,
     /// The `count` of the latest released page.
     count_seen: Option<u64>,
-    /// The most pages the walk reads, set from page 1's `count` (see `max_pages`).
+    /// The most pages the walk reads, from the largest `count` announced (see `max_pages`),
+    /// once page 1 has arrived.
     max_pages: Option<u64>,
+    /// What `max_pages` may grow to: twice what page 1's `count` gives.
+    max_pages_cap: u64,
+    /// The `count` of page 1 the first time it arrived: the listing when the walk started.
+    first_count: Option<u64>,
     /// The page that ended the listing early and was asked for again (a second failure there
     /// ends the walk).
     rechecked: Option<u64>,
@@ -237,6 +244,8 @@ impl<L: Listing> Pager<L> {
             served_page_size: None,
             count_seen: None,
             max_pages: None,
+            max_pages_cap: u64::MAX,
+            first_count: None,
             rechecked: None,
             seen: HashSet::new(),
             yielded: 0,
@@ -349,9 +358,18 @@ impl<L: Listing> Pager<L> {
             // really puts on a page (it may cap the size asked for).
             self.served_page_size = Some(arrived);
         }
-        if page == 1 && self.max_pages.is_none() {
-            self.max_pages = Some(max_pages(data.count, self.per_page()));
+        let bound = max_pages(data.count, self.per_page());
+        if self.max_pages.is_none() {
+            // Page 1, the first time: the listing may grow to twice its size during the walk.
+            self.max_pages_cap = bound.saturating_mul(2);
+            self.first_count = Some(data.count);
         }
+        self.max_pages = Some(
+            self.max_pages
+                .unwrap_or(0)
+                .max(bound)
+                .min(self.max_pages_cap),
+        );
         for item in data.results {
             if self.limit_reached() {
                 break;
@@ -374,6 +392,10 @@ impl<L: Listing> Pager<L> {
         }
         let max_pages = self.max_pages.unwrap_or(u64::MAX);
         if page >= max_pages {
+            if !self.short() {
+                self.finish("page bound reached with every item of the start seen");
+                return None;
+            }
             return Some(self.incomplete(page, Shortfall::TooManyPages { max_pages }, None));
         }
         let next = data
@@ -393,7 +415,7 @@ impl<L: Listing> Pager<L> {
         reason: Shortfall,
         source: Option<Error>,
     ) -> Option<Error> {
-        if self.limit_reached() || self.count_seen.is_some_and(|count| self.yielded >= count) {
+        if self.limit_reached() || !self.short() {
             self.finish("the server has no page this far");
             return None;
         }
@@ -417,6 +439,15 @@ impl<L: Listing> Pager<L> {
             reason,
             source,
         )))
+    }
+
+    /// Whether fewer items were handed out than the listing held, as far as the walk can know:
+    /// fewer than both the `count` at the start and the latest one. (Items created during the
+    /// walk are newer than it: they may come or not; items deleted lower the latest count.)
+    fn short(&self) -> bool {
+        let start = self.first_count.unwrap_or(u64::MAX);
+        let now = self.count_seen.unwrap_or(u64::MAX);
+        self.yielded < start.min(now)
     }
 
     fn limit_reached(&self) -> bool {
@@ -893,6 +924,33 @@ mod tests {
         assert!(pager.is_done() && pager.next_request().is_none());
     }
 
+    /// Jobs created each time page 2 is served: every rewind makes the listing grow again, and
+    /// the jobs created at the top are not all seen, yet the walk ends with every job present
+    /// at its start and no error.
+    #[test]
+    fn a_listing_that_grows_at_every_rewind_is_still_walked_to_the_end() {
+        let mut server = FakeList::new(300);
+        let w = walk(
+            PagerOptions::default().concurrency(1).page_size(50),
+            &mut server,
+            |page, server| {
+                if page == 2 {
+                    server.insert_newest(15);
+                }
+            },
+        );
+        assert!(w.error.is_none(), "{:?}", w.error);
+        for job in 1..=300 {
+            assert!(w.yielded.contains(&job), "job {job} lost");
+        }
+        let mut unique = w.yielded.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), w.yielded.len(), "no job twice");
+        // The listing more than doubled during the walk.
+        assert!(server.jobs.len() > 2 * 300, "{}", server.jobs.len());
+    }
+
     #[test]
     fn pages_that_only_repeat_jobs_end_with_an_error_after_a_bound() {
         for concurrency in [1, 4] {
@@ -926,8 +984,8 @@ mod tests {
             );
             assert_eq!(w.yielded, all(300)[..100]);
             let (reason, _) = shortfall(&w);
-            // Page 1 said 400: 4 pages, and the margin.
-            assert_eq!(reason, Shortfall::TooManyPages { max_pages: 14 });
+            // Page 1 said 400: 4 pages and the margin, 14; the listing may double: 28.
+            assert_eq!(reason, Shortfall::TooManyPages { max_pages: 28 });
             // Rewinds and pages together stay bounded.
             assert!(w.urls.len() < 200, "{}", w.urls.len());
         }
