@@ -300,6 +300,9 @@ pub const TABLE: &[Row] = &[
     // sent always sees a lost connection (`Io`), whatever HTTP library or version it uses: no
     // other outcome is accepted. (A cut with no framing to betray it is the `truncated` row.)
     Row { spec: "drop-before", always: unavailable(T3), once: ALL_OK },
+    // Behind the API: the request was handled, then the answer lost. To a GET it is the same
+    // lost connection, retried (reads are idempotent).
+    Row { spec: "drop-after", always: unavailable(T3), once: ALL_OK },
     Row {
         spec: "drop-mid-body",
         always: docs_then_data([T3, T3, T3, TIMEOUT], Expect::Transport(1, Part)),
