@@ -325,8 +325,8 @@ fn endless_pages_and_a_growing_count_fail_after_a_bound() {
             run.stderr
         );
         assert!(run.stderr.contains("100 of "), "{}", run.stderr);
-        // 1000 jobs at 100 a page: 21 pages with the margin, 42 for a growing count, and its
-        // rewinds (at most 32, each dropping at most 16 pages fetched ahead).
+        // 1000 jobs at 100 a page: 21 pages with the margin, at most 42 for a growing count,
+        // and the pages fetched again or ahead and dropped when the count changed.
         assert!(server.request_count() < 600, "{}", server.request_count());
     }
     let server = misbehaving(Fault::EndlessPages);
