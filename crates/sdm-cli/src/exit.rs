@@ -13,7 +13,9 @@
 //! | 8 | unavailable or rate limited after the retries: 429, 502-504, connect, timeout, lost |
 //!
 //! A create that may have happened ([`Error::Unconfirmed`]) exits with the code of what
-//! happened to it (a lost connection is 8, a 500 is 1).
+//! happened to it (a lost connection is 8, a 500 is 1). A walk over every page (`--all`) that
+//! could not see every item the server announced ([`Error::Incomplete`]) is 1: the server's
+//! listing is inconsistent, which waiting will not cure, even when a page answered 404.
 
 use sdm_ureq::{Error, RetryPolicy};
 
@@ -53,6 +55,7 @@ pub fn exit_code(error: &CliError) -> u8 {
         CliError::Deadline { .. } => TIMED_OUT,
         // A create that may have happened is told by what happened to it.
         CliError::Api(error) => match error.underlying() {
+            Error::Incomplete(_) => FAILURE,
             Error::Authentication(_) | Error::Permission(_) => REFUSED,
             Error::NotFound(_) => NOT_FOUND,
             // What retries could have cured but did not: the library's own classification.
@@ -192,6 +195,40 @@ mod tests {
             "allowed, the request is sent"
         );
         assert_eq!(exit_code(&CliError::Api(error)), UNAVAILABLE);
+    }
+
+    #[test]
+    fn an_incomplete_listing_is_a_failure_even_after_a_404() {
+        use sdm_ureq::{JobQuery, PagerOptions};
+
+        // Page 1 of 1000 jobs, then a 404 for page 2, twice.
+        let answer = |request: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
+            let page2 = request.uri().query().is_some_and(|q| q.contains("page=2"));
+            let body = if page2 {
+                r#"{"detail": "Invalid page."}"#.to_owned()
+            } else {
+                let job = r#"{"id": "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b", "status": "done"}"#;
+                format!(r#"{{"count": 1000, "next": null, "results": [{job}]}}"#)
+            };
+            let status = if page2 { 404 } else { 200 };
+            Ok(Response::builder()
+                .status(status)
+                .body(body.into_bytes())
+                .unwrap())
+        };
+        let config = ClientConfig::new("http://127.0.0.1:9/")
+            .unwrap()
+            .with_token("t")
+            .with_rate_limit(None);
+        let client = BlockingClient::with_transport(config, transport_fn(answer));
+        let options = PagerOptions::default().concurrency(1);
+        let error = client
+            .jobs(&JobQuery::new(), options)
+            .find_map(Result::err)
+            .expect("the walk fails");
+        assert!(matches!(error, Error::Incomplete(_)), "{error:?}");
+        assert!(error.to_string().contains("1 of 1000 jobs"), "{error}");
+        assert_eq!(exit_code(&CliError::Api(error)), FAILURE);
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! `sdm jobs list --all` end to end: every page walked, in every output format, read back and
-//! compared with the fake server's newest-first list; limits, concurrency, usage errors, and
-//! exit 8 when the server keeps rate limiting.
+//! compared with the fake server's newest-first list; limits, concurrency, usage errors, exit 8
+//! when the server keeps rate limiting, and a listing that misbehaves page by page never ending
+//! as if it were complete.
 
 mod common;
 
 use common::*;
-use sdm_mock::{FairUse, MockServer};
+use sdm_mock::{FairUse, Fault, FaultPlan, MockServer};
 use serde_json::Value;
 
 /// `jobs list --all` plus `args`, with no client-side rate limit (tests walk many pages).
@@ -248,5 +249,115 @@ fn retries_ride_out_the_rate_limit() {
         server.throttled_count(),
         0,
         "the client kept under the limit"
+    );
+}
+
+/// A server of 1000 jobs that always misbehaves with `fault` on the job list.
+fn misbehaving(fault: Fault) -> MockServer {
+    MockServer::builder()
+        .job_count(1000)
+        .fault(FaultPlan::always(fault).on(sdm_mock::Route::JobList))
+        .start()
+        .unwrap()
+}
+
+/// `jobs list --all` plus `args` on `server`, exiting with `code`.
+fn list_all_expect(server: &MockServer, args: &[&str], code: i32) -> Run {
+    let mut command = sdm_at(server, &[&["jobs", "list", "--all"], args].concat());
+    command.args(["--rate-limit", "0"]);
+    run_expect(&mut command, code)
+}
+
+#[test]
+fn a_next_link_that_loops_or_does_not_advance_still_gives_every_job() {
+    for fault in [Fault::NextToFirst, Fault::NextStuck] {
+        let server = misbehaving(fault.clone());
+        let expected = newest_first(&server, |_| true);
+        assert_eq!(expected.len(), 1000);
+        // Following the links one page after the other, or pages fetched at once: every job,
+        // asked for by page number.
+        for concurrency in ["1", "4"] {
+            let run = list_all_expect(&server, &["--concurrency", concurrency, "-o", "ndjson"], 0);
+            assert_eq!(ndjson(&run.stdout), expected, "{fault:?} {concurrency}");
+        }
+        let run = list_all_expect(&server, &["-o", "json"], 0);
+        let array: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(array.len(), 1000, "{fault:?}");
+    }
+}
+
+#[test]
+fn a_later_page_that_answers_404_fails_after_the_jobs_seen() {
+    let server = misbehaving(Fault::PageNotFound { page: 2 });
+    let expected = newest_first(&server, |_| true);
+    for concurrency in ["1", "4"] {
+        let run = list_all_expect(&server, &["--concurrency", concurrency, "-o", "ndjson"], 1);
+        assert_eq!(
+            ndjson(&run.stdout),
+            expected[..100],
+            "page 1 only, in order"
+        );
+        let first = run.stderr.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "error: list jobs: the listing ended after 100 of 1000 jobs (page 2 answered 404)"
+        );
+    }
+    // The JSON array is left open: it does not parse as a complete list.
+    let run = list_all_expect(&server, &["-o", "json"], 1);
+    assert!(run.stdout.starts_with("[\n"), "{}", run.stdout);
+    assert!(!run.stdout.trim_end().ends_with(']'));
+    assert!(serde_json::from_str::<Value>(&run.stdout).is_err());
+    assert!(run.stderr.contains("of 1000"), "{}", run.stderr);
+}
+
+#[test]
+fn endless_pages_and_a_growing_count_fail_after_a_bound() {
+    for fault in [Fault::EndlessPages, Fault::GrowingCount] {
+        let server = misbehaving(fault.clone());
+        let expected = newest_first(&server, |_| true);
+        let run = list_all_expect(&server, &["-o", "ndjson"], 1);
+        assert_eq!(ndjson(&run.stdout), expected[..100], "{fault:?}");
+        assert!(
+            run.stderr
+                .starts_with("error: list jobs: the listing did not end within "),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("100 of "), "{}", run.stderr);
+        // 1000 jobs at 100 a page: 21 pages with the margin, at most 42 for a growing count,
+        // and the pages fetched again or ahead and dropped when the count changed.
+        assert!(server.request_count() < 600, "{}", server.request_count());
+    }
+    let server = misbehaving(Fault::EndlessPages);
+    let run = list_all_expect(&server, &["-o", "ndjson"], 1);
+    assert!(run.stderr.contains("100 of 1000 jobs"), "{}", run.stderr);
+}
+
+#[test]
+fn projects_list_all_prints_nothing_when_the_listing_is_incomplete() {
+    let server = MockServer::builder()
+        .fault(FaultPlan::always(Fault::PageNotFound { page: 2 }).on(sdm_mock::Route::ProjectList))
+        .start()
+        .unwrap();
+    let mut command = sdm_at(
+        &server,
+        &[
+            "projects",
+            "list",
+            "--all",
+            "--page-size",
+            "1",
+            "-o",
+            "json",
+        ],
+    );
+    let run = run_expect(&mut command, 1);
+    assert_eq!(run.stdout, "", "no partial list");
+    assert!(
+        run.stderr
+            .starts_with("error: list projects: the listing ended after 1 of "),
+        "{}",
+        run.stderr
     );
 }

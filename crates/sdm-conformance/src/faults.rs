@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use sdm_core::{
     Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page, PagerOptions, RetryPolicy,
-    RowError, TransportErrorKind, WaitOptions, WaitOutcome,
+    RowError, Shortfall, TransportErrorKind, WaitOptions, WaitOutcome,
 };
 use sdm_mock::{Fault, FaultPlan, Route};
 use serde_json::Value;
@@ -160,6 +160,15 @@ pub enum RowFault {
     Any,
 }
 
+/// Why a walk over every page is incomplete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// A later page answered 404 (again, after the page before it was fetched anew).
+    NotFound,
+    /// The pages did not end within the bound the first page's `count` allows.
+    Endless,
+}
+
 /// The one outcome a cell must have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expect {
@@ -179,6 +188,9 @@ pub enum Expect {
     Decode,
     /// [`Error::Output`] with this row error.
     Output(RowFault, Before),
+    /// `all` only: [`Error::Incomplete`] for this reason, after some but not all of the jobs,
+    /// each exactly the server's, in order.
+    Incomplete(Cut),
 }
 
 impl Expect {
@@ -186,7 +198,8 @@ impl Expect {
     /// `wait`, which polls), when it is an error.
     fn faulted_requests(self) -> Option<u32> {
         match self {
-            Expect::Ok | Expect::TimedOut => None,
+            // A walk asks for pages again before it gives up: not one request per attempt.
+            Expect::Ok | Expect::TimedOut | Expect::Incomplete(_) => None,
             Expect::RateLimited(n) | Expect::Status(_, n) | Expect::Transport(n, _) => Some(n),
             Expect::Redirect | Expect::Decode | Expect::Output(..) => Some(1),
         }
@@ -195,6 +208,7 @@ impl Expect {
     fn before(self) -> Before {
         match self {
             Expect::Transport(_, before) | Expect::Output(_, before) => before,
+            Expect::Incomplete(_) => Part,
             _ => Before::Nothing,
         }
     }
@@ -257,6 +271,11 @@ const fn everywhere(error: Expect) -> [Expect; 5] {
     [error; 5]
 }
 
+/// `all` fails after the jobs it saw, the other operations are untouched.
+const fn all_fails(cut: Cut) -> [Expect; 5] {
+    [OK, OK, Expect::Incomplete(cut), OK, OK]
+}
+
 /// A row of about twice [`MAX_ROW_BYTES`].
 const HUGE_ROW: &str = "huge-row=2000000";
 
@@ -281,8 +300,8 @@ pub const TABLE: &[Row] = &[
     // sent always sees a lost connection (`Io`), whatever HTTP library or version it uses: no
     // other outcome is accepted. (A cut with no framing to betray it is the `truncated` row.)
     Row { spec: "drop-before", always: unavailable(T3), once: ALL_OK },
-    // The server acted, then dropped the connection: for these reads, the same as above (the
-    // creates it matters for have scenarios of their own).
+    // Behind the API: the request was handled, then the answer lost. To a GET it is the same
+    // lost connection, retried (reads are idempotent).
     Row { spec: "drop-after", always: unavailable(T3), once: ALL_OK },
     Row {
         spec: "drop-mid-body",
@@ -317,6 +336,16 @@ pub const TABLE: &[Row] = &[
     // followed (the pager asks for the next page by number on the base URL instead).
     Row { spec: "redirect", always: everywhere(Redirect), once: everywhere(Redirect) },
     Row { spec: "foreign-next", always: ALL_OK, once: ALL_OK },
+    // Listings that misbehave page by page: `all` never ends as if it had every job. A `next`
+    // that names the same page or page 1 is not followed (the pages are asked for by number);
+    // a later page that answers 404 is asked for again after page 1 (a transient one is cured
+    // so), then fails the walk; pages without end, or a count that keeps growing, fail it
+    // after at most ceil(count / 100) + 10 pages (twice that, at most, for a growing count).
+    Row { spec: "next-stuck", always: ALL_OK, once: ALL_OK },
+    Row { spec: "next-first", always: ALL_OK, once: ALL_OK },
+    Row { spec: "404-page", always: all_fails(Cut::NotFound), once: ALL_OK },
+    Row { spec: "endless", always: all_fails(Cut::Endless), once: ALL_OK },
+    Row { spec: "growing-count", always: all_fails(Cut::Endless), once: ALL_OK },
 ];
 
 /// The fault's kind, for checking that the table covers every fault the server knows: 5xx
@@ -347,9 +376,15 @@ pub fn uncovered_faults() -> Vec<&'static str> {
 /// make no sense on alone, and the server does not count them there).
 pub fn applies(fault: &Fault, op: Op) -> bool {
     match fault {
-        Fault::CountAsString | Fault::ResultsMissing | Fault::ForeignNextLink => {
-            matches!(op, Op::List | Op::All)
-        }
+        Fault::CountAsString
+        | Fault::ResultsMissing
+        | Fault::ForeignNextLink
+        | Fault::NextStuck
+        | Fault::NextToFirst
+        | Fault::EndlessPages
+        | Fault::GrowingCount => matches!(op, Op::List | Op::All),
+        // `list` asks for page 1 only.
+        Fault::PageNotFound { .. } => op == Op::All,
         Fault::StatusAsNumber => op != Op::Data,
         Fault::HugeRow { .. } => op == Op::Data,
         _ => true,
@@ -491,6 +526,7 @@ fn kind(error: &Error) -> String {
         },
         Error::Transport(_) => "transport".to_owned(),
         Error::InvalidInput(_) => "input".to_owned(),
+        Error::Incomplete(_) => "incomplete".to_owned(),
         _ => "other".to_owned(),
     }
 }
@@ -598,10 +634,28 @@ fn expected_data(fault: Option<&Fault>, op: Op, truth: &Truth) -> Value {
                     *next = format!("{}{path}", truth.foreign_origin);
                 }
             }
+            // Page 1's `next` (to page 2) made to name page 1, or page 1 the DRF way; its count
+            // one page larger.
+            match fault {
+                Some(Fault::NextStuck) => edit_next(&mut page, |n| n.replace("page=2", "page=1")),
+                Some(Fault::NextToFirst) => edit_next(&mut page, |n| n.replace("page=2&", "")),
+                Some(Fault::GrowingCount) => {
+                    let count = page["count"].as_u64().unwrap_or(0);
+                    page["count"] = Value::from(count + PAGE_SIZE);
+                }
+                _ => {}
+            }
             page
         }
         Op::All => Value::from(truth.all.clone()),
         Op::Data => Value::from(truth.rows.clone()),
+    }
+}
+
+/// Changes the `next` link of a page, when it has one.
+fn edit_next(page: &mut Value, edit: impl FnOnce(&str) -> String) {
+    if let Some(Value::String(next)) = page.get_mut("next") {
+        *next = edit(next);
     }
 }
 
@@ -681,6 +735,20 @@ fn matches(
             Ok(())
         }
         (Expect::Decode, Error::Decode(_)) => Ok(()),
+        (Expect::Incomplete(cut), Error::Incomplete(incomplete)) => {
+            let fits = matches!(
+                (cut, incomplete.reason),
+                (Cut::NotFound, Shortfall::PageNotFound)
+                    | (Cut::Endless, Shortfall::TooManyPages { .. })
+            );
+            // A 404 leaves the count as announced, which the message gives (a growing count
+            // does not).
+            let says_count = cut != Cut::NotFound
+                || error
+                    .to_string()
+                    .contains(&format!("of {} jobs", truth.all.len()));
+            if fits && says_count { Ok(()) } else { wrong() }
+        }
         (Expect::Output(fault, _), Error::Output(output)) => {
             let fits = match (fault, &output.error) {
                 (RowFault::Any, _) => true,

@@ -42,6 +42,11 @@ pub enum Error {
     /// timeout, a connection lost after the request went out, a 5xx. It was not sent again;
     /// the file or job may exist. [`Unconfirmed::error`] is what happened.
     Unconfirmed(Box<Unconfirmed>),
+    /// A walk over every page of a listing (jobs, projects) could not see every item the server
+    /// announced: a later page answered 404 or came back empty, or the pages did not end within
+    /// the bound its `count` allows. The items before it were handed out; this says they are
+    /// not the whole listing.
+    Incomplete(Box<Incomplete>),
 }
 
 impl Error {
@@ -58,7 +63,8 @@ impl Error {
             Error::TooLarge(_)
             | Error::Output(_)
             | Error::Transport(_)
-            | Error::InvalidInput(_) => None,
+            | Error::InvalidInput(_)
+            | Error::Incomplete(_) => None,
         }
     }
 
@@ -76,7 +82,8 @@ impl Error {
             | Error::Decode(_)
             | Error::TooLarge(_)
             | Error::Output(_)
-            | Error::InvalidInput(_) => {}
+            | Error::InvalidInput(_)
+            | Error::Incomplete(_) => {}
         }
         self
     }
@@ -145,6 +152,7 @@ impl fmt::Display for Error {
             Error::Transport(e) => e.fmt(f),
             Error::InvalidInput(e) => e.fmt(f),
             Error::Unconfirmed(e) => e.fmt(f),
+            Error::Incomplete(e) => e.fmt(f),
         }
     }
 }
@@ -156,6 +164,7 @@ impl StdError for Error {
             Error::Transport(e) => e.source(),
             Error::Decode(e) => e.source(),
             Error::Output(e) => e.source(),
+            Error::Incomplete(e) => e.source(),
             _ => None,
         }
     }
@@ -787,5 +796,98 @@ impl fmt::Display for Unconfirmed {
                  {project} created since {since} before creating it again"
             ),
         }
+    }
+}
+
+/// A walk over every page of a listing that stopped short of the `count` the server announced,
+/// rather than hand out part of the listing as if it were all of it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Incomplete {
+    /// What the client was doing, e.g. `list jobs`.
+    pub what: String,
+    /// What the listing holds, for messages: `jobs`, `projects`.
+    pub items: &'static str,
+    /// How many distinct items were handed out before the walk stopped.
+    pub seen: u64,
+    /// The `count` the server announced on the latest page it served.
+    pub count: u64,
+    /// The page at which the walk stopped.
+    pub page: u64,
+    /// Why it stopped.
+    pub reason: Shortfall,
+    source: Option<Error>,
+}
+
+impl Incomplete {
+    pub(crate) fn new(
+        what: String,
+        items: &'static str,
+        (seen, count, page): (u64, u64, u64),
+        reason: Shortfall,
+        source: Option<Error>,
+    ) -> Self {
+        Self {
+            what,
+            items,
+            seen,
+            count,
+            page,
+            reason,
+            source,
+        }
+    }
+}
+
+/// Why a walk over every page of a listing stopped short of its `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Shortfall {
+    /// The page answered 404, again after the page before it was fetched anew and still
+    /// announced more items.
+    PageNotFound,
+    /// The page came back empty, again after the page before it was fetched anew.
+    EmptyPage,
+    /// The walk read `max_pages` pages, the most its first page's `count` allows (with a
+    /// margin for items created during the walk), and the server still announced more: pages
+    /// that repeat items already seen, or a `count` that keeps growing.
+    TooManyPages {
+        /// The bound that was reached.
+        max_pages: u64,
+    },
+}
+
+impl fmt::Display for Incomplete {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self {
+            what,
+            items,
+            seen,
+            count,
+            page,
+            ..
+        } = self;
+        match self.reason {
+            Shortfall::PageNotFound => write!(
+                f,
+                "{what}: the listing ended after {seen} of {count} {items} (page {page} answered 404)"
+            ),
+            Shortfall::EmptyPage => write!(
+                f,
+                "{what}: the listing ended after {seen} of {count} {items} (page {page} was empty)"
+            ),
+            Shortfall::TooManyPages { max_pages } => write!(
+                f,
+                "{what}: the listing did not end within {max_pages} pages, the most its count \
+                 allows: {seen} of {count} {items} seen (its pages repeat {items} already seen, \
+                 or its count keeps growing)"
+            ),
+        }
+    }
+}
+
+impl StdError for Incomplete {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_ref().map(|e| e as _)
     }
 }

@@ -81,9 +81,9 @@ pub use waiter::WaitOutcome;
 // Errors.
 pub use decoder::RowError;
 pub use error::{
-    ApiError, Created, DecodeError, Error, FieldError, InvalidInput, OutputError, RetryAfter,
-    Setting, TimedOut, TimeoutKind, TooLargeError, TransportError, TransportErrorKind,
-    TransportFailure, Unconfirmed,
+    ApiError, Created, DecodeError, Error, FieldError, Incomplete, InvalidInput, OutputError,
+    RetryAfter, Setting, Shortfall, TimedOut, TimeoutKind, TooLargeError, TransportError,
+    TransportErrorKind, TransportFailure, Unconfirmed,
 };
 
 /// Re-exported so transports and users name the same `http` types as this crate.

@@ -12,6 +12,22 @@
 //! when the `count` of consecutive pages differs it fetches the previous page again and goes on
 //! from there, so the pages it releases come from one consistent state; and it keeps going past
 //! the planned last page as long as the server says there is more.
+//!
+//! A walk never looks complete when it is not. `count` decides when it ends, not `next`:
+//!
+//! - a `next` link is followed (with a concurrency of 1) only when it is on the base URL's
+//!   origin and names the page after the current one; any other link (one that names the same
+//!   page, loops back to page 1, skips pages or has no page number), and a missing one while
+//!   `count` promises more, make the walk ask for the next page by number;
+//! - a later page that answers 404 or comes back empty before `count` items were seen is asked
+//!   for once more, after the page before it (the listing may have shrunk: that page's `count`
+//!   says so); if it fails again the walk ends with [`Error::Incomplete`], after the items seen,
+//!   unless it saw as many items as the listing held when it started (items created during the
+//!   walk are newer than it: they may be missed);
+//! - a walk reads at most `ceil(count / page size)` pages plus a margin (10 pages and a tenth),
+//!   `count` being the largest announced, and never more than twice what page 1's `count`
+//!   gives (items created during the walk); pages that only repeat items, or a `count` that
+//!   keeps growing, end there with [`Error::Incomplete`] rather than when memory runs out.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fmt;
@@ -20,7 +36,7 @@ use std::hash::Hash;
 use http::Uri;
 
 use crate::base_url::{self, BaseUrl};
-use crate::error::Error;
+use crate::error::{Error, Incomplete, Shortfall};
 use crate::model::{JobId, JobSummary, Page, Project, ProjectId};
 use crate::ops::{JobQuery, ListJobs, ListProjects, Operation, ProjectQuery};
 
@@ -29,6 +45,8 @@ use crate::ops::{JobQuery, ListJobs, ListProjects, Operation, ProjectQuery};
 pub trait Listing: Clone + fmt::Debug + Send + Sync + 'static {
     /// What the pages hold.
     type Item: fmt::Debug + Send + 'static;
+    /// What the listing holds, plural, for messages (`jobs`, `projects`).
+    const ITEMS: &'static str = "items";
     /// What identifies an item (an item seen twice is handed out once).
     type Key: Clone + Eq + Hash + fmt::Debug + Send + Sync;
     /// The operation that fetches a page.
@@ -43,6 +61,7 @@ pub trait Listing: Clone + fmt::Debug + Send + Sync + 'static {
 }
 
 impl Listing for JobQuery {
+    const ITEMS: &'static str = "jobs";
     type Item = JobSummary;
     type Key = JobId;
     type Op = ListJobs;
@@ -61,6 +80,7 @@ impl Listing for JobQuery {
 }
 
 impl Listing for ProjectQuery {
+    const ITEMS: &'static str = "projects";
     type Item = Project;
     type Key = ProjectId;
     type Op = ListProjects;
@@ -85,7 +105,8 @@ pub struct PagerOptions {
     /// Items per page to ask for (default 100; the server may cap it, which the pager handles).
     pub page_size: u64,
     /// Page requests in flight at once after the first page (default 4). With 1, the pager
-    /// follows the server's `next` links, when they are on the base URL's origin.
+    /// follows the server's `next` links, when they are on the base URL's origin and name the
+    /// next page.
     pub concurrency: usize,
     /// Stop after this many items (default: all).
     pub limit: Option<u64>,
@@ -175,6 +196,8 @@ pub struct Pager<L: Listing> {
     epoch: u64,
     /// How many times the walk went back because the listing changed.
     rewinds: u32,
+    /// The page of the latest rewind.
+    last_rewind: Option<u64>,
     arrived: BTreeMap<u64, Result<Page<L::Item>, Error>>,
     /// The next page number to release.
     next_release: u64,
@@ -184,6 +207,16 @@ pub struct Pager<L: Listing> {
     served_page_size: Option<u64>,
     /// The `count` of the latest released page.
     count_seen: Option<u64>,
+    /// The most pages the walk reads, from the largest `count` announced (see `max_pages`),
+    /// once page 1 has arrived.
+    max_pages: Option<u64>,
+    /// What `max_pages` may grow to: twice what page 1's `count` gives.
+    max_pages_cap: u64,
+    /// The `count` of page 1 the first time it arrived: the listing when the walk started.
+    first_count: Option<u64>,
+    /// The page that ended the listing early and was asked for again (a second failure there
+    /// ends the walk).
+    rechecked: Option<u64>,
     seen: HashSet<L::Key>,
     yielded: u64,
     done: bool,
@@ -207,11 +240,16 @@ impl<L: Listing> Pager<L> {
             in_flight: HashSet::new(),
             epoch: 0,
             rewinds: 0,
+            last_rewind: None,
             arrived: BTreeMap::new(),
             next_release: 1,
             follow: None,
             served_page_size: None,
             count_seen: None,
+            max_pages: None,
+            max_pages_cap: u64::MAX,
+            first_count: None,
+            rechecked: None,
             seen: HashSet::new(),
             yielded: 0,
             done,
@@ -266,10 +304,13 @@ impl<L: Listing> Pager<L> {
             let page = self.next_release;
             self.next_release += 1;
             match result {
-                Ok(page_data) => self.release(page, page_data, &mut released.items),
-                // A page that vanished (jobs deleted during the walk) ends the list.
-                Err(Error::NotFound(_)) if page > 1 => {
-                    self.finish("the server has no page this far")
+                Ok(page_data) => {
+                    released.error = self.release(page, page_data, &mut released.items);
+                }
+                // A page that vanished: jobs deleted during the walk, or a server that stops
+                // early.
+                Err(error @ Error::NotFound(_)) if page > 1 => {
+                    released.error = self.ended_early(page, Shortfall::PageNotFound, Some(error));
                 }
                 Err(error) => {
                     self.finish("a request failed");
@@ -300,11 +341,19 @@ impl<L: Listing> Pager<L> {
         self.count_seen
     }
 
-    fn release(&mut self, page: u64, data: Page<L::Item>, out: &mut Vec<L::Item>) {
+    /// Hands out the new items of `page`, decides what comes next, and returns the error that
+    /// ends the walk, if any.
+    fn release(&mut self, page: u64, data: Page<L::Item>, out: &mut Vec<L::Item>) -> Option<Error> {
         if self.count_seen.is_some_and(|count| count != data.count) && page > 1 {
+            if self.last_rewind == Some(page) {
+                // Fetched again, the same boundary changed again: the listing changes faster
+                // than it is read (or its count moves with every page), and going back once
+                // more would only cost requests.
+                self.rewinds = MAX_REWINDS;
+            }
             if self.rewinds < MAX_REWINDS {
                 self.rewind(page, data.count);
-                return;
+                return None;
             }
             tracing::warn!(
                 page,
@@ -312,17 +361,26 @@ impl<L: Listing> Pager<L> {
             );
         }
         self.count_seen = Some(data.count);
-        if page == 1 && data.next.is_some() && !data.results.is_empty() {
-            // A full first page tells how many jobs the server really puts on a page.
-            self.served_page_size = Some(data.results.len() as u64);
+        let arrived = data.results.len() as u64;
+        if page == 1 && arrived > 0 && arrived < data.count {
+            // A first page short of the count is full: it tells how many items the server
+            // really puts on a page (it may cap the size asked for).
+            self.served_page_size = Some(arrived);
         }
-        let arrived = data.results.len();
+        let bound = max_pages(data.count, self.per_page());
+        if self.max_pages.is_none() {
+            // Page 1, the first time: the listing may grow to twice its size during the walk.
+            self.max_pages_cap = bound.saturating_mul(2);
+            self.first_count = Some(data.count);
+        }
+        self.max_pages = Some(
+            self.max_pages
+                .unwrap_or(0)
+                .max(bound)
+                .min(self.max_pages_cap),
+        );
         for item in data.results {
-            if self
-                .options
-                .limit
-                .is_some_and(|limit| self.yielded >= limit)
-            {
+            if self.limit_reached() {
                 break;
             }
             if self.seen.insert(L::key(&item)) {
@@ -330,51 +388,112 @@ impl<L: Listing> Pager<L> {
                 out.push(item);
             }
         }
-        let limit_reached = self
-            .options
-            .limit
-            .is_some_and(|limit| self.yielded >= limit);
+        if self.limit_reached() {
+            self.finish("limit reached");
+            return None;
+        }
+        if self.yielded >= data.count {
+            self.finish("count reached");
+            return None;
+        }
+        if arrived == 0 {
+            return self.ended_early(page, Shortfall::EmptyPage, None);
+        }
+        let max_pages = self.max_pages.unwrap_or(u64::MAX);
+        if page >= max_pages {
+            if !self.short() {
+                self.finish("page bound reached with every item of the start seen");
+                return None;
+            }
+            return Some(self.incomplete(page, Shortfall::TooManyPages { max_pages }, None));
+        }
         let next = data
             .next
             .as_deref()
             .and_then(|link| link.parse::<Uri>().ok());
-        if arrived == 0 {
-            self.finish("empty page");
-        } else if data.next.is_none() {
-            self.finish("no next page");
-        } else if limit_reached {
-            self.finish("limit reached");
-        } else if self.yielded >= data.count {
-            self.finish("count reached");
-        } else if next.as_ref().is_some_and(|link| !advances(link, page)) {
-            tracing::warn!(
-                page,
-                next = data.next.as_deref(),
-                "next link does not advance; stopping"
-            );
-            self.finish("next does not advance");
-        } else {
-            self.plan_after(page, data.count, next);
+        self.plan_after(page, data.count, next);
+        None
+    }
+
+    /// Page `page` answered 404 or came back empty before `count` items were seen. The first
+    /// time, the page before it and this one are fetched again (when the listing shrank, the
+    /// page before says so with its `count`); the second time the walk ends with an error.
+    fn ended_early(
+        &mut self,
+        page: u64,
+        reason: Shortfall,
+        source: Option<Error>,
+    ) -> Option<Error> {
+        if self.limit_reached() || !self.short() {
+            self.finish("the server has no page this far");
+            return None;
         }
+        if self.rechecked != Some(page) {
+            tracing::debug!(page, ?reason, "the listing ended early; asking again");
+            self.rechecked = Some(page);
+            self.refetch(page.saturating_sub(1).max(1), page);
+            return None;
+        }
+        Some(self.incomplete(page, reason, source))
+    }
+
+    /// Ends the walk with [`Error::Incomplete`].
+    fn incomplete(&mut self, page: u64, reason: Shortfall, source: Option<Error>) -> Error {
+        self.finish("the listing is incomplete");
+        let count = self.count_seen.unwrap_or(0);
+        Error::Incomplete(Box::new(Incomplete::new(
+            format!("list {}", L::ITEMS),
+            L::ITEMS,
+            (self.yielded, count, page),
+            reason,
+            source,
+        )))
+    }
+
+    /// Whether fewer items were handed out than the listing held, as far as the walk can know:
+    /// fewer than both the `count` at the start and the latest one. (Items created during the
+    /// walk are newer than it: they may come or not; items deleted lower the latest count.)
+    fn short(&self) -> bool {
+        let start = self.first_count.unwrap_or(u64::MAX);
+        let now = self.count_seen.unwrap_or(u64::MAX);
+        self.yielded < start.min(now)
+    }
+
+    fn limit_reached(&self) -> bool {
+        self.options
+            .limit
+            .is_some_and(|limit| self.yielded >= limit)
+    }
+
+    /// Items per page as the server serves them, as far as the walk knows.
+    fn per_page(&self) -> u64 {
+        self.served_page_size
+            .unwrap_or(self.options.page_size)
+            .max(1)
     }
 
     /// Decides how far requests may go once `page` is released and more pages exist.
     fn plan_after(&mut self, page: u64, count: u64, next: Option<Uri>) {
+        let max_pages = self.max_pages.unwrap_or(u64::MAX);
         if self.options.concurrency == 1 {
-            // Sequential: follow the server's link when it is ours, else ask by number.
-            self.follow = next.filter(|link| self.base_url.same_origin(link));
-            self.last_page = page + 1;
+            // Sequential: follow the server's link when it is ours and names the next page,
+            // else ask by number.
+            self.follow = next.filter(|link| {
+                let usable = self.base_url.same_origin(link) && names_page(link, page + 1);
+                if !usable {
+                    tracing::debug!(page, %link, "not following the next link; asking by number");
+                }
+                usable
+            });
+            self.last_page = (page + 1).min(max_pages);
             return;
         }
-        let per_page = self
-            .served_page_size
-            .unwrap_or(self.options.page_size)
-            .max(1);
+        let per_page = self.per_page();
         let mut last = count.div_ceil(per_page).max(page + 1);
         if let Some(limit) = self.options.limit {
             last = last.min(limit.div_ceil(per_page).max(page + 1));
         }
-        self.last_page = self.last_page.max(last);
+        self.last_page = self.last_page.max(last).min(max_pages);
     }
 
     /// The listing changed between page `page - 1` and `page` (their counts differ): jobs may
@@ -386,13 +505,20 @@ impl<L: Listing> Pager<L> {
             "the listing changed during the walk; fetching again from the previous page"
         );
         self.rewinds += 1;
+        self.last_rewind = Some(page);
+        self.count_seen = Some(count);
+        self.refetch(page - 1, page);
+    }
+
+    /// Drops every page from `from` on (answered or in flight) and asks for them again, `upto`
+    /// at least.
+    fn refetch(&mut self, from: u64, upto: u64) {
         self.epoch += 1;
         self.arrived.clear();
         self.follow = None;
-        self.count_seen = Some(count);
-        self.next_page = page - 1;
-        self.next_release = page - 1;
-        self.last_page = self.last_page.max(page);
+        self.next_page = from;
+        self.next_release = from;
+        self.last_page = self.last_page.max(upto);
     }
 
     fn finish(&mut self, why: &'static str) {
@@ -462,12 +588,22 @@ impl<L: Listing> PageQueue<L> {
 /// listing that keeps changing (and warns that jobs may be missed).
 const MAX_REWINDS: u32 = 32;
 
-/// A `next` link advances when its `page` parameter is a number past the current page.
-fn advances(link: &Uri, current: u64) -> bool {
+/// Whether a `next` link's `page` parameter is `page`.
+fn names_page(link: &Uri, page: u64) -> bool {
     base_url::query_param(link, "page")
         .and_then(|value| value.parse::<u64>().ok())
-        .is_some_and(|next| next > current)
+        .is_some_and(|named| named == page)
 }
+
+/// Pages a walk reads at most, for a listing of `count` items at `per_page` a page: the pages
+/// `count` needs, and a margin for items created during the walk (10 pages and a tenth more).
+fn max_pages(count: u64, per_page: u64) -> u64 {
+    let pages = count.div_ceil(per_page.max(1)).max(1);
+    pages.saturating_add(PAGE_MARGIN + pages / 10)
+}
+
+/// Pages a walk may read past what page 1's `count` needs (plus a tenth of those).
+const PAGE_MARGIN: u64 = 10;
 
 #[cfg(test)]
 mod tests {
@@ -475,6 +611,7 @@ mod tests {
 
     use super::*;
     use crate::config::ClientConfig;
+    use crate::error::Shortfall;
     use crate::ops::Operation;
     use crate::response::error_for_status;
 
@@ -494,6 +631,17 @@ mod tests {
         max_page_size: u64,
         next_origin: String,
         next_page_override: Option<u64>,
+        /// `next` names the page just served.
+        next_stuck: bool,
+        /// No `next` link at all, as older servers answer.
+        no_next: bool,
+        /// This page answers 404, this many times (`u32::MAX`: always).
+        not_found: Option<(u64, u32)>,
+        /// Every page is served as page 1, with a `next` link to the page after the one asked
+        /// for, forever.
+        endless: bool,
+        /// `count` grows by this much per page number.
+        count_growth: u64,
     }
 
     impl FakeList {
@@ -503,6 +651,11 @@ mod tests {
                 max_page_size: 100,
                 next_origin: "https://sdm.example".into(),
                 next_page_override: None,
+                next_stuck: false,
+                no_next: false,
+                not_found: None,
+                endless: false,
+                count_growth: 0,
             }
         }
 
@@ -514,7 +667,7 @@ mod tests {
         }
 
         fn answer(
-            &self,
+            &mut self,
             request: &Request<crate::transport::RequestBody>,
         ) -> Result<Page<JobSummary>, Error> {
             let url = request.uri();
@@ -524,11 +677,19 @@ mod tests {
             );
             let param =
                 |name: &str| base_url::query_param(url, name).map(|v| v.parse::<u64>().unwrap());
-            let page = param("page").unwrap_or(1);
+            let asked = param("page").unwrap_or(1);
+            let page = if self.endless { 1 } else { asked };
             let size = param("page_size").unwrap_or(25).min(self.max_page_size);
             let total = self.jobs.len() as u64;
             let pages = total.div_ceil(size).max(1);
-            if page > pages {
+            let not_found = match &mut self.not_found {
+                Some((page, times)) if *page == asked && *times > 0 => {
+                    *times = times.saturating_sub(u32::from(*times != u32::MAX));
+                    true
+                }
+                _ => false,
+            };
+            if page > pages || not_found {
                 let body = br#"{"detail": "Invalid page."}"#;
                 return Err(error_for_status(
                     "list".into(),
@@ -539,15 +700,20 @@ mod tests {
             }
             let start = ((page - 1) * size).min(total) as usize;
             let end = (page * size).min(total) as usize;
-            let next_page = self.next_page_override.unwrap_or(page + 1);
-            let next = (page < pages).then(|| {
+            let next_page = match self.next_page_override {
+                Some(page) => page,
+                None if self.next_stuck => asked,
+                None => asked + 1,
+            };
+            let next = (!self.no_next && (page < pages || self.endless)).then(|| {
                 format!(
                     "{}/api/v1/jobs/?page={next_page}&page_size={size}&via=next",
                     self.next_origin
                 )
             });
             let results = self.jobs[start..end].iter().map(|&n| summary(n)).collect();
-            Ok(Page::new(total, next, None, results))
+            let count = total + self.count_growth * asked;
+            Ok(Page::new(count, next, None, results))
         }
     }
 
@@ -603,6 +769,16 @@ mod tests {
         panic!("the walk did not end");
     }
 
+    /// The error a walk ended with, as a person reads it.
+    fn shortfall(walk: &Walk) -> (Shortfall, String) {
+        match &walk.error {
+            Some(Error::Incomplete(incomplete)) => {
+                (incomplete.reason, walk.error.as_ref().unwrap().to_string())
+            }
+            other => panic!("expected an incomplete walk, got {other:?}"),
+        }
+    }
+
     fn all(count: u64) -> Vec<u64> {
         (1..=count).rev().collect()
     }
@@ -652,16 +828,178 @@ mod tests {
     }
 
     #[test]
-    fn a_next_link_that_does_not_advance_stops_the_walk() {
+    fn a_next_link_that_does_not_advance_falls_back_to_page_numbers() {
+        // Back to page 1, or the page just served: either way every job, by page numbers.
+        for (override_, stuck) in [(Some(1), false), (None, true)] {
+            for concurrency in [1, 4] {
+                let mut server = FakeList::new(300);
+                server.next_page_override = override_;
+                server.next_stuck = stuck;
+                let w = walk(
+                    PagerOptions::default().concurrency(concurrency),
+                    &mut server,
+                    |_, _| {},
+                );
+                assert_eq!(w.yielded, all(300), "concurrency {concurrency}");
+                assert!(w.error.is_none(), "{:?}", w.error);
+                assert_eq!(w.urls.len(), 3, "{:?}", w.urls);
+                assert!(
+                    w.urls.iter().all(|u| !u.contains("via=next")),
+                    "{:?}",
+                    w.urls
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_server_without_next_links_is_walked_by_page_numbers() {
+        let mut server = FakeList::new(250);
+        server.no_next = true;
+        for concurrency in [1, 4] {
+            let w = walk(
+                PagerOptions::default().concurrency(concurrency),
+                &mut server,
+                |_, _| {},
+            );
+            assert_eq!(w.yielded, all(250));
+            assert!(w.error.is_none(), "{:?}", w.error);
+        }
+    }
+
+    #[test]
+    fn a_later_page_that_answers_404_fails_the_walk_with_what_was_seen() {
+        for concurrency in [1, 4] {
+            let mut server = FakeList::new(1000);
+            server.not_found = Some((2, u32::MAX));
+            let w = walk(
+                PagerOptions::default().concurrency(concurrency),
+                &mut server,
+                |_, _| {},
+            );
+            assert_eq!(w.yielded, all(1000)[..100], "concurrency {concurrency}");
+            let (reason, text) = shortfall(&w);
+            assert_eq!(reason, Shortfall::PageNotFound);
+            assert_eq!(
+                text,
+                "list jobs: the listing ended after 100 of 1000 jobs (page 2 answered 404)"
+            );
+            // Page 2 was asked for again, after page 1, before giving up.
+            let page2 = w.urls.iter().filter(|u| u.contains("page=2")).count();
+            assert_eq!(page2, 2, "{:?}", w.urls);
+        }
+    }
+
+    #[test]
+    fn a_404_that_does_not_happen_again_is_recovered() {
         let mut server = FakeList::new(300);
-        server.next_page_override = Some(1);
+        server.not_found = Some((3, 1));
         let w = walk(
             PagerOptions::default().concurrency(1),
             &mut server,
             |_, _| {},
         );
-        assert_eq!(w.yielded, all(300)[..100]);
-        assert_eq!(w.urls.len(), 1);
+        assert_eq!(w.yielded, all(300));
+        assert!(w.error.is_none(), "{:?}", w.error);
+    }
+
+    #[test]
+    fn an_empty_later_page_fails_the_walk() {
+        let config = ClientConfig::new(BASE).unwrap();
+        let mut pager = JobPager::new(
+            config.base_url().clone(),
+            JobQuery::new(),
+            PagerOptions::default().concurrency(1).page_size(2),
+        );
+        let page = |results| Page::new(6, Some(format!("{BASE}jobs/?page=9")), None, results);
+        let mut released = Vec::new();
+        let mut error = None;
+        for answer in [
+            page(vec![summary(6), summary(5)]),
+            page(vec![]),
+            page(vec![summary(6), summary(5)]),
+            page(vec![]),
+        ] {
+            let request = pager.next_request().expect("a request");
+            let r = pager.on_response(&request, Ok(answer));
+            released.extend(r.items);
+            error = r.error;
+        }
+        assert_eq!(released.len(), 2);
+        let text = error.expect("an error").to_string();
+        assert_eq!(
+            text,
+            "list jobs: the listing ended after 2 of 6 jobs (page 2 was empty)"
+        );
+        assert!(pager.is_done() && pager.next_request().is_none());
+    }
+
+    /// Jobs created each time page 2 is served: going back to page 1 does not help (page 2
+    /// changes again), so the walk goes on after one try, and ends with every job present at
+    /// its start and no error.
+    #[test]
+    fn a_listing_that_grows_at_every_rewind_is_still_walked_to_the_end() {
+        let mut server = FakeList::new(300);
+        let w = walk(
+            PagerOptions::default().concurrency(1).page_size(50),
+            &mut server,
+            |page, server| {
+                if page == 2 {
+                    server.insert_newest(15);
+                }
+            },
+        );
+        assert!(w.error.is_none(), "{:?}", w.error);
+        for job in 1..=300 {
+            assert!(w.yielded.contains(&job), "job {job} lost");
+        }
+        let mut unique = w.yielded.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), w.yielded.len(), "no job twice");
+        // Page 2 changed again once fetched anew: the walk went on rather than go back again.
+        assert_eq!(server.jobs.len(), 300 + 2 * 15);
+    }
+
+    #[test]
+    fn pages_that_only_repeat_jobs_end_with_an_error_after_a_bound() {
+        for concurrency in [1, 4] {
+            let mut server = FakeList::new(1000);
+            server.endless = true;
+            let w = walk(
+                PagerOptions::default().concurrency(concurrency),
+                &mut server,
+                |_, _| {},
+            );
+            assert_eq!(w.yielded, all(1000)[..100]);
+            let (reason, text) = shortfall(&w);
+            let max_pages = 10 + 10 + 1;
+            assert_eq!(reason, Shortfall::TooManyPages { max_pages });
+            assert!(text.contains("100 of 1000 jobs"), "{text}");
+            // No page past the bound was asked for.
+            assert_eq!(w.urls.len() as u64, max_pages, "{:?}", w.urls);
+        }
+    }
+
+    #[test]
+    fn a_count_that_keeps_growing_ends_with_an_error_after_a_bound() {
+        for concurrency in [1, 4] {
+            let mut server = FakeList::new(300);
+            server.endless = true;
+            server.count_growth = 100;
+            let w = walk(
+                PagerOptions::default().concurrency(concurrency),
+                &mut server,
+                |_, _| {},
+            );
+            assert_eq!(w.yielded, all(300)[..100]);
+            let (reason, _) = shortfall(&w);
+            // Page 1 said 400: 4 pages and the margin, 14; the listing may double: 28.
+            assert_eq!(reason, Shortfall::TooManyPages { max_pages: 28 });
+            // Going back to reconcile a count that moves with every page is given up at once:
+            // the pages, and a few more requests.
+            assert!(w.urls.len() < 28 + 20, "{}", w.urls.len());
+        }
     }
 
     #[test]

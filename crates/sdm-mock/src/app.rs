@@ -104,6 +104,7 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
         kind,
         head: method == Method::HEAD,
         raw: req.extensions().get::<RawConn>().cloned(),
+        asked_page: req.extensions().get::<fault::AskedPage>().map(|p| p.0),
     };
     let response = match throttled {
         Some((wait, throttle)) => {

@@ -576,6 +576,8 @@ fn every_fault_name_parses_round_trips_and_is_served() {
     let id = done_job(&server);
     let paths = [
         "jobs/?page_size=2".to_owned(),
+        // `404-page` faults page 2 only.
+        "jobs/?page=2&page_size=2".to_owned(),
         format!("jobs/{id}/"),
         format!("jobs/{id}/data/1/"),
     ];

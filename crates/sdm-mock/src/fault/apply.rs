@@ -17,7 +17,9 @@ use super::{ErrorBody, Fault};
 use crate::api;
 use crate::app::App;
 use crate::fair_use::throttled_detail;
+use crate::query::{Query, parse_int};
 use crate::responses;
+use crate::urls;
 
 /// What follows the first half of the body in a [`Fault::MalformedJson`] answer.
 const GARBAGE: &[u8] = b"<<garbage>>";
@@ -40,6 +42,32 @@ pub(crate) struct RequestInfo {
     pub(crate) head: bool,
     /// The connection's raw writer.
     pub(crate) raw: Option<RawConn>,
+    /// The page the client asked for, when a fault served another one in its place.
+    pub(crate) asked_page: Option<u64>,
+}
+
+/// The page a client asked for, kept in the request's extensions by a fault that serves
+/// another page in its place ([`Fault::EndlessPages`], [`Fault::GrowingCount`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AskedPage(pub(crate) u64);
+
+/// The `page` a list request asks for (1 when it names none; `None` when it is not a number).
+fn asked_page(req: &Request) -> Option<u64> {
+    match Query::parse(req.uri().query()).get("page") {
+        None | Some("") => Some(1),
+        Some(text) => parse_int(text).and_then(|n| u64::try_from(n).ok()),
+    }
+}
+
+/// Whether `req` is for the job list or the project list.
+fn is_list(req: &Request) -> bool {
+    matches!(
+        RouteKind::of(
+            urls::Route::resolve(req.uri().path()).as_ref(),
+            req.method()
+        ),
+        RouteKind::JobList | RouteKind::ProjectList
+    )
 }
 
 /// Serves `selected` if it is a proxy fault; otherwise hands it on for the response.
@@ -52,6 +80,15 @@ pub(crate) async fn apply_proxy(
         return ProxyOutcome::Continue(req, None);
     };
     let fault = selected.fault();
+    match fault {
+        Fault::PageNotFound { page } if !(is_list(&req) && asked_page(&req) == Some(*page)) => {
+            return ProxyOutcome::Continue(req, None);
+        }
+        Fault::EndlessPages | Fault::GrowingCount => {
+            return ProxyOutcome::Continue(serve_first_page(req), Some(selected));
+        }
+        _ => {}
+    }
     if !is_proxy(fault) {
         return ProxyOutcome::Continue(req, Some(selected));
     }
@@ -80,6 +117,7 @@ pub(crate) async fn apply_proxy(
             api::uploads::drain(app, req, 0).await;
             wire::abort()
         }
+        Fault::PageNotFound { .. } => responses::detail(StatusCode::NOT_FOUND, "Invalid page."),
         _ => redirect(app, &req),
     };
     ProxyOutcome::Respond(response)
@@ -94,7 +132,31 @@ fn is_proxy(fault: &Fault) -> bool {
             | Fault::ServerError { .. }
             | Fault::DropBeforeResponse
             | Fault::RedirectElsewhere
+            | Fault::PageNotFound { .. }
     )
+}
+
+/// A list request rewritten to ask for page 1, the page it asked for kept in its extensions;
+/// other requests unchanged.
+fn serve_first_page(mut req: Request) -> Request {
+    if !is_list(&req) {
+        return req;
+    }
+    let Some(page) = asked_page(&req) else {
+        return req;
+    };
+    let query = Query::parse(req.uri().query()).encode_with("page", None);
+    let path = req.uri().path();
+    let target = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    if let Ok(uri) = target.parse() {
+        *req.uri_mut() = uri;
+        req.extensions_mut().insert(AskedPage(page));
+    }
+    req
 }
 
 /// Applies a transport or payload fault to the server's `response`, or returns it unchanged
@@ -136,11 +198,17 @@ pub(crate) async fn apply_response(
             let (parts, body) = response.into_parts();
             Response::from_parts(parts, Body::new(HugeRow::new(body, *bytes)))
         }
-        Fault::CountAsString | Fault::ResultsMissing | Fault::ForeignNextLink
+        Fault::CountAsString
+        | Fault::ResultsMissing
+        | Fault::ForeignNextLink
+        | Fault::NextStuck
+        | Fault::NextToFirst
+        | Fault::EndlessPages
+        | Fault::GrowingCount
             if matches!(info.kind, RouteKind::JobList | RouteKind::ProjectList) =>
         {
             rewrite_json(app, &selected, response, |envelope| {
-                edit_list(app, fault, envelope)
+                edit_list(app, fault, info.asked_page, envelope)
             })
             .await
         }
@@ -222,7 +290,8 @@ async fn rewrite_json(
 }
 
 /// Applies a list-only payload fault to a page envelope; `false` if it does not apply.
-fn edit_list(app: &App, fault: &Fault, envelope: &mut Value) -> bool {
+/// `asked` is the page the client asked for, when the fault served another one.
+fn edit_list(app: &App, fault: &Fault, asked: Option<u64>, envelope: &mut Value) -> bool {
     let Some(object) = envelope.as_object_mut() else {
         return false;
     };
@@ -246,7 +315,63 @@ fn edit_list(app: &App, fault: &Fault, envelope: &mut Value) -> bool {
             }
             _ => false,
         },
+        Fault::NextStuck | Fault::NextToFirst => match object.get_mut("next") {
+            Some(Value::String(next)) => {
+                let page = match fault {
+                    // The served page is the one before the page `next` names.
+                    Fault::NextStuck => link_page(next).map(|n| n.saturating_sub(1).max(1)),
+                    _ => None,
+                };
+                *next = with_page(next, page);
+                true
+            }
+            _ => false,
+        },
+        Fault::EndlessPages | Fault::GrowingCount => {
+            let Some(asked) = asked else {
+                return false;
+            };
+            if fault == &Fault::GrowingCount {
+                let served = object
+                    .get("results")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len) as u64;
+                let Some(count) = object.get("count").and_then(Value::as_u64) else {
+                    return false;
+                };
+                object.insert("count".into(), json!(count + asked * served));
+            }
+            match object.get_mut("next") {
+                Some(Value::String(next)) => {
+                    *next = with_page(next, Some(asked + 1));
+                    true
+                }
+                _ => false,
+            }
+        }
         _ => false,
+    }
+}
+
+/// The `page` a link names (1 when it names none).
+fn link_page(link: &str) -> Option<u64> {
+    let query = link.split_once('?').map(|(_, q)| q);
+    match Query::parse(query).get("page") {
+        None => Some(1),
+        Some(text) => parse_int(text).and_then(|n| u64::try_from(n).ok()),
+    }
+}
+
+/// `link` with its `page` set to `page`, or removed (DRF's link to page 1), keys sorted as DRF
+/// writes them.
+fn with_page(link: &str, page: Option<u64>) -> String {
+    let (base, query) = link.split_once('?').unwrap_or((link, ""));
+    let page = page.map(|n| n.to_string());
+    let query = Query::parse(Some(query)).encode_with("page", page.as_deref());
+    if query.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{query}")
     }
 }
 

@@ -4,7 +4,8 @@
 //! Faults come in three kinds, which decides when they apply:
 //!
 //! - **proxy faults** ([`Fault::Latency`], [`Fault::TooManyRequests`], [`Fault::ServerError`],
-//!   [`Fault::DropBeforeResponse`], [`Fault::RedirectElsewhere`]) happen in front of the API, as
+//!   [`Fault::DropBeforeResponse`], [`Fault::RedirectElsewhere`], and [`Fault::PageNotFound`]
+//!   on the page it names) happen in front of the API, as
 //!   a proxy or load balancer would cause them: for every request of the matching route, before
 //!   authentication, routing or the fair-use limit are looked at (a `429` or a dropped
 //!   connection still reads the request body first, so an upload is recorded);
@@ -17,7 +18,8 @@
 //! - **payload faults** (all the others) replace an otherwise successful (`200`, not `HEAD`)
 //!   response of the matching route; an unauthenticated or invalid request is answered normally,
 //!   and so is a route where the fault makes no sense (say [`Fault::CountAsString`] on a job
-//!   detail).
+//!   detail); [`Fault::EndlessPages`] and [`Fault::GrowingCount`] also change the request (the
+//!   page asked for), before the server sees it.
 //!
 //! A request that a fault leaves alone does not use up one of the plan's
 //! [`times`](FaultPlan::times).
@@ -30,7 +32,7 @@ mod wire;
 
 use std::time::Duration;
 
-pub(crate) use apply::{ProxyOutcome, RequestInfo, apply_proxy, apply_response};
+pub(crate) use apply::{AskedPage, ProxyOutcome, RequestInfo, apply_proxy, apply_response};
 pub(crate) use plans::{FaultSet, RouteKind};
 pub(crate) use wire::{AbortConnection, RawConn, split};
 
@@ -114,6 +116,26 @@ pub enum Fault {
     /// same path and query
     /// on another origin, the redirect target, as for [`Fault::RedirectElsewhere`].
     ForeignNextLink,
+    /// Payload (job list or project list, when there is a next page): `next` names the page just
+    /// served (it does not advance). A client that follows it walks the same page forever.
+    NextStuck,
+    /// Payload (job list or project list, when there is a next page): `next` loops back to page
+    /// 1 (the page's URL without `page`, as DRF links to the first page).
+    NextToFirst,
+    /// Proxy (job list, project list): a request for page `page` is answered with DRF's 404
+    /// `{"detail": "Invalid page."}`, as for a page past the end, although `count` says more;
+    /// requests for other pages are left alone (and do not use up the plan's count).
+    PageNotFound {
+        /// The page that answers 404 (from 1).
+        page: u64,
+    },
+    /// Request and payload (job list or project list, when page 1 has a next page): every page
+    /// asked for is served as page 1, `count` unchanged, with a `next` link to the page after
+    /// the one asked for: pages without end that only repeat items already seen.
+    EndlessPages,
+    /// As [`Fault::EndlessPages`], and `count` grows by one page with each page number: page
+    /// `n` announces `count + n × len(results)`, a listing that grows faster than it is read.
+    GrowingCount,
 }
 
 /// The body of a [`Fault::ServerError`].

@@ -33,6 +33,11 @@ const NAMES: &[&str] = &[
     "huge-row",
     "redirect",
     "foreign-next",
+    "next-stuck",
+    "next-first",
+    "404-page",
+    "endless",
+    "growing-count",
 ];
 
 /// `latency` without a value.
@@ -45,6 +50,8 @@ const DEFAULT_DRIP_PAUSE: Duration = Duration::from_millis(20);
 const DEFAULT_RETRY_AFTER: u64 = 1;
 /// `huge-row` without a value: above a client's usual 8 MiB row limit.
 const DEFAULT_HUGE_ROW: usize = 20_000_000;
+/// `404-page` without a value: the first page after page 1.
+const DEFAULT_MISSING_PAGE: u64 = 2;
 
 /// Route names after `@`, with their routes.
 const ROUTES: [(&str, Route); 11] = [
@@ -78,6 +85,9 @@ impl Fault {
     ///          | malformed | count-string | status-number | results-missing | empty-ok
     ///          | huge-row[=BYTES]                one row of BYTES    (default 20000000)
     ///          | redirect | foreign-next
+    ///          | next-stuck | next-first         `next` names this page, or page 1
+    ///          | 404-page[=PAGE]                 404 for that page   (default 2)
+    ///          | endless | growing-count         pages without end (count growing)
     /// DURATION = 300ms | 2s | 5m | 1h30m | 250us | ... | SECONDS
     /// ```
     ///
@@ -208,6 +218,19 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
         }),
         "redirect" => no_value(Fault::RedirectElsewhere),
         "foreign-next" => no_value(Fault::ForeignNextLink),
+        "next-stuck" => no_value(Fault::NextStuck),
+        "next-first" => no_value(Fault::NextToFirst),
+        "404-page" => Ok(Fault::PageNotFound {
+            page: match value {
+                Some(v) => match parse_count(v)? {
+                    0 => return Err("pages are numbered from 1".to_owned()),
+                    n => n as u64,
+                },
+                None => DEFAULT_MISSING_PAGE,
+            },
+        }),
+        "endless" => no_value(Fault::EndlessPages),
+        "growing-count" => no_value(Fault::GrowingCount),
         _ => match parse_server_error(name) {
             Some(fault) => no_value(fault),
             None => Err(format!(
@@ -291,6 +314,14 @@ impl fmt::Display for Fault {
             Fault::HugeRow { bytes } => write!(f, "huge-row={bytes}"),
             Fault::RedirectElsewhere => f.write_str("redirect"),
             Fault::ForeignNextLink => f.write_str("foreign-next"),
+            Fault::NextStuck => f.write_str("next-stuck"),
+            Fault::NextToFirst => f.write_str("next-first"),
+            Fault::PageNotFound {
+                page: DEFAULT_MISSING_PAGE,
+            } => f.write_str("404-page"),
+            Fault::PageNotFound { page } => write!(f, "404-page={page}"),
+            Fault::EndlessPages => f.write_str("endless"),
+            Fault::GrowingCount => f.write_str("growing-count"),
         }
     }
 }
@@ -416,6 +447,13 @@ mod tests {
         );
         assert_eq!(plan("latency=2000ms").to_string(), "latency=2s");
         assert_eq!(
+            plan("404-page=3@projectsx1"),
+            FaultPlan::times(Fault::PageNotFound { page: 3 }, 1).on(Route::ProjectList)
+        );
+        assert_eq!(plan("404-page").fault, Fault::PageNotFound { page: 2 });
+        assert_eq!(plan("404-page=3").to_string(), "404-page=3");
+        assert_eq!(plan("next-firstx2").times, Some(2));
+        assert_eq!(
             FaultPlan::times(Fault::EmptyOk, 2)
                 .on(Route::JobList)
                 .to_string(),
@@ -445,6 +483,9 @@ mod tests {
             ("503@jobs", "unknown route"),
             ("503x99999999999", "too large"),
             ("huge-row=big", "not a number"),
+            ("404-page=0", "from 1"),
+            ("404-page=two", "not a number"),
+            ("next-stuck=1", "takes no value"),
         ] {
             let error = Fault::parse(spec).unwrap_err();
             assert!(error.contains(needle), "{spec:?}: {error}");
