@@ -11,6 +11,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+mod json_text;
+
+pub use json_text::Layout;
+
 /// Space between table columns.
 const GAP: &str = "  ";
 
@@ -129,16 +133,23 @@ pub fn time(time: Option<&DateTime<Utc>>) -> String {
     )
 }
 
-/// Writes `value` as indented JSON and a newline.
-pub fn write_json_pretty(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
+/// Writes `value` as indented JSON and a newline. The server's objects (`job.raw()`) keep
+/// their numbers and strings byte for byte: only the whitespace is laid out again.
+pub fn write_json_pretty(out: &mut dyn Write, value: &(impl Serialize + ?Sized)) -> io::Result<()> {
+    json_text::write(out, &serde_json::to_string(value)?, Layout::Pretty)?;
     out.write_all(b"\n")
 }
 
-/// Writes `value` as compact JSON on one line (NDJSON).
-pub fn write_json_line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, value)?;
+/// Writes `value` as compact JSON on one line (NDJSON), server values byte for byte.
+pub fn write_json_line(out: &mut dyn Write, value: &(impl Serialize + ?Sized)) -> io::Result<()> {
+    json_text::write(out, &serde_json::to_string(value)?, Layout::Compact)?;
     out.write_all(b"\n")
+}
+
+/// Writes JSON text (valid JSON, such as a `RawValue`) in `layout`, without a newline; its
+/// numbers and strings byte for byte.
+pub fn write_json_text(out: &mut dyn Write, text: &str, layout: Layout) -> io::Result<()> {
+    json_text::write(out, text, layout)
 }
 
 #[cfg(test)]
