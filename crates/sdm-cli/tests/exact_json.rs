@@ -1,6 +1,6 @@
 //! `jobs get` and `jobs list` print the server's values as it sent them (`-o json`, `-o ndjson`,
-//! `-o csv`). The fake server cannot serve odd numbers, so a hand-written responder on loopback
-//! does.
+//! `-o csv`), and the client's own token never reaches stderr when the server echoes it. The
+//! fake server cannot serve odd numbers, so a hand-written responder on loopback does.
 
 mod common;
 
@@ -106,6 +106,19 @@ fn a_job_answer_for_another_job_is_an_error() {
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr.contains("not the job asked for"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_401_that_repeats_the_token_does_not_print_it() {
+    let body = format!(r#"{{"detail": "Invalid token {TOKEN}."}}"#);
+    let base_url = serve("401 Unauthorized", body);
+    let run = sdm_on(&base_url, &["jobs", "get", ID], 3);
+    assert!(!shows_part_of(TOKEN, &run.stderr), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Invalid token [redacted]."),
         "{}",
         run.stderr
     );

@@ -9,6 +9,10 @@ use serde_json::Value;
 use crate::error::{ApiError, DecodeError, Error, FieldError, RetryAfter};
 use crate::model::FIELD_MARK;
 
+mod mask;
+
+pub(crate) use mask::Secrets;
+
 /// How much of a body an error message quotes.
 const EXCERPT_CHARS: usize = 160;
 

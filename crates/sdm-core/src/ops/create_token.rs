@@ -7,7 +7,7 @@ use crate::config::ClientConfig;
 use crate::error::{DecodeError, Error};
 use crate::ops::Operation;
 use crate::request::{self, Auth};
-use crate::response::decode_json;
+use crate::response::{Secrets, decode_json};
 use crate::secret::{Password, Token};
 use crate::transport::RequestBody;
 
@@ -73,7 +73,10 @@ impl Operation for CreateToken {
     /// Refused credentials are [`Error::Authentication`]. DRF answers them with
     /// `400 {"non_field_errors": [...]}`, not 401: a 400 with a message and no per-field errors.
     /// A 400 naming fields (a blank or malformed e-mail) stays an ordinary API error.
+    ///
+    /// The password is masked in whatever the server repeats of it.
     fn refine_error(&self, error: Error) -> Error {
+        let error = error.mask_secrets(&Secrets::new([self.password.expose()]));
         match error {
             Error::Api(api)
                 if api.status == StatusCode::BAD_REQUEST
