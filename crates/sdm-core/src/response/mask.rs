@@ -16,6 +16,10 @@ const REDACTED: &str = "[redacted]";
 /// characters give nothing away and would make excerpts ending in a common letter hard to read.
 const MIN_CUT: usize = 3;
 
+/// The shortest secret looked for. A shorter one (a test token like `t`) would turn every word
+/// that contains it into `[redacted]`, and no real token is that short.
+const MIN_SECRET: usize = 4;
+
 /// The secrets to mask, each in every form it may take in a response.
 #[derive(Debug, Default)]
 pub(crate) struct Secrets {
@@ -24,10 +28,11 @@ pub(crate) struct Secrets {
 }
 
 impl Secrets {
-    /// The forms of `secrets` (empty ones are ignored).
+    /// The forms of `secrets` (those under [`MIN_SECRET`] characters are ignored).
     pub(crate) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
         let mut forms: Vec<String> = Vec::new();
-        for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+        let long_enough = |secret: &&str| secret.chars().count() >= MIN_SECRET;
+        for secret in secrets.into_iter().filter(long_enough) {
             let json = serde_json::to_string(secret).expect("a string always serializes");
             let json = json[1..json.len() - 1].to_owned();
             for form in [
@@ -191,7 +196,7 @@ mod tests {
         ] {
             assert_eq!(secrets.mask(text), "x [redacted] y", "{text}");
         }
-        assert_eq!(Secrets::new([""]).mask("anything"), "anything");
+        assert_eq!(Secrets::new(["", "t"]).mask("get data"), "get data");
     }
 
     #[test]
