@@ -1,10 +1,9 @@
 //! RFC 4180 CSV: quoting fields, writing records with CRLF line ends, and rendering JSON values
-//! (parsed, or as the server's raw text) as cells.
+//! (as the server's raw text) as cells.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::sanitise::csv_text;
@@ -41,16 +40,6 @@ pub fn write_record<S: AsRef<str>>(out: &mut dyn Write, fields: &[S]) -> io::Res
     out.write_all(b"\r\n")
 }
 
-/// A JSON value as a CSV cell: strings as they are, `null` (or absent) empty, anything else as
-/// compact JSON text.
-pub fn value_cell(value: Option<&Value>) -> String {
-    match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(text)) => text.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
 /// A JSON value given as the server's (compact) text as a CSV cell: strings unescaped, `null`
 /// (or absent) empty, numbers and booleans exactly as written (`1.50` stays `1.50`), objects and
 /// arrays as their JSON text.
@@ -76,8 +65,6 @@ pub fn raw_cell(value: Option<&RawValue>) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
     #[test]
@@ -105,16 +92,6 @@ mod tests {
             String::from_utf8(line).unwrap(),
             "id,\"a \"\"b\"\", c\",,\" x\"\r\n"
         );
-    }
-
-    #[test]
-    fn parsed_values() {
-        assert_eq!(value_cell(None), "");
-        assert_eq!(value_cell(Some(&Value::Null)), "");
-        assert_eq!(value_cell(Some(&json!("x"))), "x");
-        assert_eq!(value_cell(Some(&json!(3))), "3");
-        assert_eq!(value_cell(Some(&json!(false))), "false");
-        assert_eq!(value_cell(Some(&json!({"id": 3}))), r#"{"id":3}"#);
     }
 
     #[test]

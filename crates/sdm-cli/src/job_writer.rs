@@ -6,12 +6,11 @@ use std::fmt;
 use std::io::{self, Write};
 
 use sdm_ureq::JobSummary;
-use serde::Serialize;
 
 use crate::cli::OutputFormat;
 use crate::commands::jobs_get::{CSV_HEADER, csv_record, project};
 use crate::csv;
-use crate::output::{self, Table, write_json_line};
+use crate::output::{self, Layout, Table, write_json_line, write_json_text};
 
 /// Widest a job name gets in the table before it is cut with `…`.
 const NAME_WIDTH: usize = 40;
@@ -56,14 +55,11 @@ impl<'a> JobWriter<'a> {
     pub fn write(&mut self, job: JobSummary) -> io::Result<()> {
         match self.format {
             OutputFormat::Table => self.table.push(job),
-            OutputFormat::Ndjson => write_json_line(self.out, &job)?,
-            OutputFormat::Csv => csv::write_record(self.out, &csv_record(job.raw()))?,
+            OutputFormat::Ndjson => write_json_line(self.out, job.raw())?,
+            OutputFormat::Csv => csv::write_record(self.out, &csv_record(|c| job.field(c)))?,
             OutputFormat::Json => {
                 self.element.clear();
-                let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
-                let mut serializer =
-                    serde_json::Serializer::with_formatter(&mut self.element, formatter);
-                job.serialize(&mut serializer)?;
+                write_json_text(&mut self.element, job.raw().get(), Layout::Pretty)?;
                 self.out
                     .write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
                 // Indented one level, as inside a pretty-printed array. JSON strings hold no

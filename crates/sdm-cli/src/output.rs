@@ -11,8 +11,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+mod json_text;
+
 use crate::sanitise::escape_json;
 pub use crate::sanitise::printable;
+pub use json_text::Layout;
 
 /// Space between table columns.
 const GAP: &str = "  ";
@@ -110,20 +113,27 @@ pub fn time(time: Option<&DateTime<Utc>>) -> String {
     )
 }
 
-/// Writes `value` as indented JSON and a newline, with the characters a terminal would act
-/// on escaped ([`escape_json`]: the same value for any parser).
-pub fn write_json_pretty(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    let mut json = serde_json::to_vec_pretty(value)?;
-    escape_json(&mut json);
-    json.push(b'\n');
-    out.write_all(&json)
+/// Writes `value` as indented JSON and a newline. The server's objects (`job.raw()`) keep
+/// their numbers and strings byte for byte: only the whitespace is laid out again, and the
+/// characters a terminal would act on are escaped ([`escape_json`]: the same value for any
+/// parser).
+pub fn write_json_pretty(out: &mut dyn Write, value: &(impl Serialize + ?Sized)) -> io::Result<()> {
+    write_json_text(out, &serde_json::to_string(value)?, Layout::Pretty)?;
+    out.write_all(b"\n")
 }
 
-/// Writes `value` as compact JSON on one line (NDJSON), escaped as [`write_json_pretty`] does.
-pub fn write_json_line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    let mut json = serde_json::to_vec(value)?;
+/// Writes `value` as compact JSON on one line (NDJSON), as [`write_json_pretty`] does.
+pub fn write_json_line(out: &mut dyn Write, value: &(impl Serialize + ?Sized)) -> io::Result<()> {
+    write_json_text(out, &serde_json::to_string(value)?, Layout::Compact)?;
+    out.write_all(b"\n")
+}
+
+/// Writes JSON text (valid JSON, such as a `RawValue`) in `layout`, without a newline; its
+/// numbers and strings byte for byte, but for the characters [`escape_json`] escapes.
+pub fn write_json_text(out: &mut dyn Write, text: &str, layout: Layout) -> io::Result<()> {
+    let mut json = Vec::with_capacity(text.len() + text.len() / 4);
+    json_text::write(&mut json, text, layout)?;
     escape_json(&mut json);
-    json.push(b'\n');
     out.write_all(&json)
 }
 

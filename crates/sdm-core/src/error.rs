@@ -364,6 +364,34 @@ impl DecodeError {
     }
 }
 
+impl DecodeError {
+    /// The same error with `mask` applied to the texts taken from the body (the path, the
+    /// message, the cause) and `mask_excerpt` to the excerpt. A cause whose text changes is
+    /// replaced by one with the masked text.
+    pub(crate) fn masked(
+        self,
+        mask: impl Fn(&str) -> String,
+        mask_excerpt: impl Fn(&str) -> String,
+    ) -> Self {
+        let source = self.source.map(|source| {
+            let text = source.to_string();
+            let masked = mask(&text);
+            if masked == text {
+                source
+            } else {
+                <serde_json::Error as serde::de::Error>::custom(masked)
+            }
+        });
+        Self {
+            path: mask(&self.path),
+            message: mask(&self.message),
+            excerpt: mask_excerpt(&self.excerpt),
+            source,
+            ..self
+        }
+    }
+}
+
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

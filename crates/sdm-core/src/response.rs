@@ -7,6 +7,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{ApiError, DecodeError, Error, FieldError, RetryAfter};
+use crate::model::FIELD_MARK;
+
+mod mask;
+
+pub(crate) use mask::Secrets;
 
 /// How much of a body an error message quotes.
 const EXCERPT_CHARS: usize = 160;
@@ -105,20 +110,56 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
         },
         Err(error) => (error.path().to_string(), error.into_inner()),
     };
-    let message = if body.iter().all(u8::is_ascii_whitespace) {
-        "the body is empty".to_owned()
-    } else {
-        inner.to_string()
-    };
     let offset = byte_offset(body, inner.line(), inner.column());
-    Err(Error::Decode(Box::new(DecodeError::new(
+    let excerpt = excerpt(body, offset);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        let message = "the body is empty".to_owned();
+        return Err(decode_error(what(), status, path, message, excerpt, inner));
+    }
+    let message = inner.to_string();
+    // An error about one field of a kept object (see `model::raw`): the field joins the path.
+    let field = message
+        .strip_prefix(FIELD_MARK)
+        .and_then(|rest| rest.split_once(FIELD_MARK));
+    let Some((field, message)) = field else {
+        return Err(decode_error(what(), status, path, message, excerpt, inner));
+    };
+    let path = if path == "." {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    };
+    // The cause says the same without the mark (and without the position, which it cannot hold).
+    let position = format!(" at line {} column {}", inner.line(), inner.column());
+    let cause = <serde_json::Error as serde::de::Error>::custom(
+        message.strip_suffix(&position).unwrap_or(message),
+    );
+    Err(decode_error(
         what(),
         status,
         path,
+        message.to_owned(),
+        excerpt,
+        cause,
+    ))
+}
+
+fn decode_error(
+    what: String,
+    status: StatusCode,
+    path: String,
+    message: String,
+    excerpt: String,
+    source: serde_json::Error,
+) -> Error {
+    Error::Decode(Box::new(DecodeError::new(
+        what,
+        status,
+        path,
         message,
-        excerpt(body, offset),
-        Some(inner),
-    ))))
+        excerpt,
+        Some(source),
+    )))
 }
 
 /// serde_json reports 1-based line and column; turn them into a byte offset into `body`.

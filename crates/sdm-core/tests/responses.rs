@@ -8,12 +8,19 @@ use common::{fixture, fixture_text, job_id, ok, response};
 use insta::{assert_debug_snapshot, assert_json_snapshot, assert_snapshot};
 use sdm_core::ops::{CreateToken, GetJob, GetJobData, JobQuery, ListJobs, Operation};
 use sdm_core::{
-    DecodeError, Error, Job, JobStatus, JobSummary, OutputFormatId, Page, Password, ProjectId, Row,
+    DecodeError, Error, Job, JobId, JobStatus, JobSummary, OutputFormatId, Page, Password,
+    ProjectId, Row,
 };
 use serde_json::{Value, json};
 
 fn get_job(body: impl Into<Vec<u8>>) -> Result<Job, Error> {
-    GetJob::new(job_id()).parse(&ok(body))
+    let body = body.into();
+    // Asks for the job the fixture describes (an answer for another job is an error).
+    let id = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|job| JobId::parse(job.get("id")?.as_str()?).ok())
+        .unwrap_or_else(job_id);
+    GetJob::new(id).parse(&ok(body))
 }
 
 fn list_jobs(body: impl Into<Vec<u8>>) -> Result<Page<JobSummary>, Error> {
@@ -42,6 +49,11 @@ fn render_decode_error(error: &DecodeError) -> String {
         error.excerpt,
         source.as_deref().unwrap_or("(none)"),
     )
+}
+
+/// A field's text decoded.
+fn value(field: Option<&serde_json::value::RawValue>) -> Option<Value> {
+    field.map(|field| serde_json::from_str(field.get()).unwrap())
 }
 
 /// The fixture's JSON written compactly, in its own field order.
@@ -114,7 +126,7 @@ fn running_job_without_completion_date() {
     let job = get_job(fixture("job_running.json")).unwrap();
     assert_eq!(job.status, JobStatus::Running);
     assert_eq!(job.completion_date, None);
-    assert_eq!(job.field("completion_date"), Some(&Value::Null));
+    assert_eq!(value(job.field("completion_date")), Some(Value::Null));
     // Only the step id is documented; name and number may be missing.
     let step = job.step.as_ref().unwrap();
     assert_eq!(
@@ -140,16 +152,16 @@ fn unknown_status_is_kept_as_text() {
 fn unknown_fields_stay_reachable_and_serialize_back_unchanged() {
     let job = get_job(fixture("job_extra_fields.json")).unwrap();
     assert_eq!(
-        job.field("file"),
-        Some(&json!({"id": 881, "name": "catalogue-2022.csv", "rows": 1200}))
+        value(job.field("file")),
+        Some(json!({"id": 881, "name": "catalogue-2022.csv", "rows": 1200}))
     );
-    assert_eq!(job.field("model_version"), Some(&json!(0)));
+    assert_eq!(value(job.field("model_version")), Some(json!(0)));
     assert_eq!(
-        job.field("statistics").unwrap()["rows"]["rejected"],
+        value(job.field("statistics")).unwrap()["rows"]["rejected"],
         json!(10)
     );
-    assert_eq!(job.field("owner"), Some(&Value::Null));
-    assert_eq!(job.field("absent"), None);
+    assert_eq!(value(job.field("owner")), Some(Value::Null));
+    assert!(job.field("absent").is_none());
     // The typed view reads the known fields wherever they are in the object.
     assert_eq!(job.status, JobStatus::Done);
     assert_eq!(job.project.as_ref().unwrap().id, ProjectId(7));
@@ -158,7 +170,7 @@ fn unknown_fields_stay_reachable_and_serialize_back_unchanged() {
         serde_json::to_string(&job).unwrap(),
         compact("job_extra_fields.json")
     );
-    let keys: Vec<&str> = job.raw().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = job.fields().map(|(key, _)| key).collect();
     assert_eq!(
         keys,
         [
@@ -240,7 +252,7 @@ fn negative_fractional_or_textual_counts_are_decode_errors() {
 const DECODE_CASES: &[(&str, &str, &str)] = &[
     ("results_missing", "list_without_results.json", "."),
     ("job_without_id", "job_without_id.json", "."),
-    ("truncated", "job_truncated.json", "status"),
+    ("truncated", "job_truncated.json", "."),
     ("trailing_garbage", "job_trailing_garbage.json", "."),
     ("html_200", "login_page_200.html", "."),
 ];
@@ -315,7 +327,7 @@ fn decode_error_paths_reach_into_a_job() {
     )
     .unwrap();
     assert!(job.step.is_none());
-    assert_eq!(job.field("step").unwrap()["id"], "x");
+    assert_eq!(value(job.field("step")).unwrap()["id"], "x");
 }
 
 #[test]

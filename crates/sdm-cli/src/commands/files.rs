@@ -45,14 +45,14 @@ pub fn upload(
     }
     if !args.wait {
         if args.output == ShortFormat::Json {
-            write_json_pretty(stdout, &file).map_err(stdout_error)?;
+            write_json_pretty(stdout, file.raw()).map_err(stdout_error)?;
         }
         return Ok(());
     }
     let client = deadline.client(global, |config| config)?;
     let (last, result) = wait_parsed(&client, file, deadline.wait_options(args.interval));
     if args.output == ShortFormat::Json {
-        write_json_pretty(stdout, &last).map_err(stdout_error)?;
+        write_json_pretty(stdout, last.raw()).map_err(stdout_error)?;
     }
     result
 }
@@ -70,7 +70,7 @@ pub fn get(
 pub fn write(out: &mut dyn Write, file: &UploadedFile, format: ShortFormat) -> io::Result<()> {
     match format {
         ShortFormat::Table => output::write_key_values(out, &key_values(file)),
-        ShortFormat::Json => write_json_pretty(out, file),
+        ShortFormat::Json => write_json_pretty(out, file.raw()),
     }
 }
 
@@ -89,7 +89,10 @@ pub fn key_values(file: &UploadedFile) -> Vec<(&'static str, String)> {
     {
         pairs.push(("error", error.to_owned()));
     }
-    if let Some(lines) = file.field("skip_lines").and_then(Value::as_u64) {
+    if let Some(lines) = file
+        .field("skip_lines")
+        .and_then(|lines| lines.get().parse::<u64>().ok())
+    {
         pairs.push(("skip lines", lines.to_string()));
     }
     pairs.push(("created", output::time(file.creation_date.as_ref())));

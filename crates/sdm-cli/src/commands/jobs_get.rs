@@ -3,6 +3,8 @@
 use std::io::{self, Write};
 
 use sdm_ureq::{Job, ProjectRef, Step};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::{client, stdout_error};
 use crate::cli::{GlobalArgs, JobsGetArgs, OutputFormat};
@@ -33,12 +35,12 @@ pub fn run(
 pub fn write(out: &mut dyn Write, job: &Job, format: OutputFormat) -> io::Result<()> {
     match format {
         OutputFormat::Table => output::write_key_values(out, &key_values(job)),
-        // `Job` serializes to the object the server sent: every field, in its order.
-        OutputFormat::Json => write_json_pretty(out, job),
-        OutputFormat::Ndjson => write_json_line(out, job),
+        // The object the server sent: every field, in its order, every value byte for byte.
+        OutputFormat::Json => write_json_pretty(out, job.raw()),
+        OutputFormat::Ndjson => write_json_line(out, job.raw()),
         OutputFormat::Csv => {
             csv::write_record(out, &CSV_HEADER)?;
-            csv::write_record(out, &csv_record(job.raw()))
+            csv::write_record(out, &csv_record(|column| job.field(column)))
         }
     }
 }
@@ -84,18 +86,25 @@ pub fn project(project: Option<&ProjectRef>, with_name: bool) -> String {
     }
 }
 
-/// The CSV cells of a job object (detail or summary): the server's own text for every column,
-/// and the project's id when it comes as an object.
-pub fn csv_record(raw: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+/// The CSV cells of a job object (detail or summary), given its fields' text: the server's own
+/// text for every column (`1.50` stays `1.50`), and the project's id when it comes as an object.
+pub fn csv_record<'a>(field: impl Fn(&str) -> Option<&'a RawValue>) -> Vec<String> {
+    /// The `id` of a project object, whatever else it holds.
+    #[derive(Deserialize)]
+    struct Project<'a> {
+        #[serde(borrow)]
+        id: Option<&'a RawValue>,
+    }
     CSV_HEADER
         .iter()
         .map(|&column| {
-            let value = raw.get(column);
-            match (column, value) {
-                ("project", Some(serde_json::Value::Object(project))) => {
-                    csv::value_cell(project.get("id"))
-                }
-                _ => csv::value_cell(value),
+            let value = field(column);
+            let project = value
+                .filter(|_| column == "project")
+                .and_then(|value| serde_json::from_str::<Project<'_>>(value.get()).ok());
+            match project {
+                Some(project) => csv::raw_cell(project.id).into_owned(),
+                None => csv::raw_cell(value).into_owned(),
             }
         })
         .collect()

@@ -93,15 +93,19 @@ pub fn write_list(
             }
             table.write(out)
         }
-        OutputFormat::Json => write_json_pretty(out, &projects),
-        OutputFormat::Ndjson => projects.iter().try_for_each(|p| write_json_line(out, p)),
+        OutputFormat::Json => {
+            let objects: Vec<_> = projects.iter().map(Project::raw).collect();
+            write_json_pretty(out, &objects)
+        }
+        OutputFormat::Ndjson => projects
+            .iter()
+            .try_for_each(|p| write_json_line(out, p.raw())),
         OutputFormat::Csv => {
             csv::write_record(out, &CSV_HEADER)?;
             for project in projects {
-                let raw = project.raw();
                 let cells: Vec<String> = CSV_HEADER
                     .iter()
-                    .map(|c| csv::value_cell(raw.get(*c)))
+                    .map(|c| csv::raw_cell(project.field(c)).into_owned())
                     .collect();
                 csv::write_record(out, &cells)?;
             }
@@ -112,8 +116,8 @@ pub fn write_list(
 
 /// How many steps, when the listing says.
 fn steps_cell(project: &Project) -> String {
-    match project.raw().get("steps") {
-        Some(serde_json::Value::Array(_)) => project.steps.len().to_string(),
+    match project.field("steps") {
+        Some(steps) if steps.get().starts_with('[') => project.steps.len().to_string(),
         _ => "-".to_owned(),
     }
 }
@@ -121,7 +125,7 @@ fn steps_cell(project: &Project) -> String {
 /// One project: its id and name, then its steps in number order; or the server's object.
 pub fn write_one(out: &mut dyn Write, project: &Project, format: ShortFormat) -> io::Result<()> {
     if format == ShortFormat::Json {
-        return write_json_pretty(out, project);
+        return write_json_pretty(out, project.raw());
     }
     let name = project.name.clone().unwrap_or_else(|| "-".to_owned());
     output::write_key_values(

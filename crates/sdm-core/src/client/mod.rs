@@ -41,8 +41,9 @@ use crate::error::{Error, Setting, TooLargeError, TransportError, TransportFailu
 use crate::hooks::{Attempt, AttemptHook, AttemptOutcome};
 use crate::ops::Operation;
 use crate::rate_limit::RateLimiter;
-use crate::response::error_for_status;
+use crate::response::{Secrets, error_for_status};
 use crate::retry::{RetryDecision, RetryPolicy};
+use crate::secret::Token;
 
 /// What a client and its clones share: the configuration, and the pacing state. The pacing
 /// (rate limiter, jitter) is also kept by clients made with another token or configuration,
@@ -231,7 +232,9 @@ fn parse_document<O: Operation>(
     body: ReadBody,
 ) -> Result<O::Output, Error> {
     match body {
-        ReadBody::Complete(bytes) => op.parse(&Response::from_parts(head, bytes)),
+        ReadBody::Complete(bytes) => op
+            .parse(&Response::from_parts(head, bytes))
+            .map_err(|error| error.mask_secrets(&secrets(config))),
         ReadBody::Truncated(_) => Err(Error::TooLarge(TooLargeError::new(
             op.describe(),
             config.max_document_bytes(),
@@ -241,9 +244,14 @@ fn parse_document<O: Operation>(
 }
 
 /// The typed error for a non-success response; an error body over the limit is quoted in part.
-fn error_response(what: String, head: &Parts, body: ReadBody) -> Error {
+fn error_response(config: &ClientConfig, what: String, head: &Parts, body: ReadBody) -> Error {
     let (ReadBody::Complete(bytes) | ReadBody::Truncated(bytes)) = body;
-    error_for_status(what, head.status, &head.headers, &bytes)
+    error_for_status(what, head.status, &head.headers, &bytes).mask_secrets(&secrets(config))
+}
+
+/// The client's own secrets, to mask in what the server echoes.
+fn secrets(config: &ClientConfig) -> Secrets {
+    Secrets::new(config.token().map(Token::expose))
 }
 
 /// Wraps a transport error met while reading a body.

@@ -166,7 +166,12 @@ impl<T: AsyncTransport> AsyncClient<T> {
         let error_body = read_async(&mut body, ERROR_BODY_BYTES)
             .await
             .map_err(|e| body_failure(op.describe(), e))?;
-        Err(op.refine_error(error_response(op.describe(), &head, error_body)))
+        Err(op.refine_error(error_response(
+            &self.shared.config,
+            op.describe(),
+            &head,
+            error_body,
+        )))
     }
 
     /// Creates (or fetches) the token `token_name` for this user: `POST auth/token/`.

@@ -1,8 +1,7 @@
 //! Uploaded supplier files, as `POST files/` and `GET files/{id}/` return them.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
+use serde::{Deserialize, Deserializer};
 
 use super::raw::RawObject;
 use super::{FileId, status_enum};
@@ -36,7 +35,7 @@ pub struct UploadedFile {
     pub parsing_error: Option<String>,
     /// When the file was uploaded, when the server says.
     pub creation_date: Option<DateTime<Utc>>,
-    raw: Map<String, Value>,
+    raw: RawObject,
 }
 
 impl<'de> Deserialize<'de> for UploadedFile {
@@ -48,7 +47,7 @@ impl<'de> Deserialize<'de> for UploadedFile {
             name: object.lenient("name"),
             parsing_error: object.lenient("parsing_error"),
             creation_date: object.optional("creation_date")?,
-            raw: object.into_map(),
+            raw: object,
         })
     }
 }
@@ -66,7 +65,7 @@ mod tests {
         assert_eq!(file.id, FileId(12));
         assert_eq!(file.status, FileStatus::Unknown("queued".into()));
         assert_eq!(file.name.as_deref(), Some("offer.csv"));
-        assert_eq!(file.field("rows"), Some(&Value::from(3)));
+        assert_eq!(file.field("rows").map(|v| v.get()), Some("3"));
         assert_eq!(
             serde_json::to_string(&file).unwrap(),
             r#"{"id":12,"status":"queued","name":"offer.csv","parsing_error":null,"rows":3}"#

@@ -20,3 +20,5 @@ pub use page::Page;
 pub use project::{Project, ProjectStep};
 pub use row::Row;
 pub use status::JobStatus;
+
+pub(crate) use raw::FIELD_MARK;

@@ -1,7 +1,6 @@
 //! Projects, as `GET projects/` and `GET projects/{id}/` return them.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::ProjectId;
 use super::raw::RawObject;
@@ -36,7 +35,7 @@ pub struct Project {
     pub name: Option<String>,
     /// The workflow's steps, ordered by `number` (empty when the server sent none).
     pub steps: Vec<ProjectStep>,
-    raw: Map<String, Value>,
+    raw: RawObject,
 }
 
 impl<'de> Deserialize<'de> for Project {
@@ -49,7 +48,7 @@ impl<'de> Deserialize<'de> for Project {
             id: object.required("id")?,
             name: object.lenient("name"),
             steps,
-            raw: object.into_map(),
+            raw: object,
         })
     }
 }
@@ -71,13 +70,13 @@ mod tests {
         let ids: Vec<u64> = project.steps.iter().map(|s| s.id).collect();
         assert_eq!(ids, [11, 12]);
         assert_eq!(project.steps[0].kind.as_deref(), Some("mappings"));
-        assert_eq!(project.field("owner"), Some(&Value::from("ann")));
+        assert_eq!(project.field("owner").map(|v| v.get()), Some(r#""ann""#));
         let listed: Project = serde_json::from_str(r#"{"id": 4, "name": "Bags"}"#).unwrap();
         assert!(listed.steps.is_empty());
         // A surprising `steps` shape leaves the typed field empty; the raw value stays.
         let odd: Project = serde_json::from_str(r#"{"id": 5, "steps": "n/a"}"#).unwrap();
         assert!(odd.steps.is_empty());
-        assert_eq!(odd.field("steps"), Some(&Value::from("n/a")));
+        assert_eq!(odd.field("steps").map(|v| v.get()), Some(r#""n/a""#));
         assert!(serde_json::from_str::<Project>(r#"{"name": "x"}"#).is_err());
     }
 }

@@ -4,10 +4,10 @@ use http::{Method, Request, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ClientConfig;
-use crate::error::Error;
+use crate::error::{DecodeError, Error};
 use crate::ops::Operation;
 use crate::request::{self, Auth};
-use crate::response::decode_json;
+use crate::response::{Secrets, decode_json};
 use crate::secret::{Password, Token};
 use crate::transport::RequestBody;
 
@@ -73,7 +73,10 @@ impl Operation for CreateToken {
     /// Refused credentials are [`Error::Authentication`]. DRF answers them with
     /// `400 {"non_field_errors": [...]}`, not 401: a 400 with a message and no per-field errors.
     /// A 400 naming fields (a blank or malformed e-mail) stays an ordinary API error.
+    ///
+    /// The password is masked in whatever the server repeats of it.
     fn refine_error(&self, error: Error) -> Error {
+        let error = error.mask_secrets(&Secrets::new([self.password.expose()]));
         match error {
             Error::Api(api)
                 if api.status == StatusCode::BAD_REQUEST
@@ -86,11 +89,39 @@ impl Operation for CreateToken {
         }
     }
 
+    /// The `key` must be able to be a token: not empty, visible ASCII only (what an
+    /// `Authorization` header carries and a terminal prints safely). A key with a control
+    /// character or a space is refused here, not saved or printed; its text is never quoted.
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Token, Error> {
-        match decode_json::<Created>(|| self.describe(), status, body) {
-            Ok(created) => Ok(Token::new(created.key)),
-            Err(Error::Decode(error)) => Err(Error::Decode(Box::new(error.redacted()))),
-            Err(other) => Err(other),
+        let created = match decode_json::<Created>(|| self.describe(), status, body) {
+            Ok(created) => created,
+            Err(Error::Decode(error)) => return Err(Error::Decode(Box::new(error.redacted()))),
+            Err(other) => return Err(other),
+        };
+        let problem = if created.key.is_empty() {
+            Some("the key is empty".to_owned())
+        } else {
+            created
+                .key
+                .chars()
+                .position(|c| !c.is_ascii_graphic())
+                .map(|at| {
+                    format!(
+                        "the key has a character that is not visible ASCII at position {} (key not shown: it may be a secret)",
+                        at + 1
+                    )
+                })
+        };
+        match problem {
+            None => Ok(Token::new(created.key)),
+            Some(message) => Err(Error::Decode(Box::new(DecodeError::new(
+                self.describe(),
+                status,
+                "key".to_owned(),
+                message,
+                String::new(),
+                None,
+            )))),
         }
     }
 }

@@ -3,11 +3,11 @@
 use http::{Method, Request, StatusCode};
 
 use crate::config::ClientConfig;
-use crate::error::Error;
+use crate::error::{DecodeError, Error};
 use crate::model::{Job, JobId};
 use crate::ops::Operation;
 use crate::request::{self, Auth};
-use crate::response::decode_json;
+use crate::response::{decode_json, excerpt};
 use crate::transport::RequestBody;
 
 /// Fetches one job.
@@ -39,7 +39,20 @@ impl Operation for GetJob {
         request::build(config, Method::GET, &url, Auth::Token, None)
     }
 
+    /// A job other than the one asked for (a caching proxy, a routing bug) is a decode error
+    /// at `id`, never a result: a caller waiting for this job must not read another's status.
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Job, Error> {
-        decode_json(|| self.describe(), status, body)
+        let job: Job = decode_json(|| self.describe(), status, body)?;
+        if job.id != self.id {
+            return Err(Error::Decode(Box::new(DecodeError::new(
+                self.describe(),
+                status,
+                "id".to_owned(),
+                format!("the response is job {}, not the job asked for", job.id),
+                excerpt(body, 0),
+                None,
+            ))));
+        }
+        Ok(job)
     }
 }
