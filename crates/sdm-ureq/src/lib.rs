@@ -53,6 +53,7 @@
 #![deny(missing_docs)]
 
 use std::fmt;
+use std::time::Duration;
 
 // What a program using this client names; the rest of sdm-core (operations, state machines,
 // the transport seam) is under `sdm_core`, re-exported whole below.
@@ -75,7 +76,7 @@ pub use ureq;
 
 use http::header::CONTENT_LENGTH;
 use http::{HeaderValue, Request, Response};
-use sdm_core::transport::{BlockingBody, RequestBody, Transport};
+use sdm_core::transport::{BlockingBody, Deadline, RequestBody, Transport};
 
 /// The blocking client over ureq.
 pub type Client = BlockingClient<UreqTransport>;
@@ -179,7 +180,18 @@ impl Transport for UreqTransport {
         &self,
         request: Request<RequestBody>,
     ) -> Result<Response<BlockingBody>, TransportError> {
-        let timeouts = self.timeouts;
+        // The request's deadline, when sooner than the overall timeout, bounds this request
+        // instead: the whole exchange, body included (ureq's `timeout_global`, per request).
+        let left = Deadline::of(&request).map(|deadline| deadline.remaining().max(MIN_TIMEOUT));
+        let overall = match (self.timeouts.and_then(|t| t.overall), left) {
+            (Some(overall), Some(left)) => Some(overall.min(left)),
+            (overall, left) => overall.or(left),
+        };
+        // What names the timeout that ran out (unknown for an agent configured by the caller).
+        let timeouts = self.timeouts.map(|timeouts| Timeouts {
+            overall,
+            ..timeouts
+        });
         let (mut head, body) = request.into_parts();
         // Always a length, never chunked: Django deployments commonly refuse chunked bodies.
         if !body.is_empty() {
@@ -188,11 +200,11 @@ impl Transport for UreqTransport {
                 .or_insert_with(|| HeaderValue::from(body.len()));
         }
         let sent = match body.as_bytes() {
-            Some(bytes) => self.agent.run(Request::from_parts(head, bytes)),
-            None => self.agent.run(Request::from_parts(
-                head,
-                ureq::SendBody::from_owned_reader(body.reader()),
-            )),
+            Some(bytes) => self.run(Request::from_parts(head, bytes), left.and(overall)),
+            None => self.run(
+                Request::from_parts(head, ureq::SendBody::from_owned_reader(body.reader())),
+                left.and(overall),
+            ),
         };
         let response = sent.map_err(|e| transport_error(e, timeouts))?;
         Ok(response.map(|body| {
@@ -201,6 +213,29 @@ impl Transport for UreqTransport {
                 timeouts,
             })
         }))
+    }
+}
+
+/// The shortest overall timeout given to a request: a zero timeout means none to some
+/// libraries (the clients send nothing once a deadline has passed).
+const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+
+impl UreqTransport {
+    /// Runs `request`, bounded as a whole by `global` when there is one.
+    fn run(
+        &self,
+        request: Request<impl ureq::AsSendBody>,
+        global: Option<Duration>,
+    ) -> Result<Response<ureq::Body>, ureq::Error> {
+        match global {
+            Some(global) => self.agent.run(
+                self.agent
+                    .configure_request(request)
+                    .timeout_global(Some(global))
+                    .build(),
+            ),
+            None => self.agent.run(request),
+        }
     }
 }
 
