@@ -314,3 +314,25 @@ fn the_document_timeout_bounds_each_attempt_and_is_retried() {
     );
     assert_eq!(fake.sleeps().len(), 1);
 }
+
+#[test]
+fn a_create_cut_by_the_deadline_is_unconfirmed_and_says_the_deadline_ended_it() {
+    let deadline = Instant::now() + Duration::from_millis(20);
+    let fake = Scripted::new([Reply::EndlessDrip]);
+    let client =
+        BlockingClient::with_transport(config().with_deadline(Some(deadline)), Arc::clone(&fake));
+    let create = sdm_core::CreateJob::new(sdm_core::FileId(12), sdm_core::ProjectId(5), "Offers");
+    let error = client.create_job(&create).unwrap_err();
+    assert!(matches!(error, Error::Unconfirmed(_)), "{error:?}");
+    assert_deadline_error(&error);
+
+    // A throttled create, refused a retry past the deadline, was not acted on: not unconfirmed.
+    let fake = Scripted::new([throttled("30")]);
+    let client = BlockingClient::with_transport(
+        config().with_deadline(Some(Instant::now() + Duration::from_secs(5))),
+        Arc::clone(&fake),
+    );
+    let error = client.create_job(&create).unwrap_err();
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert_deadline_error(&error);
+}

@@ -205,8 +205,10 @@ impl<'a> Attempts<'a> {
             None => default,
         };
         let now = Instant::now();
-        // What a retry could have cured, met once the deadline has come: the deadline ended it.
-        if retryable && self.limits.passed(now) {
+        // What a retry could have cured (or, for a create, a read would retry), met once the
+        // deadline has come: the deadline ended it.
+        let curable = retryable || RetryPolicy::is_transient(&error);
+        if curable && self.limits.passed(now) {
             return Err(self.give_up(op, error, |limits, what, error| {
                 limits.passed_error(what, Some(error))
             }));
