@@ -65,7 +65,9 @@
 //!   refused logins, wrong tokens, unknown jobs and a server that is not there
 //!   (`TransportErrorKind::Connect`). And what a transport is most tempted to get wrong: its
 //!   timeouts honoured (a response that does not start and a body that stops arriving end in
-//!   `TransportErrorKind::Timeout` soon after the read timeout the kit asks for), every TLS
+//!   `TransportErrorKind::Timeout` soon after the read timeout the kit asks for), a request's
+//!   `transport::Deadline` honoured (a call with a deadline ends soon after it, though the
+//!   transport's own timeouts are far off), every TLS
 //!   failure reported as `TransportErrorKind::Tls` and never retried (against a loopback
 //!   server that answers a TLS handshake in plain HTTP), and a body cut short, whatever its
 //!   framing, reported as `TransportErrorKind::Io`, never as a complete body. Bodies stream
@@ -234,6 +236,7 @@ macro_rules! conformance_tests {
             a_large_output_streams_completely,
             a_response_that_does_not_start_times_out,
             a_body_that_stops_arriving_times_out,
+            a_deadline_bounds_a_request_that_does_not_start,
             a_tls_failure_is_a_tls_error_never_retried,
             a_body_cut_short_is_an_io_error,
             a_large_upload_streams_its_body,

@@ -741,6 +741,48 @@ pub fn a_body_that_stops_arriving_times_out(connect: ConnectWith) {
     assert!(rows.len() < 200, "{name}: all 200 rows arrived");
 }
 
+/// The deadline the deadline scenario gives its call: far shorter than [`STALL`] and than
+/// every timeout of [`Timeouts::DEFAULT`](crate::Timeouts::DEFAULT).
+pub const DEADLINE: Duration = Duration::from_secs(1);
+
+/// A call with a deadline ([`ClientConfig::with_deadline`], here [`DEADLINE`] away) against a
+/// server that holds its response back for [`STALL`] ends soon after the deadline, in a timeout
+/// error of kind `TimeoutKind::Deadline`, though the transport's own timeouts (the defaults)
+/// are far off and retries are on: the transport bounds the request by its
+/// `transport::Deadline` (only it can cut a response that does not start), and the client
+/// makes no retry past the deadline.
+pub fn a_deadline_bounds_a_request_that_does_not_start(connect: ConnectWith) {
+    let server = server();
+    server.set_faults(vec![
+        FaultPlan::always(Fault::Latency(STALL)).on(Route::JobDetail),
+    ]);
+    let id = id_of(&server.world().jobs()[0]);
+    let config = default_config(server.base_url(), Some(server.token())).with_rate_limit(None);
+    let run = bounded(STALL * 3, move || {
+        let deadline = Instant::now() + DEADLINE;
+        let client = connect(config.with_deadline(Some(deadline)), Timeouts::DEFAULT);
+        let result = client.get_job(&id).map(|job| job.id);
+        (client.name(), result, deadline.elapsed())
+    });
+    let (name, result, late) = run.unwrap_or_else(|why| panic!("a call with a deadline: {why}"));
+    let kind = result
+        .as_ref()
+        .err()
+        .and_then(Error::timed_out)
+        .map(|t| t.timeout);
+    assert_eq!(
+        kind,
+        Some(sdm_core::TimeoutKind::Deadline),
+        "{name}: a call with a deadline of {DEADLINE:?}, against a server that stands still for \
+         {STALL:?}, expected a timeout of kind Deadline; got {result:?}"
+    );
+    assert!(
+        late < TIMEOUT_BOUND - DEADLINE,
+        "{name}: the call ended {late:?} after its deadline: the transport does not bound the \
+         request by its `transport::Deadline`"
+    );
+}
+
 /// A loopback listener that answers whatever a client sends first (a TLS `ClientHello`) with
 /// a plain-HTTP `400` and closes the connection: no TLS library completes a handshake with
 /// it, and no certificate is needed to show it. It counts the connections it accepts.

@@ -18,7 +18,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use sdm_core::http::{Request, Response};
-use sdm_core::transport::{BlockingBody, RequestBody, Transport};
+use sdm_core::transport::{BlockingBody, Deadline, RequestBody, Transport};
 use sdm_core::{
     BlockingClient, ClientConfig, JobQuery, JobStatus, OutputFormatId, PagerOptions,
     TransportError, TransportErrorKind,
@@ -81,8 +81,12 @@ impl Transport for TcpTransport {
             uri.port_u16().unwrap_or(80),
         );
         let mut stream = self.connect(host, port)?;
-        // Every later wait for the server is bounded (`WouldBlock`/`TimedOut` are timeouts).
-        stream.set_read_timeout(Some(self.read_timeout))?;
+        // Every later wait for the server is bounded (`WouldBlock`/`TimedOut` are timeouts),
+        // and never past the request's deadline: the client cuts a body that keeps arriving,
+        // but only the transport can cut a server that does not answer at all.
+        let left = Deadline::of(&request).map(|d| d.remaining().max(Duration::from_millis(1)));
+        let wait = left.map_or(self.read_timeout, |left| left.min(self.read_timeout));
+        stream.set_read_timeout(Some(wait))?;
         stream.set_write_timeout(Some(self.read_timeout))?;
         let target = uri.path_and_query().map_or("/", |p| p.as_str());
         let mut head = format!(

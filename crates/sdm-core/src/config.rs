@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
@@ -20,6 +21,10 @@ pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PK
 /// Default limit for JSON documents read whole (a job, a page, a token): 16 MiB.
 pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
 
+/// Default bound on each attempt of a call that reads a whole document (a job, a page, a
+/// token): 60 s, so that a server that drips its answer cannot hold a call forever.
+pub const DEFAULT_DOCUMENT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Settings shared by every request of a client.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
@@ -28,6 +33,8 @@ pub struct ClientConfig {
     user_agent: String,
     max_document_bytes: usize,
     max_row_bytes: usize,
+    document_timeout: Option<Duration>,
+    deadline: Option<Instant>,
     retry_policy: RetryPolicy,
     rate_limit: Option<RateLimit>,
     allow_http: bool,
@@ -65,6 +72,8 @@ impl ClientConfig {
             user_agent: USER_AGENT.to_owned(),
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
             max_row_bytes: DEFAULT_MAX_ROW_BYTES,
+            document_timeout: Some(DEFAULT_DOCUMENT_TIMEOUT),
+            deadline: None,
             retry_policy: RetryPolicy::default(),
             rate_limit: Some(RateLimit::FAIR_USE),
             allow_http: false,
@@ -95,6 +104,30 @@ impl ClientConfig {
     /// Sets the largest output row accepted when streaming job data (default 8 MiB).
     pub fn with_max_row_bytes(mut self, bytes: usize) -> Self {
         self.max_row_bytes = bytes;
+        self
+    }
+
+    /// Sets the bound on each attempt of a call that reads a whole document (a job, a page, a
+    /// token, a file's status, a created job), body included, or removes it with `None`
+    /// (default: [`DEFAULT_DOCUMENT_TIMEOUT`]). An attempt cut by it is retried like any
+    /// timeout. Uploads (request bodies over 64 KiB), job rows and downloads, which may rightly
+    /// take long, are not bound by it; a [deadline](Self::with_deadline) bounds everything.
+    pub fn with_document_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.document_timeout = timeout;
+        self
+    }
+
+    /// Sets when every call must be over, retries, pauses and waits included, or removes the
+    /// deadline with `None` (the default). Each attempt gets only the time left (the
+    /// transport is told through the request's [`Deadline`](crate::transport::Deadline)); a
+    /// retry that would start after it (a `Retry-After` longer than the time left) is not
+    /// made: the call ends at once with a timeout error of kind [`TimeoutKind::Deadline`]
+    /// that says why. Give it to one stage of work with
+    /// [`BlockingClient::with_config`](crate::BlockingClient::with_config).
+    ///
+    /// [`TimeoutKind::Deadline`]: crate::TimeoutKind::Deadline
+    pub fn with_deadline(mut self, deadline: Option<Instant>) -> Self {
+        self.deadline = deadline;
         self
     }
 
@@ -194,6 +227,16 @@ impl ClientConfig {
     /// The largest output row accepted when streaming job data.
     pub fn max_row_bytes(&self) -> usize {
         self.max_row_bytes
+    }
+
+    /// The bound on each attempt of a call that reads a whole document, if any.
+    pub fn document_timeout(&self) -> Option<Duration> {
+        self.document_timeout
+    }
+
+    /// When every call must be over, if ever.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
     }
 
     /// How GET requests are retried.

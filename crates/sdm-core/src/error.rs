@@ -485,6 +485,11 @@ pub enum TimeoutKind {
     Read,
     /// The whole request, body included.
     Overall,
+    /// The call's deadline ([`ClientConfig::with_deadline`], a wait's timeout): no time was
+    /// left for the call to go on. Not retried.
+    ///
+    /// [`ClientConfig::with_deadline`]: crate::ClientConfig::with_deadline
+    Deadline,
 }
 
 impl fmt::Display for TimeoutKind {
@@ -493,6 +498,7 @@ impl fmt::Display for TimeoutKind {
             TimeoutKind::Connect => "connect",
             TimeoutKind::Read => "read",
             TimeoutKind::Overall => "overall",
+            TimeoutKind::Deadline => "deadline",
         })
     }
 }
@@ -663,6 +669,13 @@ impl TimedOut {
 
 impl fmt::Display for TimedOut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.timeout == TimeoutKind::Deadline {
+            return write!(
+                f,
+                "the call's deadline, {:?} after it began, leaves no time to go on",
+                self.limit
+            );
+        }
         write!(
             f,
             "nothing happened within the {} timeout of {:?}",

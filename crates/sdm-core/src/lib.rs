@@ -63,7 +63,7 @@ pub use client::{
 pub use client::{BlockingClient, Download, Jobs, ListIter, Projects, RowReader, TypedRows};
 // Configuration.
 pub use base_url::{BaseUrl, DEFAULT_BASE_URL};
-pub use config::{ClientConfig, DEFAULT_MAX_DOCUMENT_BYTES, USER_AGENT};
+pub use config::{ClientConfig, DEFAULT_DOCUMENT_TIMEOUT, DEFAULT_MAX_DOCUMENT_BYTES, USER_AGENT};
 pub use decoder::DEFAULT_MAX_ROW_BYTES;
 pub use hooks::{Attempt, AttemptHook, AttemptOutcome, RetryClassifier};
 pub use pager::PagerOptions;

@@ -62,4 +62,4 @@ pub use crate::decoder::RowDecoder;
 pub use crate::pager::{JobPager, Listing, PageRequest, Pager, ProjectPager, Released};
 pub use crate::rate_limit::RateLimiter;
 pub use crate::retry::{RetryDecision, RetryReason};
-pub use crate::waiter::{Awaited, WaitPhase, WaitStep, Waiter};
+pub use crate::waiter::{Awaited, LAST_POLL, WaitPhase, WaitStep, Waiter};

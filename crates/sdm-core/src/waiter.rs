@@ -64,6 +64,10 @@ impl Awaited for UploadedFile {
     }
 }
 
+/// The time a poll made when the wait's timeout is (nearly) over may still take: the last poll
+/// lands on the deadline, and is given this long to see whether the work finished.
+pub const LAST_POLL: Duration = Duration::from_secs(1);
+
 /// How to wait.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -74,7 +78,10 @@ pub struct WaitOptions {
     pub max_interval: Duration,
     /// Each pause is the previous one times this factor, up to `max_interval` (default 1.5).
     pub backoff: f64,
-    /// Give up after this long (default: wait forever).
+    /// Give up after this long (default: wait forever). It bounds the polls too: each is
+    /// given only the time left (see [`Waiter::poll_deadline`]), so a server that never
+    /// answers, drips its answer or asks for a `Retry-After` longer than that cannot hold the
+    /// wait past it by more than [`LAST_POLL`].
     pub timeout: Option<Duration>,
 }
 
@@ -106,6 +113,16 @@ impl WaitOptions {
     /// The longest pause between polls.
     pub fn max_interval(mut self, max_interval: Duration) -> Self {
         self.max_interval = max_interval;
+        self
+    }
+
+    /// The same options for a wait starting at `now` that must also end by `deadline`: the
+    /// timeout cut to the time left.
+    pub(crate) fn until(mut self, deadline: Option<Instant>, now: Instant) -> Self {
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(now);
+            self.timeout = Some(self.timeout.map_or(left, |timeout| timeout.min(left)));
+        }
         self
     }
 }
@@ -198,6 +215,17 @@ impl<S: Awaited> Waiter<S> {
         }
         tracing::warn!(error = %error, "polling failed; waiting continues");
         Ok(self.pause(now))
+    }
+
+    /// When a poll starting at `now` must be over, retries included (`None` without a
+    /// timeout): the wait's deadline, or [`LAST_POLL`] from now when less than that is left,
+    /// so that the poll made at the deadline has time to answer. Give it to the poll as its
+    /// deadline ([`ClientConfig::with_deadline`](crate::ClientConfig::with_deadline)); the
+    /// clients do.
+    pub fn poll_deadline(&self, now: Instant) -> Option<Instant> {
+        let end = self.started.checked_add(self.options.timeout?)?;
+        let last = now.checked_add(LAST_POLL).unwrap_or(end);
+        Some(end.max(last))
     }
 
     /// How many polls were made.
@@ -405,6 +433,33 @@ mod tests {
             ),
             "{outcome:?}"
         );
+    }
+
+    #[test]
+    fn each_poll_gets_only_the_time_left_and_the_last_one_a_second() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let options = WaitOptions::default().timeout(Duration::from_secs(10));
+        let waiter = Waiter::<Job>::new(options.clone(), start);
+        assert_eq!(waiter.poll_deadline(start), Some(at(10_000)));
+        assert_eq!(waiter.poll_deadline(at(8_000)), Some(at(10_000)));
+        // The poll made at the deadline (or just before) still gets LAST_POLL.
+        assert_eq!(waiter.poll_deadline(at(9_500)), Some(at(10_500)));
+        assert_eq!(waiter.poll_deadline(at(10_000)), Some(at(11_000)));
+        // Without a timeout a poll has no deadline of the wait's.
+        let forever = Waiter::<Job>::new(WaitOptions::default(), start);
+        assert_eq!(forever.poll_deadline(start), None);
+        let huge = WaitOptions::default().timeout(Duration::MAX);
+        assert_eq!(Waiter::<Job>::new(huge, start).poll_deadline(start), None);
+
+        // A deadline of the client's cuts the wait's timeout, never lengthens it.
+        let cut = options.clone().until(Some(at(4_000)), start);
+        assert_eq!(cut.timeout, Some(Duration::from_secs(4)));
+        let kept = options.clone().until(Some(at(60_000)), start);
+        assert_eq!(kept.timeout, Some(Duration::from_secs(10)));
+        let bounded = WaitOptions::default().until(Some(at(3_000)), start);
+        assert_eq!(bounded.timeout, Some(Duration::from_secs(3)));
+        assert_eq!(options.clone().until(None, start), options);
     }
 
     #[test]

@@ -78,7 +78,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // What a program using this client names; the rest of sdm-core (operations, state machines,
 // the transport seam) is under `sdm_core`, re-exported whole below.
@@ -90,13 +90,13 @@ pub use sdm_core;
 pub use sdm_core::transport::Timeouts;
 pub use sdm_core::{
     ApiError, Attempt, AttemptHook, AttemptOutcome, BaseUrl, ClientConfig, CreateJob, Created,
-    DEFAULT_BASE_URL, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_ROW_BYTES, DecodeError, DownloadInfo,
-    Error, FieldError, FileId, FileStatus, InvalidInput, Job, JobId, JobQuery, JobStatus,
-    JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password, Project, ProjectId,
-    ProjectQuery, ProjectRef, ProjectStep, RateLimit, RetryAfter, RetryClassifier, RetryPolicy,
-    Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token, TooLargeError, TransportError,
-    TransportErrorKind, TransportFailure, Unconfirmed, UploadFile, UploadedFile, WaitOptions,
-    WaitOutcome,
+    DEFAULT_BASE_URL, DEFAULT_DOCUMENT_TIMEOUT, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_ROW_BYTES,
+    DecodeError, DownloadInfo, Error, FieldError, FileId, FileStatus, InvalidInput, Job, JobId,
+    JobQuery, JobStatus, JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password,
+    Project, ProjectId, ProjectQuery, ProjectRef, ProjectStep, RateLimit, RetryAfter,
+    RetryClassifier, RetryPolicy, Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token,
+    TooLargeError, TransportError, TransportErrorKind, TransportFailure, Unconfirmed, UploadFile,
+    UploadedFile, WaitOptions, WaitOutcome,
 };
 pub use sdm_core::{AsyncClient, AsyncDownload, AsyncRowReader, JobStream, ProjectStream};
 
@@ -107,7 +107,8 @@ use http::{HeaderValue, Request, Response};
 use http_body::{Frame, SizeHint};
 use hyper_util::client::proxy::matcher::Matcher;
 use sdm_core::transport::{
-    AsyncBody, AsyncBodyRead, AsyncTransport, BodyReader, ProxyRoute, RequestBody, proxy_route,
+    AsyncBody, AsyncBodyRead, AsyncTransport, BodyReader, Deadline, ProxyRoute, RequestBody,
+    proxy_route,
 };
 
 /// The async client over reqwest.
@@ -363,6 +364,11 @@ impl AsyncTransport for ReqwestTransport {
         request: Request<RequestBody>,
     ) -> Result<Response<AsyncBody>, TransportError> {
         let client = self.client_for(&request)?;
+        // The request's deadline, when sooner than the overall timeout, bounds this request
+        // instead: the whole exchange, body included (reqwest's per-request timeout).
+        let left = Deadline::of(&request).map(|deadline| deadline.remaining().max(MIN_TIMEOUT));
+        let overall = self.timeouts.and_then(|t| t.overall);
+        let started = Instant::now();
         let (mut head, body) = request.into_parts();
         // Always a length, never chunked: Django deployments commonly refuse chunked bodies.
         if !body.is_empty() {
@@ -377,12 +383,20 @@ impl AsyncTransport for ReqwestTransport {
                 reader: Mutex::new(body.reader()),
             }),
         };
-        let request = reqwest::Request::try_from(Request::from_parts(head, body))
+        let mut request = reqwest::Request::try_from(Request::from_parts(head, body))
             .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
+        let mut timeouts = self.timeouts;
+        if let Some(left) = left {
+            // Overrides the client's overall timeout for this request, body included.
+            let bound = overall.map_or(left, |overall| overall.min(left));
+            *request.timeout_mut() = Some(bound);
+            // So that a timeout is not named as the read timeout: either may have run out.
+            timeouts = timeouts.map(|t| t.overall(bound));
+        }
         let response = client
             .execute(request)
             .await
-            .map_err(|e| transport_error(e, self.timeouts))?;
+            .map_err(|e| transport_error(e, timeouts, started))?;
         let mut head = Response::builder()
             .status(response.status())
             .version(response.version());
@@ -391,7 +405,8 @@ impl AsyncTransport for ReqwestTransport {
         }
         head.body(AsyncBody::new(ReqwestBody {
             response,
-            timeouts: self.timeouts,
+            timeouts,
+            started,
         }))
         .map_err(|e| TransportError::new(TransportErrorKind::Other, e))
     }
@@ -400,6 +415,10 @@ impl AsyncTransport for ReqwestTransport {
         tokio::time::sleep(duration).await;
     }
 }
+
+/// The shortest overall timeout given to a request: a zero timeout would fail it before it
+/// starts (the clients send nothing once a deadline has passed).
+const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 
 /// A request body read from its sources as hyper asks for more: 64 KiB at a time, from page
 /// cache or disk, short enough not to hold up the runtime. (reqwest's own streamed bodies need
@@ -435,6 +454,8 @@ impl http_body::Body for StreamedBody {
 struct ReqwestBody {
     response: reqwest::Response,
     timeouts: Option<Timeouts>,
+    /// When the request was sent, to tell the overall timeout from the read timeout.
+    started: Instant,
 }
 
 #[async_trait]
@@ -444,18 +465,26 @@ impl AsyncBodyRead for ReqwestBody {
         self.response
             .chunk()
             .await
-            .map_err(|e| transport_error(e, timeouts))
+            .map_err(|e| transport_error(e, timeouts, self.started))
     }
 }
 
-fn transport_error(error: reqwest::Error, timeouts: Option<Timeouts>) -> TransportError {
+/// The transport error of `error`, met by a request sent at `started`.
+fn transport_error(
+    error: reqwest::Error,
+    timeouts: Option<Timeouts>,
+    started: Instant,
+) -> TransportError {
     if error.is_timeout() {
         // reqwest does not say which timeout ran out: a connect error is the connect timeout;
-        // otherwise it is the read timeout, unless an overall one is set too (then either).
-        let named = timeouts.and_then(|t| match (error.is_connect(), t.overall) {
-            (true, _) => Some((TimeoutKind::Connect, t.connect)),
-            (false, None) => Some((TimeoutKind::Read, t.read)),
-            (false, Some(_)) => None,
+        // otherwise it is the overall one when the request has run that long, else the read
+        // timeout.
+        let named = timeouts.map(|t| match (error.is_connect(), t.overall) {
+            (true, _) => (TimeoutKind::Connect, t.connect),
+            (false, Some(overall)) if started.elapsed() >= overall => {
+                (TimeoutKind::Overall, overall)
+            }
+            (false, _) => (TimeoutKind::Read, t.read),
         });
         return match named {
             Some((setting, limit)) => TimedOut::new(setting, limit, error).into_transport_error(),

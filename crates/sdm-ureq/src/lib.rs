@@ -85,6 +85,7 @@
 #![deny(missing_docs)]
 
 use std::fmt;
+use std::time::Duration;
 
 // What a program using this client names; the rest of sdm-core (operations, state machines,
 // the transport seam) is under `sdm_core`, re-exported whole below.
@@ -93,13 +94,13 @@ pub use sdm_core;
 pub use sdm_core::transport::Timeouts;
 pub use sdm_core::{
     ApiError, Attempt, AttemptHook, AttemptOutcome, BaseUrl, ClientConfig, CreateJob, Created,
-    DEFAULT_BASE_URL, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_ROW_BYTES, DecodeError, DownloadInfo,
-    Error, FieldError, FileId, FileStatus, InvalidInput, Job, JobId, JobQuery, JobStatus,
-    JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password, Project, ProjectId,
-    ProjectQuery, ProjectRef, ProjectStep, RateLimit, RetryAfter, RetryClassifier, RetryPolicy,
-    Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token, TooLargeError, TransportError,
-    TransportErrorKind, TransportFailure, Unconfirmed, UploadFile, UploadedFile, WaitOptions,
-    WaitOutcome,
+    DEFAULT_BASE_URL, DEFAULT_DOCUMENT_TIMEOUT, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_ROW_BYTES,
+    DecodeError, DownloadInfo, Error, FieldError, FileId, FileStatus, InvalidInput, Job, JobId,
+    JobQuery, JobStatus, JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password,
+    Project, ProjectId, ProjectQuery, ProjectRef, ProjectStep, RateLimit, RetryAfter,
+    RetryClassifier, RetryPolicy, Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token,
+    TooLargeError, TransportError, TransportErrorKind, TransportFailure, Unconfirmed, UploadFile,
+    UploadedFile, WaitOptions, WaitOutcome,
 };
 pub use sdm_core::{BlockingClient, Download, Jobs, Projects, RowReader, TypedRows};
 /// The HTTP library, so that [`UreqTransport::from_agent`] needs no version-matched dependency.
@@ -107,7 +108,9 @@ pub use ureq;
 
 use http::header::CONTENT_LENGTH;
 use http::{HeaderValue, Request, Response};
-use sdm_core::transport::{BlockingBody, ProxyRoute, RequestBody, Transport, proxy_route};
+use sdm_core::transport::{
+    BlockingBody, Deadline, ProxyRoute, RequestBody, Transport, proxy_route,
+};
 
 /// The blocking client over ureq.
 pub type Client = BlockingClient<UreqTransport>;
@@ -153,17 +156,25 @@ impl UreqTransport {
         }
     }
 
-    /// Sends `request` with ureq; `direct` bypasses the agent's proxy.
+    /// Runs `request`, bypassing the agent's proxy when `direct`, and bounded as a whole by
+    /// `global` when given.
     fn run(
         &self,
         request: Request<impl ureq::AsSendBody>,
         direct: bool,
+        global: Option<Duration>,
     ) -> Result<Response<ureq::Body>, ureq::Error> {
-        if direct {
-            let request = self.agent.configure_request(request).proxy(None).build();
+        if !direct && global.is_none() {
             return self.agent.run(request);
         }
-        self.agent.run(request)
+        let mut configured = self.agent.configure_request(request);
+        if direct {
+            configured = configured.proxy(None);
+        }
+        if let Some(global) = global {
+            configured = configured.timeout_global(Some(global));
+        }
+        self.agent.run(configured.build())
     }
 }
 
@@ -298,7 +309,6 @@ impl Transport for UreqTransport {
         &self,
         request: Request<RequestBody>,
     ) -> Result<Response<BlockingBody>, TransportError> {
-        let timeouts = self.timeouts;
         // ureq's own rule says whether the agent's proxy would carry the request (`NO_PROXY`
         // included); sdm-core's, whether it may (loopback never, plain http only if allowed).
         let proxied = self
@@ -307,6 +317,18 @@ impl Transport for UreqTransport {
             .proxy()
             .is_some_and(|proxy| !proxy.is_no_proxy(request.uri()));
         let direct = proxied && proxy_route(&request)? == ProxyRoute::Direct;
+        // The request's deadline, when sooner than the overall timeout, bounds this request
+        // instead: the whole exchange, body included (ureq's `timeout_global`, per request).
+        let left = Deadline::of(&request).map(|deadline| deadline.remaining().max(MIN_TIMEOUT));
+        let overall = match (self.timeouts.and_then(|t| t.overall), left) {
+            (Some(overall), Some(left)) => Some(overall.min(left)),
+            (overall, left) => overall.or(left),
+        };
+        // What names the timeout that ran out (unknown for an agent configured by the caller).
+        let timeouts = self.timeouts.map(|timeouts| Timeouts {
+            overall,
+            ..timeouts
+        });
         let (mut head, body) = request.into_parts();
         // Always a length, never chunked: Django deployments commonly refuse chunked bodies.
         if !body.is_empty() {
@@ -315,10 +337,11 @@ impl Transport for UreqTransport {
                 .or_insert_with(|| HeaderValue::from(body.len()));
         }
         let sent = match body.as_bytes() {
-            Some(bytes) => self.run(Request::from_parts(head, bytes), direct),
+            Some(bytes) => self.run(Request::from_parts(head, bytes), direct, left.and(overall)),
             None => self.run(
                 Request::from_parts(head, ureq::SendBody::from_owned_reader(body.reader())),
                 direct,
+                left.and(overall),
             ),
         };
         let response = sent.map_err(|e| transport_error(e, timeouts))?;
@@ -330,6 +353,10 @@ impl Transport for UreqTransport {
         }))
     }
 }
+
+/// The shortest overall timeout given to a request: a zero timeout means none to some
+/// libraries (the clients send nothing once a deadline has passed).
+const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 
 /// ureq's body reader, with its timeouts reported as `TimedOut` I/O errors (ureq wraps them in
 /// an error of another kind), so the client classifies them as timeouts.

@@ -1,18 +1,15 @@
 //! One `--timeout` for work of several stages (`sdm import`, `files upload --wait`): each stage
-//! gets only the time left, its requests, retries and waits included.
+//! gets only the time left, its requests, retries and waits included. The library keeps each
+//! call within it (`ClientConfig::with_deadline`); this module says when the work started and
+//! tells the errors of a deadline that passed as such (exit 7).
 
 use std::time::{Duration, Instant};
 
-use sdm_ureq::{Client, ClientConfig, RetryPolicy, WaitOptions};
+use sdm_ureq::{Client, ClientConfig, RetryPolicy, TimeoutKind, WaitOptions};
 
-use super::client_capped;
 use crate::cli::GlobalArgs;
 use crate::duration;
 use crate::error::CliError;
-
-/// The shortest transport timeout given to a request (a zero timeout means none to some
-/// libraries).
-const MIN_TIMEOUT: Duration = Duration::from_millis(10);
 
 /// When the work must be over, if ever.
 #[derive(Clone, Copy, Debug)]
@@ -59,37 +56,23 @@ impl Deadline {
         options
     }
 
-    /// A client for the next stage: its transport timeouts, retry pauses and retries end at
-    /// the deadline. `adjust` changes the configuration further.
+    /// A client for the next stage, whose every call (retries and pauses included) ends by the
+    /// deadline. `adjust` changes the configuration further.
     pub fn client(
         &self,
         global: &GlobalArgs,
         adjust: impl FnOnce(ClientConfig) -> ClientConfig,
     ) -> Result<Client, CliError> {
-        let Some(left) = self.remaining() else {
-            return super::client_with(global, adjust);
-        };
         let end = self.end;
-        client_capped(global, Some(left.max(MIN_TIMEOUT)), |config| {
-            let mut policy = config.retry_policy().clone();
-            policy.max_backoff = policy.max_backoff.min(left);
-            policy.max_retry_after = policy.max_retry_after.min(left);
-            let before_end = move |_: &sdm_ureq::Error, default: bool| {
-                default && end.is_none_or(|end| Instant::now() < end)
-            };
-            adjust(
-                config
-                    .with_retry_policy(policy)
-                    .with_retry_classifier(before_end),
-            )
-        })
+        super::client_with(global, |config| adjust(config.with_deadline(end)))
     }
 
-    /// A request's error, told as the deadline passing (exit 7) when it has passed and the
-    /// error is one a retry could have cured (the request cut short by the time left, or no
-    /// time left to retry). Otherwise the error as it is (a 404 stays a 404).
+    /// A request's error, told as the deadline passing (exit 7) when the library says the
+    /// deadline ended the call (a `Retry-After` longer than the time left, a request cut
+    /// short), or when it has passed and the error is one a retry could have cured. Otherwise
+    /// the error as it is (a 404 stays a 404).
     pub fn error(&self, doing: &str, error: sdm_ureq::Error) -> CliError {
-        if self.passed() && RetryPolicy::is_transient(error.underlying()) {
+        if is_deadline(&error) || (self.passed() && RetryPolicy::is_transient(error.underlying())) {
             return CliError::Deadline {
                 message: format!("timed out after {} {doing}", self.elapsed()),
                 source: Box::new(error),
@@ -108,6 +91,13 @@ impl Deadline {
         }
         Ok(())
     }
+}
+
+/// Whether the library ended the call because its deadline left no time to go on.
+pub fn is_deadline(error: &sdm_ureq::Error) -> bool {
+    error
+        .timed_out()
+        .is_some_and(|timed_out| timed_out.timeout == TimeoutKind::Deadline)
 }
 
 #[cfg(test)]

@@ -150,21 +150,8 @@ fn client_with(
     global: &GlobalArgs,
     adjust: impl FnOnce(ClientConfig) -> ClientConfig,
 ) -> Result<Client, CliError> {
-    client_capped(global, None, adjust)
-}
-
-/// Like [`client_with`], with the transport's timeouts cut to `cap` when it is shorter (the
-/// time left under a deadline).
-fn client_capped(
-    global: &GlobalArgs,
-    cap: Option<std::time::Duration>,
-    adjust: impl FnOnce(ClientConfig) -> ClientConfig,
-) -> Result<Client, CliError> {
     let config = adjust(config(global, &global.base_url).with_token(token(global)?));
-    Ok(Client::with_transport(
-        config,
-        transport_capped(global, cap),
-    ))
+    Ok(Client::with_transport(config, transport(global)))
 }
 
 /// A client without a token for the API at `base_url` (for `login`, and the demo's server).
@@ -172,22 +159,12 @@ fn anonymous_client(global: &GlobalArgs, base_url: &BaseUrl) -> Client {
     Client::with_transport(config(global, base_url), transport(global))
 }
 
-/// The HTTP transport, with the timeouts of the global options.
+/// The HTTP transport, with the timeouts of the global options. (A deadline, under
+/// `--timeout`, is the client's: each request carries the time left to the transport.)
 fn transport(global: &GlobalArgs) -> UreqTransport {
-    transport_capped(global, None)
-}
-
-/// The HTTP transport, with the timeouts of the global options; with a `cap` (the time left
-/// under a deadline), each is cut to it, and so is the whole of every request (sending an
-/// upload and receiving a download included).
-fn transport_capped(global: &GlobalArgs, cap: Option<std::time::Duration>) -> UreqTransport {
-    let cut = |timeout: std::time::Duration| cap.map_or(timeout, |cap| timeout.min(cap));
-    let mut timeouts = Timeouts::DEFAULT
-        .connect(cut(global.connect_timeout))
-        .read(cut(global.read_timeout));
-    if let Some(cap) = cap {
-        timeouts = timeouts.overall(cap);
-    }
+    let timeouts = Timeouts::DEFAULT
+        .connect(global.connect_timeout)
+        .read(global.read_timeout);
     // Without either option, the proxy of the environment (see sdm-ureq's "Proxies").
     let builder = UreqTransport::builder().timeouts(timeouts);
     match (&global.proxy, global.no_proxy) {

@@ -7,9 +7,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::body::{ERROR_BODY_BYTES, read_blocking};
+use crate::client::deadline::{self, Limits};
 use crate::client::rows::RowsState;
 use crate::client::{
-    Attempts, Exchange, Shared, body_failure, copy_request, error_response, parse_document,
+    Attempts, Exchange, Shared, body_failure, copy_request, earliest, error_response,
+    parse_document,
 };
 use crate::client::{Download, Jobs, Projects, RowReader};
 use crate::config::ClientConfig;
@@ -100,13 +102,24 @@ impl<T: Transport> BlockingClient<T> {
     }
 
     /// Runs any operation: build, pace under the rate limit, send, read the body under the
-    /// limits, parse; GET requests are retried as the configured [`RetryPolicy`] says.
+    /// limits, parse; GET requests are retried as the configured [`RetryPolicy`] says, within
+    /// the configured deadline, if any.
     ///
     /// [`RetryPolicy`]: crate::RetryPolicy
     pub fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
+        self.execute_until(op, self.shared.config.deadline())
+    }
+
+    /// [`execute`](Self::execute), over by `deadline` (a wait's poll gets the time the wait has
+    /// left); each attempt is also bound by the document timeout.
+    fn execute_until<O: Operation>(
+        &self,
+        op: &O,
+        deadline: Option<Instant>,
+    ) -> Result<O::Output, Error> {
         let config = &self.shared.config;
-        self.with_retries(op, |request, number| {
-            let (head, mut body) = self.open_once(op, request, number)?;
+        self.with_retries(op, deadline, true, |request, number, end| {
+            let (head, mut body) = self.open_once(op, request, number, end)?;
             let body = read_blocking(&mut body, config.max_document_bytes())
                 .map_err(|e| body_failure(op.describe(), e))?;
             parse_document(op, config, head, body)
@@ -114,25 +127,35 @@ impl<T: Transport> BlockingClient<T> {
     }
 
     /// Sends the operation's request, retrying as allowed, until a success response head
-    /// arrives; the body is left to the caller to stream.
+    /// arrives; the body is left to the caller to stream (and ends in a timeout error once the
+    /// configured deadline has passed).
     pub(crate) fn open<O: Operation>(&self, op: &O) -> Result<(Parts, BlockingBody), Error> {
-        self.with_retries(op, |request, number| self.open_once(op, request, number))
+        let deadline = self.shared.config.deadline();
+        self.with_retries(op, deadline, false, |request, number, end| {
+            self.open_once(op, request, number, end)
+        })
     }
 
-    /// Runs `attempt` on copies of the operation's request until it succeeds or the retry
-    /// policy gives up, sleeping between attempts.
+    /// Runs `attempt` on copies of the operation's request until it succeeds, the retry
+    /// policy gives up or `deadline` comes, sleeping between attempts; each attempt is told
+    /// when it must be over (`document`: the document timeout bounds it too).
     fn with_retries<O: Operation, R>(
         &self,
         op: &O,
-        mut attempt: impl FnMut(http::Request<RequestBody>, u32) -> Result<R, Error>,
+        deadline: Option<Instant>,
+        document: bool,
+        mut attempt: impl FnMut(http::Request<RequestBody>, u32, Option<Instant>) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let request = op.request(&self.shared.config)?;
-        let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
+        let config = &self.shared.config;
+        let request = op.request(config)?;
+        let limits = Limits::new(deadline, config.document_timeout(), document, &request);
+        let mut attempts = Attempts::new(&self.shared, op.describe(), &request, limits);
         loop {
             let number = attempts.number();
+            let end = attempts.begin()?;
             let result = attempts
                 .span()
-                .in_scope(|| attempt(copy_request(&request), number));
+                .in_scope(|| attempt(copy_request(&request), number, end));
             match result {
                 Ok(output) => return Ok(output),
                 Err(error) => {
@@ -143,21 +166,25 @@ impl<T: Transport> BlockingClient<T> {
         }
     }
 
-    /// One exchange up to the response head: waits for a slot under the rate limit, sends, and
-    /// turns an error status into its typed error.
+    /// One exchange up to the response head: waits for a slot under the rate limit, sends
+    /// (telling the transport when the attempt must `end`), and turns an error status into its
+    /// typed error. The body returned stops being read at `end`.
     fn open_once<O: Operation>(
         &self,
         op: &O,
         mut request: http::Request<RequestBody>,
         number: u32,
+        end: Option<Instant>,
     ) -> Result<(Parts, BlockingBody), Error> {
         let wait = self.shared.reserve_slot();
         if !wait.is_zero() {
             self.transport.sleep(wait);
         }
+        deadline::mark(&mut request, end);
         let exchange = Exchange::start(&self.shared.config, op, number, &mut request);
         let response = exchange.finished(self.transport.send(request))?;
-        let (head, mut body) = response.into_parts();
+        let (head, body) = response.into_parts();
+        let mut body = deadline::bound_blocking(body, end);
         if head.status.is_success() {
             return Ok((head, body));
         }
@@ -230,7 +257,8 @@ impl<T: Transport> BlockingClient<T> {
         self.wait_for(&GetFile::new(id), options, on_change)
     }
 
-    /// Polls with `op` as the [`Waiter`] says, reporting each change of stage.
+    /// Polls with `op` as the [`Waiter`] says, reporting each change of stage. Each poll gets
+    /// only the time the wait (and the configured deadline) leaves.
     fn wait_for<O: Operation>(
         &self,
         op: &O,
@@ -240,9 +268,12 @@ impl<T: Transport> BlockingClient<T> {
     where
         O::Output: Awaited,
     {
-        let mut waiter = Waiter::new(options, Instant::now());
+        let hard = self.shared.config.deadline();
+        let started = Instant::now();
+        let mut waiter = Waiter::new(options.until(hard, started), started);
         loop {
-            let step = match self.execute(op) {
+            let deadline = earliest(hard, waiter.poll_deadline(Instant::now()));
+            let step = match self.execute_until(op, deadline) {
                 Ok(polled) => {
                     if waiter.is_change(&polled) {
                         on_change(&polled);

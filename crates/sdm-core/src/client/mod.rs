@@ -9,6 +9,7 @@ mod async_rows;
 mod blocking;
 mod blocking_list;
 mod blocking_rows;
+mod deadline;
 mod download;
 #[cfg(feature = "async")]
 mod nonblocking;
@@ -36,6 +37,7 @@ use http::{Method, Request, Response, Uri};
 use crate::transport::RequestBody;
 
 use crate::body::ReadBody;
+use crate::client::deadline::Limits;
 use crate::config::ClientConfig;
 use crate::error::{Error, Setting, TooLargeError, TransportError, TransportFailure};
 use crate::hooks::{Attempt, AttemptHook, AttemptOutcome};
@@ -138,17 +140,36 @@ struct Attempts<'a> {
     attempt: u32,
     /// When the first attempt went out (what may have been created is at least this recent).
     started: chrono::DateTime<chrono::Utc>,
+    /// The call's deadline and the bound on each attempt.
+    limits: Limits,
 }
 
 impl<'a> Attempts<'a> {
-    fn new(shared: &'a Shared, what: String, request: &Request<RequestBody>) -> Self {
+    fn new(
+        shared: &'a Shared,
+        what: String,
+        request: &Request<RequestBody>,
+        limits: Limits,
+    ) -> Self {
         Self {
             shared,
             what,
             idempotent: request.method() == Method::GET,
             attempt: 1,
             started: chrono::Utc::now(),
+            limits,
         }
+    }
+
+    /// Before an attempt: when it must be over (the earlier of the call's deadline and the
+    /// per-attempt bound), or the error that ends the call when its deadline has come.
+    fn begin(&self) -> Result<Option<Instant>, Error> {
+        let now = Instant::now();
+        if self.limits.passed(now) {
+            let error = self.limits.passed_error(self.what.clone(), None);
+            return Err(error.with_attempts(self.attempt - 1));
+        }
+        Ok(self.limits.attempt_end(now))
     }
 
     /// The number of the current attempt, from 1.
@@ -184,6 +205,15 @@ impl<'a> Attempts<'a> {
             Some(classifier) => default && classifier.is_retryable(&error, default),
             None => default,
         };
+        let now = Instant::now();
+        // What a retry could have cured (or, for a create, a read would retry), met once the
+        // deadline has come: the deadline ended it.
+        let curable = retryable || RetryPolicy::is_transient(&error);
+        if curable && self.limits.passed(now) {
+            return Err(self.give_up(op, error, |limits, what, error| {
+                limits.passed_error(what, Some(error))
+            }));
+        }
         let decision = config.retry_policy().decide_classified(
             &error,
             retryable,
@@ -192,6 +222,16 @@ impl<'a> Attempts<'a> {
             self.shared.jitter(),
         );
         match decision {
+            RetryDecision::Retry { delay, .. }
+                if self.limits.left(now).is_some_and(|left| delay >= left) =>
+            {
+                // Never sleep past the deadline: a retry that would start after it (a long
+                // `Retry-After`) is not waited for.
+                let left = self.limits.left(now).unwrap_or_default();
+                Err(self.give_up(op, error, |limits, what, error| {
+                    limits.retry_refused(what, delay, left, error)
+                }))
+            }
             RetryDecision::Retry { delay, reason } => {
                 tracing::warn!(
                     what = %self.what, attempt = self.attempt, reason = %reason,
@@ -200,14 +240,33 @@ impl<'a> Attempts<'a> {
                 self.attempt += 1;
                 Ok(delay)
             }
-            RetryDecision::GiveUp => {
-                let error = error.with_attempts(self.attempt);
-                if !self.idempotent && RetryPolicy::may_have_acted(&error) {
-                    return Err(op.unconfirmed(error, self.started));
-                }
-                Err(error)
-            }
+            RetryDecision::GiveUp => Err(self.give_up(op, error, |_, _, error| error)),
         }
+    }
+
+    /// The error that ends the call: `error`, counted and turned into the reported one by
+    /// `report` (the deadline's error, or itself); a create that may have been acted on is
+    /// [`Operation::unconfirmed`], judged on what happened, not on the deadline.
+    fn give_up<O: Operation + ?Sized>(
+        &self,
+        op: &O,
+        error: Error,
+        report: impl FnOnce(&Limits, String, Error) -> Error,
+    ) -> Error {
+        let acted = !self.idempotent && RetryPolicy::may_have_acted(&error);
+        let error = report(&self.limits, self.what.clone(), error).with_attempts(self.attempt);
+        if acted {
+            return op.unconfirmed(error, self.started);
+        }
+        error
+    }
+}
+
+/// The earlier of two optional instants (`None`: never).
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -8,10 +8,12 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use crate::body::{ERROR_BODY_BYTES, read_async};
+use crate::client::deadline::{self, Limits};
 use crate::client::rows::RowsState;
 use crate::client::{AsyncDownload, AsyncRowReader, JobStream, ProjectStream};
 use crate::client::{
-    Attempts, Exchange, Shared, body_failure, copy_request, error_response, parse_document,
+    Attempts, Exchange, Shared, body_failure, copy_request, earliest, error_response,
+    parse_document,
 };
 use crate::config::ClientConfig;
 use crate::error::Error;
@@ -101,19 +103,32 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 
     /// Runs any operation: build, pace under the rate limit, send, read the body under the
-    /// limits, parse; GET requests are retried as the configured [`RetryPolicy`] says.
+    /// limits, parse; GET requests are retried as the configured [`RetryPolicy`] says, within
+    /// the configured deadline, if any.
     ///
     /// [`RetryPolicy`]: crate::RetryPolicy
     pub async fn execute<O: Operation + Sync>(&self, op: &O) -> Result<O::Output, Error> {
+        self.execute_until(op, self.shared.config.deadline()).await
+    }
+
+    /// [`execute`](Self::execute), over by `deadline` (a wait's poll gets the time the wait has
+    /// left); each attempt is also bound by the document timeout.
+    async fn execute_until<O: Operation + Sync>(
+        &self,
+        op: &O,
+        deadline: Option<Instant>,
+    ) -> Result<O::Output, Error> {
         let config = &self.shared.config;
         let request = op.request(config)?;
-        let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
+        let limits = Limits::new(deadline, config.document_timeout(), true, &request);
+        let mut attempts = Attempts::new(&self.shared, op.describe(), &request, limits);
         loop {
+            let end = attempts.begin()?;
             // (A loop per method rather than a helper taking an async closure: the futures of
             // such closures cannot yet be proven `Send` for every lifetime.)
             let attempt = async {
                 let (head, mut body) = self
-                    .open_once(op, copy_request(&request), attempts.number())
+                    .open_once(op, copy_request(&request), attempts.number(), end)
                     .await?;
                 match read_async(&mut body, config.max_document_bytes()).await {
                     Ok(body) => parse_document(op, config, head, body),
@@ -129,15 +144,19 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 
     /// Sends the operation's request, retrying as allowed, until a success response head
-    /// arrives; the body is left to the caller to stream.
+    /// arrives; the body is left to the caller to stream (and ends in a timeout error once the
+    /// configured deadline has passed).
     pub(crate) async fn open<O: Operation + Sync>(
         &self,
         op: &O,
     ) -> Result<(Parts, AsyncBody), Error> {
-        let request = op.request(&self.shared.config)?;
-        let mut attempts = Attempts::new(&self.shared, op.describe(), &request);
+        let config = &self.shared.config;
+        let request = op.request(config)?;
+        let limits = Limits::new(config.deadline(), None, false, &request);
+        let mut attempts = Attempts::new(&self.shared, op.describe(), &request, limits);
         loop {
-            let attempt = self.open_once(op, copy_request(&request), attempts.number());
+            let end = attempts.begin()?;
+            let attempt = self.open_once(op, copy_request(&request), attempts.number(), end);
             match attempt.instrument(attempts.span()).await {
                 Ok(opened) => return Ok(opened),
                 Err(error) => self.transport.sleep(attempts.after_error(op, error)?).await,
@@ -145,21 +164,25 @@ impl<T: AsyncTransport> AsyncClient<T> {
         }
     }
 
-    /// One exchange up to the response head: waits for a slot under the rate limit, sends, and
-    /// turns an error status into its typed error.
+    /// One exchange up to the response head: waits for a slot under the rate limit, sends
+    /// (telling the transport when the attempt must `end`), and turns an error status into its
+    /// typed error. The body returned stops being read at `end`.
     async fn open_once<O: Operation + Sync>(
         &self,
         op: &O,
         mut request: http::Request<RequestBody>,
         number: u32,
+        end: Option<Instant>,
     ) -> Result<(Parts, AsyncBody), Error> {
         let wait = self.shared.reserve_slot();
         if !wait.is_zero() {
             self.transport.sleep(wait).await;
         }
+        deadline::mark(&mut request, end);
         let exchange = Exchange::start(&self.shared.config, op, number, &mut request);
         let response = exchange.finished(self.transport.send(request).await)?;
-        let (head, mut body) = response.into_parts();
+        let (head, body) = response.into_parts();
+        let mut body = deadline::bound_async(body, end);
         if head.status.is_success() {
             return Ok((head, body));
         }
@@ -235,7 +258,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
         self.wait_for(&GetFile::new(id), options, on_change).await
     }
 
-    /// Polls with `op` as the [`Waiter`] says, reporting each change of stage.
+    /// Polls with `op` as the [`Waiter`] says, reporting each change of stage. Each poll gets
+    /// only the time the wait (and the configured deadline) leaves.
     async fn wait_for<O: Operation + Sync>(
         &self,
         op: &O,
@@ -245,9 +269,12 @@ impl<T: AsyncTransport> AsyncClient<T> {
     where
         O::Output: Awaited,
     {
-        let mut waiter = Waiter::new(options, Instant::now());
+        let hard = self.shared.config.deadline();
+        let started = Instant::now();
+        let mut waiter = Waiter::new(options.until(hard, started), started);
         loop {
-            let step = match self.execute(op).await {
+            let deadline = earliest(hard, waiter.poll_deadline(Instant::now()));
+            let step = match self.execute_until(op, deadline).await {
                 Ok(polled) => {
                     if waiter.is_change(&polled) {
                         on_change(&polled);

@@ -15,10 +15,12 @@
 //! goes through it only when the request says the user allowed clear text ([`PlainHttpAllowed`]).
 
 mod closure;
+mod deadline;
 mod request_body;
 mod response_body;
 
 pub use closure::{FnTransport, transport_fn};
+pub use deadline::Deadline;
 pub use request_body::{BodyReader, BodySource, FileSource, RequestBody};
 pub use response_body::BlockingBody;
 #[cfg(feature = "async")]
@@ -106,7 +108,8 @@ pub struct Timeouts {
     /// arriving fails after this long, however long the whole download takes.
     pub read: Duration,
     /// An overall bound on each request, body included (none by default: a large output
-    /// streams for as long as data keeps coming).
+    /// streams for as long as data keeps coming). A request's [`Deadline`], when sooner,
+    /// bounds it instead.
     pub overall: Option<Duration>,
 }
 
@@ -148,8 +151,9 @@ impl Default for Timeouts {
 /// `Arc<dyn Transport>` are complete transports.
 ///
 /// Send the request's [`RequestBody`] with its length as `Content-Length` (read it with
-/// [`RequestBody::reader`], or take [`RequestBody::as_bytes`] when it is in memory); hand the
-/// response back with its body unread.
+/// [`RequestBody::reader`], or take [`RequestBody::as_bytes`] when it is in memory); bound the
+/// whole exchange by the request's [`Deadline`], when it has one; hand the response back with
+/// its body unread.
 ///
 /// For tests, [`transport_fn`] turns a closure into a transport:
 ///
