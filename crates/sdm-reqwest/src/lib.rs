@@ -91,12 +91,12 @@ pub use sdm_core::transport::Timeouts;
 pub use sdm_core::{
     ApiError, Attempt, AttemptHook, AttemptOutcome, BaseUrl, ClientConfig, CreateJob, Created,
     DEFAULT_BASE_URL, DEFAULT_DOCUMENT_TIMEOUT, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_ROW_BYTES,
-    DecodeError, DownloadInfo, Error, FieldError, FileId, FileStatus, InvalidInput, Job, JobId,
-    JobQuery, JobStatus, JobSummary, OutputError, OutputFormatId, Page, PagerOptions, Password,
-    Project, ProjectId, ProjectQuery, ProjectRef, ProjectStep, RateLimit, RetryAfter,
-    RetryClassifier, RetryPolicy, Row, RowError, Setting, Step, TimedOut, TimeoutKind, Token,
-    TooLargeError, TransportError, TransportErrorKind, TransportFailure, Unconfirmed, UploadFile,
-    UploadedFile, WaitOptions, WaitOutcome,
+    DecodeError, DownloadInfo, Error, FieldError, FileId, FileStatus, Incomplete, InvalidInput,
+    Job, JobId, JobQuery, JobStatus, JobSummary, OutputError, OutputFormatId, Page, PagerOptions,
+    Password, Project, ProjectId, ProjectQuery, ProjectRef, ProjectStep, RateLimit, RetryAfter,
+    RetryClassifier, RetryPolicy, Row, RowError, Setting, Shortfall, Step, TimedOut, TimeoutKind,
+    Token, TooLargeError, TransportError, TransportErrorKind, TransportFailure, Unconfirmed,
+    UploadFile, UploadedFile, WaitOptions, WaitOutcome,
 };
 pub use sdm_core::{AsyncClient, AsyncDownload, AsyncRowReader, JobStream, ProjectStream};
 
