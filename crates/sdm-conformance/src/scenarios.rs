@@ -927,7 +927,7 @@ pub fn a_body_cut_short_is_an_io_error(connect: ConnectWith) {
 
 // --- uploads, creates and downloads ------------------------------------------------------------
 
-/// The length of the bodies of the two streaming scenarios: four times [`paced::LEAD`].
+/// The length of the bodies of the two streaming scenarios: four times `paced::LEAD`.
 const STREAMED_BODY: u64 = 4 * paced::LEAD;
 
 /// The multipart boundary of the uploads, fixed so the expected body can be built again.
@@ -961,7 +961,7 @@ fn request_body_of(upload: &UploadFile, config: &ClientConfig) -> (u64, u64) {
 }
 
 /// A large upload goes out as it is read, with its `Content-Length` and byte for byte: the
-/// client may read its source at most [`paced::LEAD`] ahead of what the server received.
+/// client may read its source at most 16 MiB ahead of what the server received.
 pub fn a_large_upload_streams_its_body(connect: ConnectWith) {
     let received = Arc::new(paced::Progress::default());
     let server = paced::PacedServer::upload(
@@ -992,7 +992,7 @@ pub fn a_large_upload_streams_its_body(connect: ConnectWith) {
 }
 
 /// A large download reaches the caller as it arrives: the server sends at most
-/// [`paced::LEAD`] ahead of what the client handed on, and every byte arrives once, in order.
+/// 16 MiB ahead of what the client handed on, and every byte arrives once, in order.
 pub fn a_large_download_streams_its_body(connect: ConnectWith) {
     let delivered = Arc::new(paced::Progress::default());
     let server = paced::PacedServer::download(Arc::clone(&delivered), STREAMED_BODY, "large.csv")
