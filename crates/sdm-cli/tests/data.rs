@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
@@ -265,28 +263,6 @@ fn a_row_over_the_limit_is_an_error() {
     assert!(run.stderr.contains("--max-row-bytes"), "{}", run.stderr);
 }
 
-/// Serves `response` (head and body, verbatim) to every connection on a local port, then
-/// closes the connection; returns the base URL.
-fn serve_raw(response: &'static [u8]) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut request = Vec::new();
-            let mut byte = [0; 1];
-            while !request.ends_with(b"\r\n\r\n") {
-                match stream.read(&mut byte) {
-                    Ok(1) => request.push(byte[0]),
-                    _ => break,
-                }
-            }
-            let _ = stream.write_all(response);
-        }
-    });
-    format!("http://127.0.0.1:{port}/api/v1/")
-}
-
 /// Two rows and the start of a third, then the connection closes.
 const CUT_SHORT: &str = r#"[{"a":1},{"a":"x, \"y\""},{"a":"#;
 
@@ -310,7 +286,7 @@ fn a_body_cut_short_fails_after_the_rows_that_came() {
     // A connection lost before the announced length is a transport failure (exit 8, as a
     // retry could cure it); a body that ends inside the array is malformed output (exit 1).
     for (response, code) in [(with_length, 8), (until_close, 1)] {
-        let base_url = serve_raw(response);
+        let base_url = serve_raw(response.to_vec());
         let command = |args: &[&str]| {
             let mut command = sdm(&[&["jobs", "data", id, "1"], args].concat());
             command.args(["--base-url", &base_url, "--token", "t", "--retries", "1"]);

@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-
 use common::*;
 
 const ID: &str = "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b";
@@ -19,32 +16,7 @@ const JOB: &str = r#"{"id": "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b", "status": "d
 
 /// Serves `status` with `body` as JSON to every connection on a local port; the base URL.
 fn serve(status: &str, body: String) -> String {
-    let response: &'static [u8] = Box::leak(
-        format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-             Connection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes()
-        .into_boxed_slice(),
-    );
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut request = Vec::new();
-            let mut byte = [0; 1];
-            while !request.ends_with(b"\r\n\r\n") {
-                match stream.read(&mut byte) {
-                    Ok(1) => request.push(byte[0]),
-                    _ => break,
-                }
-            }
-            let _ = stream.write_all(response);
-        }
-    });
-    format!("http://127.0.0.1:{port}/api/v1/")
+    serve_raw(json_response(status, &body))
 }
 
 fn sdm_on(base_url: &str, args: &[&str], code: i32) -> Run {

@@ -6,10 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-
-use common::{run, sdm};
+use common::{json_response, run, sdm, serve_raw_with};
 use serde_json::{Value, json};
 
 const JOB: &str = "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b";
@@ -38,42 +35,17 @@ fn rows() -> Value {
 
 /// A loopback server answering each request from `answer(path)`, until the test ends.
 fn serve() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}/api/v1/", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            let path = line.split(' ').nth(1).unwrap_or("").to_owned();
-            loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
-                    break;
-                }
-            }
-            let (status, body) = if path.ends_with(&format!("jobs/{JOB}/")) {
-                (200, job().to_string())
-            } else if path.ends_with(&format!("jobs/{JOB}/data/1/")) {
-                (200, rows().to_string())
-            } else {
-                let detail = format!("{} {}", hostile("detail"), "d".repeat(5000));
-                (400, json!({ "detail": detail }).to_string())
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-                 Connection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.flush();
-            let _ = reader.read(&mut [0; 1]);
-        }
-    });
-    base
+    serve_raw_with(|path| {
+        let (status, body) = if path.ends_with(&format!("jobs/{JOB}/")) {
+            ("200 OK", job().to_string())
+        } else if path.ends_with(&format!("jobs/{JOB}/data/1/")) {
+            ("200 OK", rows().to_string())
+        } else {
+            let detail = format!("{} {}", hostile("detail"), "d".repeat(5000));
+            ("400 X", json!({ "detail": detail }).to_string())
+        };
+        json_response(status, &body)
+    })
 }
 
 /// How strict [`assert_harmless`] is.

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -204,4 +204,48 @@ pub fn assert_list_usage_error(base_url: &str, args: &[&str], needle: &str) {
     assert!(run.stderr.starts_with("error:"), "{}", run.stderr);
     assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
     assert_eq!(run.stdout, "");
+}
+
+/// A loopback server for what the fake server cannot serve: each request's head is read, then
+/// `answer(path)` is written back verbatim (status line, headers and body) and the connection
+/// closed, until the test ends. Returns its base URL.
+pub fn serve_raw_with(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/api/v1/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = request_line.split(' ').nth(1).unwrap_or("");
+            let _ = stream.write_all(&answer(path));
+            let _ = stream.flush();
+        }
+    });
+    base
+}
+
+/// [`serve_raw_with`] giving every request the same `response`.
+pub fn serve_raw(response: Vec<u8>) -> String {
+    serve_raw_with(move |_| response.clone())
+}
+
+/// A JSON response with this status (`200 OK`) and body, its `Content-Length`, and
+/// `Connection: close`.
+pub fn json_response(status: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
