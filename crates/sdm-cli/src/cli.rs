@@ -13,6 +13,7 @@ use sdm_ureq::{
     ProjectId, Token,
 };
 
+use crate::progress::ProgressMode;
 use crate::{date, duration};
 
 /// Command line for the Akeneo Supplier Data Manager (SDM) jobs API.
@@ -25,6 +26,9 @@ pub struct Cli {
     /// Options every command accepts.
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// How long work shows its progress.
+    #[command(flatten)]
+    pub progress: ProgressArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -48,6 +52,7 @@ impl Cli {
     {
         let matches = Self::command().try_get_matches_from(args)?;
         let mut cli = Self::from_arg_matches(&matches)?;
+        cli.progress.label = command_path(&matches);
         if cli.global.token_file.is_some() && cli.global.token.is_some() {
             if token_given_on_command_line(&matches) {
                 return Err(Self::command().error(
@@ -207,6 +212,51 @@ fn parse_proxy(text: &str) -> Result<sdm_ureq::ureq::Proxy, String> {
         ProxyProtocol::Http | ProxyProtocol::Https => Ok(proxy),
         _ => Err("only http:// and https:// proxies are supported".to_owned()),
     }
+}
+
+/// `--progress` and `--progress-interval`: how long work shows that it is alive.
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    /// How to show progress on standard error: `auto` draws a spinner on a terminal and nothing
+    /// elsewhere, `bar` draws it even off a terminal, `plain` prints a line now and then and a
+    /// summary at the end (for CI logs), `off` shows nothing.
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "SDM_PROGRESS",
+        value_enum,
+        value_name = "MODE",
+        default_value_t = ProgressMode::Auto
+    )]
+    pub progress: ProgressMode,
+
+    /// With --progress plain: the least time between two lines, like `5s` or `1m`.
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "SDM_PROGRESS_INTERVAL",
+        value_name = "D",
+        default_value = "5s",
+        value_parser = crate::duration::parse_positive
+    )]
+    pub progress_interval: Duration,
+
+    /// The subcommand's words (`jobs data`), which plain progress lines start with.
+    #[arg(skip)]
+    pub label: String,
+}
+
+/// The subcommand's words (`jobs data`).
+fn command_path(matches: &ArgMatches) -> String {
+    let mut words = Vec::new();
+    let mut level = matches.subcommand();
+    while let Some((name, sub)) = level {
+        words.push(name);
+        level = sub.subcommand();
+    }
+    words.join(" ")
 }
 
 /// `--rate-limit` unless given: the API's documented fair-use rate.

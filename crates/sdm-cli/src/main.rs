@@ -26,6 +26,11 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse_args();
+    progress::init(
+        cli.progress.progress,
+        cli.progress.progress_interval,
+        cli.progress.label.clone(),
+    );
     init_tracing();
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     let result = commands::run(cli, &mut stdout)
