@@ -537,10 +537,12 @@ pub struct JobsListArgs {
     /// Only jobs of this project (its integer id).
     #[arg(long, value_name = "PROJECT_ID")]
     pub project: Option<ProjectId>,
-    /// Only jobs created at or after this time (RFC 3339, or YYYY-MM-DD for midnight UTC).
+    /// Only jobs created at or after this time (RFC 3339, YYYY-MM-DD for midnight UTC, or a
+    /// duration back from now like 2h, 3d or 1w).
     #[arg(long, value_name = "TIME", value_parser = date::parse_time_arg)]
     pub created_after: Option<DateTime<Utc>>,
-    /// Only jobs created before this time (RFC 3339, or YYYY-MM-DD for midnight UTC).
+    /// Only jobs created before this time (RFC 3339, YYYY-MM-DD for midnight UTC, or a
+    /// duration back from now like 2h, 3d or 1w).
     #[arg(long, value_name = "TIME", value_parser = date::parse_time_arg)]
     pub created_before: Option<DateTime<Utc>>,
     /// The page to show, from 1.

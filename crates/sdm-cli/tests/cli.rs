@@ -7,6 +7,8 @@ mod common;
 use std::process::Stdio;
 use std::time::Duration;
 
+use chrono::TimeDelta;
+
 use common::*;
 use sdm_mock::{JobSpec, MockServer, Status};
 use serde_json::Value;
@@ -191,10 +193,49 @@ fn jobs_list_filters_by_project_and_creation_time() {
 }
 
 #[test]
+fn jobs_list_takes_creation_times_back_from_now() {
+    let server = MockServer::start();
+    let list = |args: &[&str]| {
+        let args = [&["jobs", "list", "--all", "-o", "ndjson"][..], args].concat();
+        ndjson(&run_expect(&mut sdm_at(&server, &args), 0).stdout)
+    };
+    // The server's ground truth filtered with "now" read around the run (no job of the fake
+    // world is created within seconds of the bounds).
+    let within = |created: &Value, after: Option<TimeDelta>, before: Option<TimeDelta>| {
+        let created = time(created);
+        let now = chrono::Utc::now();
+        after.is_none_or(|back| created >= now - back)
+            && before.is_none_or(|back| created < now - back)
+    };
+    for (args, after, before) in [
+        (
+            &["--created-after", "1h"][..],
+            Some(TimeDelta::hours(1)),
+            None,
+        ),
+        (&["--created-before", "3d"], None, Some(TimeDelta::days(3))),
+        (
+            &["--created-after", "1000w", "--created-before", "1d12h"],
+            Some(TimeDelta::weeks(1000)),
+            Some(TimeDelta::hours(36)),
+        ),
+    ] {
+        let expected = newest_first(&server, |job| within(&job["creation_date"], after, before));
+        assert_eq!(list(args), expected, "{args:?}");
+    }
+    assert!(
+        !list(&["--created-before", "1d"]).is_empty(),
+        "the world is in the past"
+    );
+}
+
+#[test]
 fn jobs_list_refuses_bad_arguments_before_any_request() {
     let dead = dead_base_url();
     for (args, needle) in [
         (&["--created-after", "yesterday"][..], "RFC 3339"),
+        (&["--created-after", "99999999d"], "too long"),
+        (&["--created-before", "2d1w"], "largest unit first"),
         (
             &["--created-before", "2024-02-30"],
             "not a valid calendar date",
