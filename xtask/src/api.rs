@@ -91,7 +91,7 @@ pub fn run(check: bool) -> Result<(), String> {
 
 /// The workspace root and the target directory, as cargo resolves them (so `CARGO_TARGET_DIR`
 /// and `build.target-dir` are honoured, and the task runs from any directory).
-fn locations(cargo: &str) -> Result<(PathBuf, PathBuf), String> {
+pub(crate) fn locations(cargo: &str) -> Result<(PathBuf, PathBuf), String> {
     let output = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
         .output()

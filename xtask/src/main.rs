@@ -9,11 +9,13 @@
 //! - `api [--check]`: the public API listing of sdm-core (see `api.rs`).
 //! - `msrv`: no dependency needs a newer Rust than the declared `rust-version` (see `msrv.rs`).
 //! - `fuzz <target> [seconds]`: a cargo-fuzz target with a seed corpus from the fixtures.
+//! - `man [--out DIR]`: a man page for every `sdm` command (see `man.rs`).
 
 mod api;
 mod bench;
 mod features;
 mod fuzz;
+mod man;
 mod msrv;
 
 use std::process::{Command, ExitCode};
@@ -29,13 +31,14 @@ fn main() -> ExitCode {
         Some("msrv") => msrv::run(),
         Some("api") => api::run(std::env::args().nth(2).as_deref() == Some("--check")),
         Some("bench") => bench::run(std::env::args().nth(2).as_deref()),
+        Some("man") => man::run(&std::env::args().skip(2).collect::<Vec<_>>()),
         Some("fuzz") => fuzz::run(
             std::env::args().nth(2).as_deref(),
             std::env::args().nth(3).as_deref(),
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  api [--check]              write (or check) crates/sdm-core/public-api.txt\n  features                   each documented feature set builds (cargo check)\n  msrv                       dependencies accept the declared rust-version\n  bench [decode|list|window|data|transfer|import]   performance against baselines (release builds)\n  fuzz <target> [seconds]    run a fuzz target (responses, row_decoder)"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  api [--check]              write (or check) crates/sdm-core/public-api.txt\n  features                   each documented feature set builds (cargo check)\n  msrv                       dependencies accept the declared rust-version\n  bench [decode|list|window|data|transfer|import]   performance against baselines (release builds)\n  fuzz <target> [seconds]    run a fuzz target (responses, row_decoder)\n  man [--out DIR]            man pages for every sdm command (default DIR: target/man)"
             );
             return ExitCode::from(2);
         }

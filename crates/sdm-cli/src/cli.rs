@@ -292,6 +292,14 @@ pub enum Command {
     /// Start the embedded fake API and walk through login, list, get, wait, data and an import
     /// against it.
     Demo,
+    /// Print a shell completion script on standard output (bash, zsh, fish, powershell or
+    /// elvish), to load in the shell or install where it looks for completions.
+    ///
+    /// For example: `sdm completions bash > ~/.local/share/bash-completion/completions/sdm`.
+    Completions(CompletionsArgs),
+    /// Write a man page for every command into DIR (what `cargo xtask man` runs).
+    #[command(name = "__man", hide = true)]
+    ManPages(ManPagesArgs),
 }
 
 /// `sdm login`.
@@ -306,6 +314,23 @@ pub struct LoginArgs {
     /// Read the password from the first line of standard input instead of SDM_PASSWORD.
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+/// `sdm completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `sdm __man` (hidden).
+#[derive(Debug, Args)]
+pub struct ManPagesArgs {
+    /// The directory to write `sdm.1`, `sdm-jobs.1`, `sdm-jobs-list.1`... into (created if
+    /// missing).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// `sdm jobs ...`.

@@ -1,6 +1,7 @@
 //! The commands, one module each, and what they share: resolving the token and building the
 //! client from the global options.
 
+mod completions;
 mod deadline;
 mod demo;
 mod files;
@@ -45,6 +46,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<(), CliError> {
         Command::Import(args) => import::run(&global, &args, stdout),
         Command::Mock(args) => mock::run(&args, stdout),
         Command::Demo => demo::run(&global, stdout),
+        Command::Completions(args) => completions::run(&args, stdout),
+        Command::ManPages(args) => completions::man_pages(&args, stdout),
     }
 }
 
