@@ -9,10 +9,11 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use sdm_mock::{Fault, FaultPlan};
 use sdm_ureq::{
-    BaseUrl, DEFAULT_BASE_URL, DEFAULT_MAX_ROW_BYTES, FileId, JobId, JobStatus, OutputFormatId,
-    ProjectId, Token,
+    BaseUrl, DEFAULT_BASE_URL, DEFAULT_MAX_ROW_BYTES, FileId, JobId, JobStatus, JobSummary,
+    OutputFormatId, Project, ProjectId, Token,
 };
 
+use crate::columns::{self, Columns};
 use crate::progress::ProgressMode;
 use crate::{date, duration};
 
@@ -477,6 +478,9 @@ pub struct ProjectsListArgs {
     /// Output format; `json` is an array of the server's objects, `ndjson` one per line.
     #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+    /// With -o table or csv: the columns, in order, like `id,name` (of id, name, steps).
+    #[arg(long, value_name = "COLUMNS", value_parser = columns::project_columns)]
+    pub columns: Option<Columns<Project>>,
 }
 
 /// `sdm projects get`.
@@ -593,6 +597,10 @@ pub struct JobsListArgs {
     /// Output format; `json` is an array of the server's job objects, `ndjson` one per line.
     #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+    /// With -o table or csv: the columns, in order, like `id,status,name` (of id, status, name,
+    /// project, created, completed, step, message, file).
+    #[arg(long, value_name = "COLUMNS", value_parser = columns::job_columns)]
+    pub columns: Option<Columns<JobSummary>>,
 }
 
 /// The most pages `--concurrency` fetches at once.

@@ -8,17 +8,16 @@ use std::io::{self, Write};
 use sdm_ureq::JobSummary;
 
 use crate::cli::OutputFormat;
-use crate::commands::jobs_get::{CSV_HEADER, csv_record, project};
+use crate::columns::{self, Columns};
 use crate::csv;
-use crate::output::{self, Layout, Table, write_json_line, write_json_text};
-
-/// Widest a job name gets in the table before it is cut with `…`.
-const NAME_WIDTH: usize = 40;
+use crate::output::{Layout, Table, write_json_line, write_json_text};
 
 /// Writes jobs in one format as they come.
 pub struct JobWriter<'a> {
     out: &'a mut dyn Write,
     format: OutputFormat,
+    /// The columns of a table or CSV.
+    columns: Columns<JobSummary>,
     written: u64,
     /// The jobs of a table, kept until the end.
     table: Vec<JobSummary>,
@@ -36,14 +35,27 @@ impl fmt::Debug for JobWriter<'_> {
 }
 
 impl<'a> JobWriter<'a> {
-    /// Starts the output (the CSV header).
+    /// Starts the output (the CSV header), with the format's default columns.
+    #[cfg(test)]
     pub fn start(out: &'a mut dyn Write, format: OutputFormat) -> io::Result<Self> {
+        Self::start_with(out, format, None)
+    }
+
+    /// Starts the output with these columns in a table or CSV (`--columns`), or the format's
+    /// default ones.
+    pub fn start_with(
+        out: &'a mut dyn Write,
+        format: OutputFormat,
+        columns: Option<Columns<JobSummary>>,
+    ) -> io::Result<Self> {
+        let columns = columns.unwrap_or_else(|| columns::default_job_columns(format));
         if format == OutputFormat::Csv {
-            csv::write_record(out, &CSV_HEADER)?;
+            csv::write_record(out, &columns.csv_header())?;
         }
         Ok(Self {
             out,
             format,
+            columns,
             written: 0,
             table: Vec::new(),
             element: Vec::new(),
@@ -56,7 +68,7 @@ impl<'a> JobWriter<'a> {
         match self.format {
             OutputFormat::Table => self.table.push(job),
             OutputFormat::Ndjson => write_json_line(self.out, job.raw())?,
-            OutputFormat::Csv => csv::write_record(self.out, &csv_record(|c| job.field(c)))?,
+            OutputFormat::Csv => csv::write_record(self.out, &self.columns.csv_record(&job))?,
             OutputFormat::Json => {
                 self.element.clear();
                 write_json_text(&mut self.element, job.raw().get(), Layout::Pretty)?;
@@ -80,7 +92,7 @@ impl<'a> JobWriter<'a> {
     /// Ends the output (the table, or the `]` of the array); returns how many jobs were written.
     pub fn finish(self) -> io::Result<u64> {
         match self.format {
-            OutputFormat::Table => table(&self.table).write(self.out)?,
+            OutputFormat::Table => table_of(&self.columns, &self.table).write(self.out)?,
             OutputFormat::Json if self.written == 0 => self.out.write_all(b"[]\n")?,
             OutputFormat::Json => self.out.write_all(b"\n]\n")?,
             OutputFormat::Ndjson | OutputFormat::Csv => {}
@@ -92,25 +104,22 @@ impl<'a> JobWriter<'a> {
     /// stay as they are (an unclosed JSON array tells a program it is incomplete).
     pub fn abandon(self) -> io::Result<()> {
         if self.format == OutputFormat::Table && !self.table.is_empty() {
-            table(&self.table).write(self.out)?;
+            table_of(&self.columns, &self.table).write(self.out)?;
         }
         Ok(())
     }
 }
 
-/// The table of jobs for people.
+/// The table of jobs for people, in the default columns.
 pub fn table(jobs: &[JobSummary]) -> Table {
-    let mut table = Table::new(&["ID", "STATUS", "NAME", "PROJECT", "CREATED", "COMPLETED"]);
+    table_of(&columns::default_job_columns(OutputFormat::Table), jobs)
+}
+
+/// The table of jobs in these columns.
+pub fn table_of(columns: &Columns<JobSummary>, jobs: &[JobSummary]) -> Table {
+    let mut table = columns.table();
     for job in jobs {
-        let name = job.name.as_deref().unwrap_or("-");
-        table.push(vec![
-            job.id.to_string(),
-            job.status.to_string(),
-            output::truncate(&output::printable(name), NAME_WIDTH).into_owned(),
-            project(job.project.as_ref(), false),
-            output::time(job.creation_date.as_ref()),
-            output::time(job.completion_date.as_ref()),
-        ]);
+        table.push(columns.table_row(job));
     }
     table
 }

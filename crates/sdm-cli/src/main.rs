@@ -5,6 +5,7 @@
 
 mod cleanup;
 mod cli;
+mod columns;
 mod commands;
 mod csv;
 mod csv_spool;

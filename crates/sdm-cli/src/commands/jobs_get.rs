@@ -61,7 +61,7 @@ pub fn key_values(job: &Job) -> Vec<(&'static str, String)> {
 }
 
 /// `Validation (step 3)`, or what is known of it.
-fn step(step: Option<&Step>) -> String {
+pub fn step(step: Option<&Step>) -> String {
     match step {
         None => "-".to_owned(),
         Some(step) => match (&step.name, step.number) {
@@ -89,25 +89,28 @@ pub fn project(project: Option<&ProjectRef>, with_name: bool) -> String {
 /// The CSV cells of a job object (detail or summary), given its fields' text: the server's own
 /// text for every column (`1.50` stays `1.50`), and the project's id when it comes as an object.
 pub fn csv_record<'a>(field: impl Fn(&str) -> Option<&'a RawValue>) -> Vec<String> {
-    /// The `id` of a project object, whatever else it holds.
+    CSV_HEADER
+        .iter()
+        .map(|&column| csv_cell(column, field(column)))
+        .collect()
+}
+
+/// The CSV cell of one field of a job object: the server's own text, and the `id` of an object
+/// in `project` (or `file`, which comes as an object too).
+pub fn csv_cell(column: &str, value: Option<&RawValue>) -> String {
+    /// The `id` of an object, whatever else it holds.
     #[derive(Deserialize)]
-    struct Project<'a> {
+    struct Object<'a> {
         #[serde(borrow)]
         id: Option<&'a RawValue>,
     }
-    CSV_HEADER
-        .iter()
-        .map(|&column| {
-            let value = field(column);
-            let project = value
-                .filter(|_| column == "project")
-                .and_then(|value| serde_json::from_str::<Project<'_>>(value.get()).ok());
-            match project {
-                Some(project) => csv::raw_cell(project.id).into_owned(),
-                None => csv::raw_cell(value).into_owned(),
-            }
-        })
-        .collect()
+    let object = value
+        .filter(|_| column == "project" || column == "file")
+        .and_then(|value| serde_json::from_str::<Object<'_>>(value.get()).ok());
+    match object {
+        Some(object) => csv::raw_cell(object.id).into_owned(),
+        None => csv::raw_cell(value).into_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use sdm_ureq::{JobQuery, JobSummary, Page, PagerOptions};
 
 use super::{client, note, stdout_error};
 use crate::cli::{GlobalArgs, JobsListArgs, OutputFormat};
+use crate::columns::Columns;
 use crate::error::CliError;
 use crate::job_writer::JobWriter;
 use crate::progress::{self, Progress};
@@ -22,12 +23,13 @@ pub fn run(
     args: &JobsListArgs,
     stdout: &mut dyn Write,
 ) -> Result<(), CliError> {
+    crate::columns::check_format(args.columns.as_ref(), args.output).map_err(CliError::usage)?;
     if args.all {
         return run_all(global, args, stdout);
     }
     let query = query(args);
     let page = client(global)?.list_jobs(&query)?;
-    write(stdout, &page.results, args.output).map_err(stdout_error)?;
+    write_with(stdout, &page.results, args.output, args.columns.clone()).map_err(stdout_error)?;
     if args.output == OutputFormat::Table {
         note(format_args!("{}", footer(&page, query.page.unwrap_or(1))));
     }
@@ -51,7 +53,8 @@ fn run_all(
     let mut jobs = client.jobs(&query(args), options);
     let progress = Progress::spinner(progress::LIST);
     progress.set_message(|| "fetching the first page".to_owned());
-    let mut writer = JobWriter::start(stdout, args.output).map_err(stdout_error)?;
+    let mut writer =
+        JobWriter::start_with(stdout, args.output, args.columns.clone()).map_err(stdout_error)?;
     while let Some(job) = jobs.next() {
         match job {
             Ok(job) => writer.write(job).map_err(stdout_error)?,
@@ -99,8 +102,19 @@ fn query(args: &JobsListArgs) -> JobQuery {
 
 /// Writes one page of jobs in `format`: `json` an array of the server's objects, `ndjson` one
 /// per line.
+#[cfg(test)]
 pub fn write(out: &mut dyn Write, jobs: &[JobSummary], format: OutputFormat) -> io::Result<()> {
-    let mut writer = JobWriter::start(out, format)?;
+    write_with(out, jobs, format, None)
+}
+
+/// [`write`] in these columns with `-o table` or `-o csv` (`--columns`), or the default ones.
+pub fn write_with(
+    out: &mut dyn Write,
+    jobs: &[JobSummary],
+    format: OutputFormat,
+    columns: Option<Columns<JobSummary>>,
+) -> io::Result<()> {
+    let mut writer = JobWriter::start_with(out, format, columns)?;
     for job in jobs {
         writer.write(job.clone())?;
     }

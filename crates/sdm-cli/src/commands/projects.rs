@@ -8,6 +8,7 @@ use sdm_ureq::{PagerOptions, Project, ProjectQuery};
 use super::jobs_list::footer_for;
 use super::{client, note, stdout_error};
 use crate::cli::{GlobalArgs, OutputFormat, ProjectsGetArgs, ProjectsListArgs, ShortFormat};
+use crate::columns::{self, Columns};
 use crate::csv;
 use crate::error::CliError;
 use crate::output::{self, Table, write_json_line, write_json_pretty};
@@ -15,8 +16,6 @@ use crate::progress::{self, Progress};
 
 /// Projects per page asked for with `--all` unless `--page-size` says otherwise.
 const ALL_PAGE_SIZE: u64 = 100;
-/// The CSV columns of a project.
-const CSV_HEADER: [&str; 2] = ["id", "name"];
 /// The nouns of the footer.
 const NOUNS: (&str, &str) = ("project", "projects");
 
@@ -25,13 +24,15 @@ pub fn list(
     args: &ProjectsListArgs,
     stdout: &mut dyn Write,
 ) -> Result<(), CliError> {
+    columns::check_format(args.columns.as_ref(), args.output).map_err(CliError::usage)?;
     let client = client(global)?;
     let mut query = ProjectQuery::new();
     query.page_size = args.page_size;
     if !args.all {
         query.page = args.page;
         let page = client.list_projects(&query)?;
-        write_list(stdout, &page.results, args.output).map_err(stdout_error)?;
+        write_list_with(stdout, &page.results, args.output, args.columns.as_ref())
+            .map_err(stdout_error)?;
         if args.output == OutputFormat::Table {
             note(format_args!(
                 "{}",
@@ -53,7 +54,7 @@ pub fn list(
         progress.set_message(|| format!("fetched {} projects", projects.len()));
     }
     drop(progress);
-    write_list(stdout, &projects, args.output).map_err(stdout_error)?;
+    write_list_with(stdout, &projects, args.output, args.columns.as_ref()).map_err(stdout_error)?;
     if args.output == OutputFormat::Table {
         let noun = if projects.len() == 1 {
             NOUNS.0
@@ -76,20 +77,35 @@ pub fn get(
 
 /// Projects in `format`: a table, a JSON array of the server's objects, one object per line,
 /// or CSV.
+#[cfg(test)]
 pub fn write_list(
     out: &mut dyn Write,
     projects: &[Project],
     format: OutputFormat,
 ) -> io::Result<()> {
+    write_list_with(out, projects, format, None)
+}
+
+/// [`write_list`] with these columns in a table or CSV (`--columns`), or the default ones.
+pub fn write_list_with(
+    out: &mut dyn Write,
+    projects: &[Project],
+    format: OutputFormat,
+    columns: Option<&Columns<Project>>,
+) -> io::Result<()> {
+    let default;
+    let columns = match columns {
+        Some(columns) => columns,
+        None => {
+            default = columns::default_project_columns(format);
+            &default
+        }
+    };
     match format {
         OutputFormat::Table => {
-            let mut table = Table::new(&["ID", "NAME", "STEPS"]);
+            let mut table = columns.table();
             for project in projects {
-                table.push(vec![
-                    project.id.to_string(),
-                    project.name.clone().unwrap_or_else(|| "-".to_owned()),
-                    steps_cell(project),
-                ]);
+                table.push(columns.table_row(project));
             }
             table.write(out)
         }
@@ -101,24 +117,12 @@ pub fn write_list(
             .iter()
             .try_for_each(|p| write_json_line(out, p.raw())),
         OutputFormat::Csv => {
-            csv::write_record(out, &CSV_HEADER)?;
+            csv::write_record(out, &columns.csv_header())?;
             for project in projects {
-                let cells: Vec<String> = CSV_HEADER
-                    .iter()
-                    .map(|c| csv::raw_cell(project.field(c)).into_owned())
-                    .collect();
-                csv::write_record(out, &cells)?;
+                csv::write_record(out, &columns.csv_record(project))?;
             }
             Ok(())
         }
-    }
-}
-
-/// How many steps, when the listing says.
-fn steps_cell(project: &Project) -> String {
-    match project.field("steps") {
-        Some(steps) if steps.get().starts_with('[') => project.steps.len().to_string(),
-        _ => "-".to_owned(),
     }
 }
 
