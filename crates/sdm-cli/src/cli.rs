@@ -301,6 +301,10 @@ pub enum Command {
     /// Write a man page for every command into DIR (what `cargo xtask man` runs).
     #[command(name = "__man", hide = true)]
     ManPages(ManPagesArgs),
+    /// Parse the words after it as an `sdm` command line, without running it: exits 0, or 2
+    /// with clap's message (the documentation's tests check every command shown this way).
+    #[command(name = "__parse", hide = true)]
+    Parse(ParseArgs),
 }
 
 /// `sdm login`.
@@ -332,6 +336,18 @@ pub struct ManPagesArgs {
     /// missing).
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+}
+
+/// `sdm __parse` (hidden).
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// The command line to check, without the program name.
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 /// `sdm jobs ...`.

@@ -1,6 +1,8 @@
-//! Every `sdm` command shown in the README and the guides parses: each is run with `--help`
-//! appended, which makes clap check every documented subcommand, option and value on the way.
-//! (Running them for real would need the real API; the end-to-end tests cover behaviour.)
+//! Every `sdm` command shown in the README and the guides parses: each is given to the hidden
+//! `sdm __parse`, which parses it exactly as the binary would, required and conflicting options
+//! included, without running it (`--help` would skip those checks). Running them for real would
+//! need the real API; the end-to-end tests cover behaviour. And what docs/cli.md says to
+//! install, completion scripts and man pages, is generated.
 
 use std::path::Path;
 use std::process::Command;
@@ -101,6 +103,100 @@ fn shell_words(text: &str) -> Vec<String> {
     words
 }
 
+/// The binary, with no `SDM_*` variable from the test's environment.
+fn sdm() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sdm"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SDM_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+#[test]
+fn parsing_is_checked_for_real() {
+    // What `--help` would let through is refused: a missing required argument, a conflict,
+    // an option that needs another.
+    for args in [
+        &["jobs", "wait"][..],
+        &["jobs", "list", "--limit", "3"],
+        &["jobs", "list", "--all", "--page", "2"],
+        &["jobs", "list", "--columns", "colour"],
+        &["import", "--project", "3"],
+        &["completions", "tcsh"],
+    ] {
+        let output = sdm().arg("__parse").args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+    let output = sdm()
+        .args(["__parse", "jobs", "list", "--all", "--limit", "3"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty() && output.stderr.is_empty());
+}
+
+#[test]
+fn completion_scripts_and_man_pages_are_generated() {
+    let output = sdm().args(["completions", "bash"]).output().unwrap();
+    assert!(output.status.success());
+    let script = String::from_utf8(output.stdout).unwrap();
+    for word in [
+        "_sdm",
+        "jobs",
+        "projects",
+        "completions",
+        "--columns",
+        "--progress",
+    ] {
+        assert!(script.contains(word), "{word}");
+    }
+    // Valid bash, where bash is installed.
+    if let Ok(check) = Command::new("bash").args(["-n", "-c", &script]).output() {
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man1");
+    let output = sdm().arg("__man").arg(&out).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for page in [
+        "sdm.1",
+        "sdm-jobs.1",
+        "sdm-jobs-list.1",
+        "sdm-jobs-wait.1",
+        "sdm-projects-list.1",
+        "sdm-completions.1",
+        "sdm-import.1",
+    ] {
+        assert!(names.iter().any(|name| name == page), "{page} in {names:?}");
+    }
+    assert!(
+        names
+            .iter()
+            .all(|name| !name.contains("__") && !name.contains("help")),
+        "{names:?}"
+    );
+    // One path per page on standard output.
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().lines().count(),
+        names.len()
+    );
+    let list = std::fs::read_to_string(out.join("sdm-jobs-list.1")).unwrap();
+    assert!(list.starts_with(".ie") || list.contains(".TH"), "{list}");
+    assert!(list.contains("columns"), "{list}");
+}
+
 #[test]
 fn every_documented_command_parses() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -117,13 +213,7 @@ fn every_documented_command_parses() {
         let markdown = std::fs::read_to_string(file).unwrap();
         for block in shell_blocks(&markdown) {
             for args in invocations(&block) {
-                let output = Command::new(env!("CARGO_BIN_EXE_sdm"))
-                    .args(&args)
-                    .arg("--help")
-                    .env_remove("SDM_BASE_URL")
-                    .env_remove("SDM_TOKEN")
-                    .output()
-                    .unwrap();
+                let output = sdm().arg("__parse").args(&args).output().unwrap();
                 checked += 1;
                 if !output.status.success() {
                     failures.push(format!(

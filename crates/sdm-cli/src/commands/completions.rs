@@ -1,6 +1,8 @@
-//! `sdm completions SHELL`, a completion script, and the hidden `sdm __man DIR`, which
-//! `cargo xtask man` runs: a man page per command. Both come from the clap definitions of
-//! [`crate::cli`], so they always match what the binary accepts.
+//! What comes from the clap definitions of [`crate::cli`] alone, so that it always matches what
+//! the binary accepts: `sdm completions SHELL`, a completion script; the hidden `sdm __man DIR`,
+//! which `cargo xtask man` runs, a man page per command; and the hidden `sdm __parse ARGS...`,
+//! which checks a command line as the binary would parse it, without running it (for the
+//! documentation's tests: `--help` would skip the checks of required and conflicting options).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,7 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 
 use super::stdout_error;
-use crate::cli::{Cli, CompletionsArgs, ManPagesArgs};
+use crate::cli::{Cli, CompletionsArgs, ManPagesArgs, ParseArgs};
 use crate::error::CliError;
 
 /// The program's name, as shells and `man` know it.
@@ -48,6 +50,18 @@ pub fn man_pages(args: &ManPagesArgs, stdout: &mut dyn Write) -> Result<(), CliE
         writeln!(stdout, "{}", path.display()).map_err(stdout_error)?;
     }
     Ok(())
+}
+
+/// `sdm __parse ARGS...`: `Ok` when `sdm ARGS...` parses, clap's own report (and exit 2)
+/// otherwise.
+pub fn parse_only(args: &ParseArgs) -> Result<(), CliError> {
+    let words = std::iter::once(BIN.into()).chain(args.args.iter().cloned());
+    match Cli::try_parse_args(words) {
+        Ok(_) => Ok(()),
+        // `--help` and `--version` parse too; their text is not wanted here.
+        Err(error) if error.exit_code() == 0 => Ok(()),
+        Err(error) => error.exit(),
+    }
 }
 
 /// Every man page, by name (`sdm`, `sdm-jobs`, `sdm-jobs-list`...): the program, then each

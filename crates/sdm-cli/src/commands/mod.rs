@@ -48,6 +48,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<(), CliError> {
         Command::Demo => demo::run(&global, stdout),
         Command::Completions(args) => completions::run(&args, stdout),
         Command::ManPages(args) => completions::man_pages(&args, stdout),
+        Command::Parse(args) => completions::parse_only(&args),
     }
 }
 
