@@ -430,6 +430,32 @@ mod tests {
     }
 
     #[test]
+    fn the_help_names_every_column() {
+        use clap::CommandFactory;
+        let mut cli = crate::cli::Cli::command();
+        for (path, all) in [
+            (
+                ["jobs", "list"],
+                JOBS.iter().map(|c| c.name).collect::<Vec<_>>(),
+            ),
+            (
+                ["projects", "list"],
+                PROJECTS.iter().map(|c| c.name).collect(),
+            ),
+        ] {
+            let help = cli
+                .find_subcommand_mut(path[0])
+                .and_then(|sub| sub.find_subcommand_mut(path[1]))
+                .unwrap()
+                .render_help()
+                .to_string();
+            let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+            let listed = format!("(of {})", all.join(", "));
+            assert!(help.contains(&listed), "{path:?} lists {listed}: {help}");
+        }
+    }
+
+    #[test]
     fn every_column_has_a_unique_name_and_header() {
         fn unique<T>(all: &[Column<T>]) {
             for (index, column) in all.iter().enumerate() {
