@@ -46,7 +46,12 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let matches = Self::command().try_get_matches_from(args)?;
+        let mut command = Self::command();
+        // An empty `SDM_PROFILE=` is unset (as an empty `SDM_TOKEN` is no token), not a name.
+        if std::env::var_os("SDM_PROFILE").is_some_and(|value| value.is_empty()) {
+            command = command.mut_arg("profile", |arg| arg.env(None));
+        }
+        let matches = command.try_get_matches_from(args)?;
         let mut cli = Self::from_arg_matches(&matches)?;
         cli.global.given = Given {
             base_url: given_explicitly(&matches, "base_url"),

@@ -163,6 +163,11 @@ fn profiles_are_selected_by_option_or_variable() {
         reached(home.sdm(&["jobs", "list"]).env("SDM_PROFILE", "work")),
         (false, true)
     );
+    // An empty variable is unset.
+    assert_eq!(
+        reached(home.sdm(&["jobs", "list"]).env("SDM_PROFILE", "")),
+        (true, false)
+    );
     // The option wins over the variable.
     let mut command = home.sdm(&["--profile", "default", "jobs", "list"]);
     assert_eq!(reached(command.env("SDM_PROFILE", "work")), (true, false));
