@@ -132,7 +132,8 @@ pub struct GlobalArgs {
     )]
     pub base_url: BaseUrl,
 
-    /// API token (prefer SDM_TOKEN or --token-file: arguments show in the process list).
+    /// API token (prefer `sdm login`, SDM_TOKEN or --token-file: arguments show in the process
+    /// list). Comes before SDM_TOKEN and the saved profile.
     //
     // `hide_env_values` keeps the value out of `--help`; `allow_hyphen_values` keeps clap from
     // reading a token that starts with `-` as flags and quoting it back in an error.
