@@ -51,9 +51,18 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let matches = Self::command().try_get_matches_from(args)?;
+        let mut command = Self::command();
+        // An empty `SDM_PROFILE=` is unset (as an empty `SDM_TOKEN` is no token), not a name.
+        if std::env::var_os("SDM_PROFILE").is_some_and(|value| value.is_empty()) {
+            command = command.mut_arg("profile", |arg| arg.env(None));
+        }
+        let matches = command.try_get_matches_from(args)?;
         let mut cli = Self::from_arg_matches(&matches)?;
         cli.progress.label = command_path(&matches);
+        cli.global.given = Given {
+            base_url: given_explicitly(&matches, "base_url"),
+            token_on_command_line: token_given_on_command_line(&matches),
+        };
         if cli.global.token_file.is_some() && cli.global.token.is_some() {
             if token_given_on_command_line(&matches) {
                 return Err(Self::command().error(
@@ -80,6 +89,33 @@ fn token_given_on_command_line(matches: &ArgMatches) -> bool {
     false
 }
 
+/// Whether `id` was given on the command line or by its environment variable (not defaulted),
+/// at any level.
+fn given_explicitly(matches: &ArgMatches, id: &str) -> bool {
+    let mut level = Some(matches);
+    while let Some(matches) = level {
+        if matches!(
+            matches.value_source(id),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        ) {
+            return true;
+        }
+        level = matches.subcommand().map(|(_, sub)| sub);
+    }
+    false
+}
+
+/// Which global options the user gave, rather than clap defaulting them (filled in by
+/// [`Cli::try_parse_args`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Given {
+    /// `--base-url` or `SDM_BASE_URL` was given: a saved profile's token is not sent to
+    /// another base URL than its own.
+    pub base_url: bool,
+    /// `--token` came from the command line, not `SDM_TOKEN`.
+    pub token_on_command_line: bool,
+}
+
 const EXIT_CODES: &str = "\
 Exit codes: 0 success, 1 other failure, 2 usage error, 3 authentication or permission refused,
 4 not found, 5 the job (or a file's parsing) failed, 6 the job needs action in SDM, 7 timed out,
@@ -102,7 +138,8 @@ pub struct GlobalArgs {
     )]
     pub base_url: BaseUrl,
 
-    /// API token (prefer SDM_TOKEN or --token-file: arguments show in the process list).
+    /// API token (prefer `sdm login`, SDM_TOKEN or --token-file: arguments show in the process
+    /// list). Comes before SDM_TOKEN and the saved profile.
     //
     // `hide_env_values` keeps the value out of `--help`; `allow_hyphen_values` keeps clap from
     // reading a token that starts with `-` as flags and quoting it back in an error.
@@ -202,6 +239,22 @@ pub struct GlobalArgs {
     /// Connect directly: no proxy, whatever --proxy, SDM_PROXY or the proxy variables say.
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub no_proxy: bool,
+
+    /// The saved login to use when no token is given otherwise (see `sdm login`; default
+    /// `default`).
+    #[arg(
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "SDM_PROFILE",
+        value_name = "NAME",
+        value_parser = crate::profile::ProfileName::parse
+    )]
+    pub profile: Option<crate::profile::ProfileName>,
+
+    /// Which of these options were given rather than defaulted.
+    #[arg(skip)]
+    pub given: Given,
 }
 
 /// `--proxy`: an http or https proxy (this build has no SOCKS support).
@@ -268,11 +321,23 @@ pub const DEFAULT_RETRIES: u32 = 4;
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Exchange an e-mail and password for an API token, printed on standard output.
+    /// Log in: exchange an e-mail and password for an API token and save it, with the base URL,
+    /// under a profile (--profile, default `default`) in the config directory.
     ///
     /// The password comes from SDM_PASSWORD, or from the first line of standard input with
-    /// --password-stdin. The same token name always gives back the same token.
+    /// --password-stdin. The same token name always gives back the same token. --print prints
+    /// the token on standard output instead of saving it; --with-token saves a token read from
+    /// standard input (for organizations on SSO). Commands use the profile when no --token,
+    /// --token-file or SDM_TOKEN is given.
     Login(LoginArgs),
+    /// The saved login in use: whether its token works (`status`), or the token itself
+    /// (`token`).
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// Remove a saved login (--profile, default `default`) from the config directory.
+    ///
+    /// The token itself stays valid on the server: delete it in SDM to revoke it.
+    Logout,
     /// Look at jobs, create them, and fetch their output.
     #[command(subcommand)]
     Jobs(JobsCommand),
@@ -311,14 +376,41 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// The SDM user's e-mail address.
-    #[arg(long, value_name = "EMAIL")]
-    pub email: String,
+    #[arg(
+        long,
+        value_name = "EMAIL",
+        required_unless_present = "with_token",
+        conflicts_with = "with_token"
+    )]
+    pub email: Option<String>,
     /// Name of the token to create or fetch.
-    #[arg(long, value_name = "NAME", default_value = "sdm-cli")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "sdm-cli",
+        conflicts_with = "with_token"
+    )]
     pub token_name: String,
     /// Read the password from the first line of standard input instead of SDM_PASSWORD.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "with_token")]
     pub password_stdin: bool,
+    /// Print the token on standard output instead of saving it (for `export SDM_TOKEN=$(...)`).
+    #[arg(long, conflicts_with = "with_token")]
+    pub print: bool,
+    /// Save an existing token, read from the first line of standard input, instead of logging
+    /// in with an e-mail and password; it is checked with one request first.
+    #[arg(long)]
+    pub with_token: bool,
+}
+
+/// `sdm auth ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Show the profile, base URL and token source in use, and check the token with one
+    /// request (never printing it); exits 3 when the API refuses it.
+    Status,
+    /// Print the token in use on standard output (for `$(sdm auth token)`).
+    Token,
 }
 
 /// `sdm completions`.

@@ -16,6 +16,7 @@ mod exit;
 mod job_writer;
 mod out_file;
 mod output;
+mod profile;
 mod progress;
 mod rows;
 mod sanitise;

@@ -343,7 +343,7 @@ fn jobs_data_out_writes_the_file_or_nothing() {
 #[test]
 fn login_prints_a_token_that_works() {
     let server = MockServer::start();
-    let mut command = sdm(&["--base-url", server.base_url(), "login"]);
+    let mut command = sdm(&["--base-url", server.base_url(), "login", "--print"]);
     command.args(["--email", server.email(), "--password-stdin"]);
     let run = run_with_stdin(&mut command, Some(&format!("{}\n", server.password())));
     assert_eq!(run.code, 0, "{run:#?}");
@@ -356,7 +356,7 @@ fn login_prints_a_token_that_works() {
     run_expect(&mut command, 0);
 
     // The password from SDM_PASSWORD, the same token name: the same token.
-    let mut command = sdm(&["--base-url", server.base_url(), "login"]);
+    let mut command = sdm(&["--base-url", server.base_url(), "login", "--print"]);
     command.args(["--email", server.email()]);
     command.env("SDM_PASSWORD", server.password());
     let again = run_expect(&mut command, 0);
@@ -407,7 +407,8 @@ fn missing_token_is_a_usage_error() {
     );
     assert_eq!(
         run.stderr,
-        "error: no API token: pass --token, --token-file or set SDM_TOKEN\n"
+        "error: no API token: pass --token or --token-file, set SDM_TOKEN, or log in with \
+         `sdm login`\n"
     );
     assert_eq!(run.stdout, "");
 
@@ -596,7 +597,7 @@ fn the_token_never_shows_in_output() {
     }
     assert!(traced > 50, "trace logging produced output to check");
 
-    let mut login = sdm(&["--base-url", server.base_url(), "login"]);
+    let mut login = sdm(&["--base-url", server.base_url(), "login", "--print"]);
     login.args(["--email", server.email(), "--password-stdin"]);
     login.env("RUST_LOG", "trace");
     let run = run_with_stdin(&mut login, Some(&format!("{}\n", server.password())));

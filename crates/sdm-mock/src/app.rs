@@ -30,7 +30,7 @@ pub(crate) struct App {
     /// The jobs: generated and added.
     pub(crate) live: Arc<Live>,
     /// Issued API tokens.
-    pub(crate) tokens: Tokens,
+    pub(crate) tokens: Arc<Tokens>,
     /// The largest `page_size` honoured.
     pub(crate) max_page_size: usize,
     /// Sleep before answering each request.
@@ -68,6 +68,7 @@ impl App {
             Arc::clone(&self.files),
             Arc::clone(&self.ledger),
             Arc::clone(&self.disposition),
+            Arc::clone(&self.tokens),
         )
     }
 }

@@ -1,7 +1,7 @@
 //! API tokens: issuing them per `token_name` (stable for a name) and checking the
 //! `Authorization: Token <key>` header the way DRF's `TokenAuthentication` does.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
@@ -43,16 +43,27 @@ impl AuthError {
     }
 }
 
-/// The set of issued tokens. Keys derive from (seed, token name), so a name always gets the
-/// same key; every issued key stays valid.
+/// The set of issued tokens. Keys derive from (seed, token name, revocations of that name), so
+/// a name always gets the same key until it is revoked, as DRF's `get_or_create` gives back the
+/// user's token until it is deleted; an issued key stays valid until
+/// [`Tokens::revoke`] (then logging in again gives a new key).
 pub(crate) struct Tokens {
     seed: u64,
-    issued: Mutex<HashSet<String>>,
+    state: Mutex<Issued>,
+}
+
+/// What [`Tokens`] guards.
+#[derive(Default)]
+struct Issued {
+    /// The valid keys, each with its token name.
+    keys: HashMap<String, String>,
+    /// How many times each token name's key was revoked.
+    revoked: HashMap<String, u64>,
 }
 
 impl fmt::Debug for Tokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.issued.lock().map(|s| s.len()).unwrap_or(0);
+        let count = self.state.lock().map(|s| s.keys.len()).unwrap_or(0);
         f.debug_struct("Tokens")
             .field("issued", &format_args!("[{count} redacted]"))
             .finish()
@@ -64,7 +75,7 @@ impl Tokens {
     pub(crate) fn new(seed: u64) -> Self {
         let tokens = Self {
             seed,
-            issued: Mutex::new(HashSet::new()),
+            state: Mutex::new(Issued::default()),
         };
         tokens.issue(DEFAULT_TOKEN_NAME);
         tokens
@@ -72,21 +83,38 @@ impl Tokens {
 
     /// Issues (or re-issues) the key of `token_name` and returns it.
     pub(crate) fn issue(&self, token_name: &str) -> String {
-        let key = Rng::new(mix_str(mix(self.seed, TOKEN_STREAM), token_name)).uuid_v4();
-        self.issued
+        let mut state = self.lock();
+        let revoked = state.revoked.get(token_name).copied().unwrap_or(0);
+        let mut stream = mix_str(mix(self.seed, TOKEN_STREAM), token_name);
+        if revoked > 0 {
+            stream = mix(stream, revoked);
+        }
+        let key = Rng::new(stream).uuid_v4();
+        state.keys.insert(key.clone(), token_name.to_owned());
+        key
+    }
+
+    /// Makes `key` invalid from the next request on, as deleting its DRF `Token` row does;
+    /// false when it was not a valid key.
+    pub(crate) fn revoke(&self, key: &str) -> bool {
+        let mut state = self.lock();
+        let Some(name) = state.keys.remove(key) else {
+            return false;
+        };
+        *state.revoked.entry(name).or_default() += 1;
+        true
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Issued> {
+        self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(key.clone());
-        key
     }
 
     /// Whether any issued key occurs anywhere in `text`.
     pub(crate) fn appear_in(&self, text: &[u8]) -> bool {
-        let issued = self
-            .issued
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        issued.iter().any(|key| {
+        let state = self.lock();
+        state.keys.keys().any(|key| {
             let key = key.as_bytes();
             text.windows(key.len()).any(|w| w == key)
         })
@@ -110,11 +138,7 @@ impl Tokens {
             return Err(AuthError::ContainsSpaces);
         }
         let key = std::str::from_utf8(key).map_err(|_| AuthError::Invalid)?;
-        let issued = self
-            .issued
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if issued.contains(key) {
+        if self.lock().keys.contains_key(key) {
             Ok(())
         } else {
             Err(AuthError::Invalid)
@@ -155,5 +179,25 @@ mod tests {
             check(&Tokens::new(1), &format!("Token {other}")),
             Err(AuthError::Invalid)
         );
+    }
+
+    #[test]
+    fn revoked_keys_stop_working_and_the_name_gets_a_new_one() {
+        let tokens = Tokens::new(1);
+        let old = tokens.issue("ci");
+        let kept = tokens.issue("other");
+        assert!(tokens.revoke(&old));
+        assert!(!tokens.revoke(&old), "already revoked");
+        assert_eq!(
+            check(&tokens, &format!("Token {old}")),
+            Err(AuthError::Invalid)
+        );
+        assert!(!tokens.appear_in(old.as_bytes()));
+        assert_eq!(check(&tokens, &format!("Token {kept}")), Ok(()));
+        let new = tokens.issue("ci");
+        assert_ne!(new, old);
+        assert_eq!(tokens.issue("ci"), new, "stable again until revoked");
+        assert_eq!(check(&tokens, &format!("Token {new}")), Ok(()));
+        assert!(!tokens.revoke("not-a-key"));
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::auth::Tokens;
 use crate::disposition::DispositionOverride;
 use crate::fault::{FaultPlan, FaultSet, Route};
 use crate::files::Files;
@@ -22,6 +23,7 @@ pub struct MockControl {
     files: Arc<Files>,
     ledger: Arc<Ledger>,
     disposition: Arc<DispositionOverride>,
+    tokens: Arc<Tokens>,
 }
 
 impl fmt::Debug for MockControl {
@@ -38,6 +40,7 @@ impl MockControl {
         files: Arc<Files>,
         ledger: Arc<Ledger>,
         disposition: Arc<DispositionOverride>,
+        tokens: Arc<Tokens>,
     ) -> Self {
         Self {
             live,
@@ -45,6 +48,7 @@ impl MockControl {
             files,
             ledger,
             disposition,
+            tokens,
         }
     }
 
@@ -127,6 +131,13 @@ impl MockControl {
     /// Django's (to test how a client copes with hostile names); `None` restores the default.
     pub fn set_content_disposition(&self, value: Option<String>) {
         self.disposition.set(value);
+    }
+
+    /// Revokes the API token `key` (as deleting it in SDM does): from the next request on it is
+    /// answered `401 Invalid token.`, and logging in again with its token name issues a new
+    /// key. Returns false when `key` was not a valid token.
+    pub fn revoke_token(&self, key: &str) -> bool {
+        self.tokens.revoke(key)
     }
 }
 

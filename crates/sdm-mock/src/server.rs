@@ -150,7 +150,7 @@ impl MockBuilder {
         let redirect_origin = origin(redirect_listener.local_addr()?);
         let app = Arc::new(App {
             live: Arc::new(Live::new(world, self.created_jobs_run_for)),
-            tokens,
+            tokens: Arc::new(tokens),
             max_page_size: self.max_page_size,
             latency: self.latency,
             fallback_host: addr.to_string(),

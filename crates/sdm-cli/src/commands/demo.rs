@@ -69,7 +69,9 @@ pub fn run(global: &GlobalArgs, stdout: &mut dyn Write) -> Result<(), CliError> 
     let client = anonymous_client(global, &base_url);
     let token = client.login(server.email(), &server.password().into(), TOKEN_NAME)?;
     out.line(format_args!(
-        "obtained an API token named {TOKEN_NAME:?} for {} (not shown: it is a secret)",
+        "obtained an API token named {TOKEN_NAME:?} for {} (not shown: it is a secret; \
+         `sdm login` saves it as a profile in your config directory, the demo keeps it in \
+         memory and writes nothing)",
         server.email()
     ))?;
     let client = client.with_token(token);

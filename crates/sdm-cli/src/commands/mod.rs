@@ -2,6 +2,7 @@
 //! client from the global options.
 
 mod completions;
+mod auth;
 mod deadline;
 mod demo;
 mod files;
@@ -22,8 +23,11 @@ use sdm_ureq::{
     BaseUrl, Client, ClientConfig, RateLimit, RetryPolicy, Timeouts, Token, UreqTransport,
 };
 
-use crate::cli::{Cli, Command, FilesCommand, GlobalArgs, JobsCommand, ProjectsCommand};
+use crate::cli::{
+    AuthCommand, Cli, Command, FilesCommand, GlobalArgs, JobsCommand, ProjectsCommand,
+};
 use crate::error::CliError;
+use crate::profile::{ProfileName, Store};
 
 /// The `User-Agent` product token of this program, sent before the library's own.
 const USER_AGENT_PRODUCT: &str = concat!("sdm-cli/", env!("CARGO_PKG_VERSION"));
@@ -33,6 +37,9 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<(), CliError> {
     let global = cli.global;
     match cli.command {
         Command::Login(args) => login::run(&global, &args, stdout),
+        Command::Auth(AuthCommand::Status) => auth::status(&global, stdout),
+        Command::Auth(AuthCommand::Token) => auth::token(&global, stdout),
+        Command::Logout => auth::logout(&global),
         Command::Jobs(JobsCommand::Get(args)) => jobs_get::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::List(args)) => jobs_list::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::Wait(args)) => jobs_wait::run(&global, &args, stdout),
@@ -56,12 +63,78 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<(), CliError> {
 /// characters; anything near this is the wrong file (or `/dev/zero`), and reading stops here.
 pub(crate) const MAX_SECRET_BYTES: usize = 4096;
 
-/// The API token from `--token`, `SDM_TOKEN` or `--token-file`, trimmed, and refused unless an
-/// HTTP header can carry it (visible ASCII: an accent or a space is a local mistake, which
-/// would otherwise reach the network and be retried as a lost connection).
-fn token(global: &GlobalArgs) -> Result<Token, CliError> {
-    const MISSING: &str = "no API token: pass --token, --token-file or set SDM_TOKEN";
-    let (text, from) = match (&global.token_file, &global.token) {
+/// The token of a command, the base URL it goes to, and where it came from.
+#[derive(Debug)]
+pub(crate) struct Credential {
+    /// The API token (`Debug` shows `[redacted]`).
+    pub token: Token,
+    /// The API the token is sent to: the global option's, or the profile's.
+    pub base_url: BaseUrl,
+    /// Where the token came from.
+    pub source: TokenSource,
+}
+
+/// Where a command's token came from, in the order they are looked for.
+#[derive(Debug)]
+pub(crate) enum TokenSource {
+    /// `--token-file PATH`.
+    File(std::path::PathBuf),
+    /// `--token` on the command line.
+    Flag,
+    /// The `SDM_TOKEN` variable.
+    Env,
+    /// A profile saved by `sdm login`, in the credentials file at `path`.
+    Profile {
+        name: ProfileName,
+        path: std::path::PathBuf,
+    },
+}
+
+impl std::fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenSource::File(path) => write!(f, "the token file {}", path.display()),
+            TokenSource::Flag => f.write_str("--token"),
+            TokenSource::Env => f.write_str("SDM_TOKEN"),
+            TokenSource::Profile { name, path } => {
+                write!(f, "profile {name} in {}", path.display())
+            }
+        }
+    }
+}
+
+/// The profile `--profile` or `SDM_PROFILE` names, else `default`.
+fn profile_name(global: &GlobalArgs) -> ProfileName {
+    global.profile.clone().unwrap_or_default()
+}
+
+/// The credentials file of this user, or why there is none.
+fn store() -> Result<Store, CliError> {
+    Store::locate().ok_or_else(|| {
+        CliError::usage(
+            "no config directory for saved logins: set XDG_CONFIG_HOME or HOME \
+             (or pass --token, --token-file or SDM_TOKEN)",
+        )
+    })
+}
+
+/// The token and base URL of a command: `--token-file` or `--token`, then `SDM_TOKEN`, then
+/// the profile (`--profile`, `SDM_PROFILE`, default `default`) saved by `sdm login`.
+fn credential(global: &GlobalArgs) -> Result<Credential, CliError> {
+    credential_in(global, Store::locate())
+}
+
+/// [`credential`], with the credentials file at `store` (`None`: no config directory).
+///
+/// A token given by option or variable goes to the global base URL. A profile's token goes
+/// only to the base URL it was saved with: another one given by `--base-url` or
+/// `SDM_BASE_URL` is refused, so the token never reaches an origin it does not belong to.
+///
+/// Every token is trimmed, and refused unless an HTTP header can carry it (visible ASCII: an
+/// accent or a space is a local mistake, which would otherwise reach the network and be
+/// retried as a lost connection). Its text is never part of an error.
+fn credential_in(global: &GlobalArgs, store: Option<Store>) -> Result<Credential, CliError> {
+    let given = match (&global.token_file, &global.token) {
         (Some(path), _) => {
             let text = read_token_file(path)?;
             if text.trim().is_empty() {
@@ -70,17 +143,74 @@ fn token(global: &GlobalArgs) -> Result<Token, CliError> {
                     path.display()
                 )));
             }
-            (text, format!("in the token file {}", path.display()))
+            Some((text, TokenSource::File(path.clone())))
         }
-        (None, Some(token)) if !token.expose().trim().is_empty() => (
-            token.expose().to_owned(),
-            "given by --token or SDM_TOKEN".to_owned(),
-        ),
-        (None, _) => return Err(CliError::usage(MISSING)),
+        // An empty `SDM_TOKEN=` (or `--token ""`) is no token: the profile is looked for.
+        (None, Some(token)) if !token.expose().trim().is_empty() => {
+            let source = if global.given.token_on_command_line {
+                TokenSource::Flag
+            } else {
+                TokenSource::Env
+            };
+            Some((token.expose().to_owned(), source))
+        }
+        (None, _) => None,
     };
+    if let Some((text, source)) = given {
+        return Ok(Credential {
+            token: checked_token(&text, &source)?,
+            base_url: global.base_url.clone(),
+            source,
+        });
+    }
+    profile_credential(global, store)
+}
+
+/// The credential saved under the selected profile.
+fn profile_credential(global: &GlobalArgs, store: Option<Store>) -> Result<Credential, CliError> {
+    const MISSING: &str = "no API token: pass --token or --token-file, set SDM_TOKEN, or log in \
+                           with `sdm login`";
+    let name = profile_name(global);
+    let Some(store) = store else {
+        return Err(CliError::usage(MISSING));
+    };
+    let profiles = store.load()?;
+    let Some(profile) = profiles.get(&name) else {
+        if global.profile.is_none() {
+            return Err(CliError::usage(MISSING));
+        }
+        return Err(CliError::usage(format!(
+            "no saved login named {name} in {}: log in with `sdm login --profile {name}`",
+            store.path().display()
+        )));
+    };
+    if global.given.base_url && global.base_url != profile.base_url {
+        return Err(CliError::usage(format!(
+            "the token of profile {name} belongs to {}, and is never sent to another API: \
+             {} was given by --base-url or SDM_BASE_URL (log in there with `sdm login --profile \
+             NAME`, or pass its token with --token-file or SDM_TOKEN)",
+            profile.base_url, global.base_url
+        )));
+    }
+    Ok(Credential {
+        token: profile.token.clone(),
+        base_url: profile.base_url.clone(),
+        source: TokenSource::Profile {
+            name,
+            path: store.path().to_owned(),
+        },
+    })
+}
+
+/// `text` trimmed, as a token, unless no header can carry it; the error names `from` and
+/// never the text.
+fn checked_token(text: &str, from: &TokenSource) -> Result<Token, CliError> {
     let text = text.trim();
-    if !text.bytes().all(|b| b.is_ascii_graphic()) {
-        // The token itself is not shown: it is a secret, even when mistyped.
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        let from = match from {
+            TokenSource::File(_) | TokenSource::Profile { .. } => format!("in {from}"),
+            TokenSource::Flag | TokenSource::Env => format!("given by {from}"),
+        };
         return Err(CliError::usage(format!(
             "the API token {from} is not one: it has characters other than visible ASCII \
              (spaces, accents or control characters), which no request can carry"
@@ -154,8 +284,17 @@ fn client_with(
     global: &GlobalArgs,
     adjust: impl FnOnce(ClientConfig) -> ClientConfig,
 ) -> Result<Client, CliError> {
-    let config = adjust(config(global, &global.base_url).with_token(token(global)?));
-    Ok(Client::with_transport(config, transport(global)))
+    Ok(credential_client(global, credential(global)?, adjust))
+}
+
+/// The client for `credential`'s API and token, with `adjust` applied to its configuration.
+fn credential_client(
+    global: &GlobalArgs,
+    credential: Credential,
+    adjust: impl FnOnce(ClientConfig) -> ClientConfig,
+) -> Client {
+    let config = adjust(config(global, &credential.base_url).with_token(credential.token));
+    Client::with_transport(config, transport(global))
 }
 
 /// A client without a token for the API at `base_url` (for `login`, and the demo's server).
@@ -210,7 +349,14 @@ mod tests {
             read_timeout: std::time::Duration::from_secs(60),
             proxy: None,
             no_proxy: false,
+            profile: None,
+            given: crate::cli::Given::default(),
         }
+    }
+
+    /// The token `global` resolves to with no credentials file.
+    fn token(global: &GlobalArgs) -> Result<Token, CliError> {
+        credential_in(global, None).map(|credential| credential.token)
     }
 
     #[test]
@@ -232,6 +378,87 @@ mod tests {
     }
 
     #[test]
+    fn options_then_the_variable_then_the_profile_with_its_own_base_url() {
+        use crate::profile::{Profile, Profiles};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::in_config_dir(dir.path());
+        let url = |text: &str| BaseUrl::parse(text).unwrap();
+        let work = ProfileName::parse("work").unwrap();
+        let mut profiles = Profiles::default();
+        for (name, base_url, token) in [
+            (
+                ProfileName::default(),
+                "https://saved.example/api/v1/",
+                "saved-token",
+            ),
+            (work.clone(), "https://work.example/api/v1/", "work-token"),
+        ] {
+            let token = Token::new(token);
+            let base_url = url(base_url);
+            profiles.insert(name, Profile { base_url, token });
+        }
+        store.save(&profiles).unwrap();
+        let resolve = |global: &GlobalArgs| credential_in(global, Some(store.clone()));
+
+        let saved = resolve(&global(None, None)).unwrap();
+        assert_eq!(saved.token.expose(), "saved-token");
+        assert_eq!(saved.base_url, url("https://saved.example/api/v1/"));
+        assert!(
+            matches!(&saved.source, TokenSource::Profile { name, path }
+                if *name == ProfileName::default() && path == store.path()),
+            "{saved:?}"
+        );
+
+        let mut env = global(Some("env-token"), None);
+        let found = resolve(&env).unwrap();
+        assert_eq!(found.token.expose(), "env-token");
+        assert!(matches!(found.source, TokenSource::Env), "{found:?}");
+        assert_eq!(found.base_url, BaseUrl::default(), "not the profile's");
+        env.given.token_on_command_line = true;
+        assert!(matches!(resolve(&env).unwrap().source, TokenSource::Flag));
+        let file = dir.path().join("token");
+        std::fs::write(&file, "file-token\n").unwrap();
+        let found = resolve(&global(Some("env-token"), Some(file.clone()))).unwrap();
+        assert_eq!(found.token.expose(), "file-token");
+        assert!(matches!(found.source, TokenSource::File(ref path) if *path == file));
+        // An empty variable is no token: the profile answers.
+        assert_eq!(
+            resolve(&global(Some(" "), None)).unwrap().token.expose(),
+            "saved-token"
+        );
+
+        let mut chosen = global(None, None);
+        chosen.profile = Some(work.clone());
+        let found = resolve(&chosen).unwrap();
+        assert_eq!(found.token.expose(), "work-token");
+        assert_eq!(found.base_url, url("https://work.example/api/v1"));
+        // The same base URL given again (without its slash) is fine; another one is refused.
+        chosen.given.base_url = true;
+        chosen.base_url = url("https://work.example/api/v1");
+        assert_eq!(resolve(&chosen).unwrap().token.expose(), "work-token");
+        chosen.base_url = url("https://elsewhere.example/api/v1/");
+        let message = usage_message(resolve(&chosen).map(|c| c.token));
+        assert!(message.contains("never sent to another API"), "{message}");
+        assert!(
+            message.contains("https://work.example/api/v1/"),
+            "{message}"
+        );
+        assert!(
+            message.contains("https://elsewhere.example/api/v1/"),
+            "{message}"
+        );
+        assert!(!message.contains("work-token"), "{message}");
+
+        chosen.profile = Some(ProfileName::parse("missing").unwrap());
+        let message = usage_message(resolve(&chosen).map(|c| c.token));
+        assert!(
+            message.contains("no saved login named missing")
+                && message.contains("sdm login --profile missing"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn tokens_are_trimmed_and_required() {
         let found = token(&global(Some(" abc \n"), None)).unwrap();
         assert_eq!(found.expose(), "abc");
@@ -239,7 +466,8 @@ mod tests {
             let error = token(&global(given, None)).unwrap_err();
             assert_eq!(
                 error.to_string(),
-                "no API token: pass --token, --token-file or set SDM_TOKEN"
+                "no API token: pass --token or --token-file, set SDM_TOKEN, or log in with \
+                 `sdm login`"
             );
         }
     }

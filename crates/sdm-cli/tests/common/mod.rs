@@ -20,7 +20,9 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// The binary with no `SDM_*` or `RUST_LOG` variable inherited from the test's environment.
+/// The binary with no `SDM_*` or `RUST_LOG` variable inherited from the test's environment,
+/// and its config directory (saved logins) pointed at one that does not exist, so no test
+/// reads or writes the real one. Tests of saved logins set their own.
 pub fn sdm(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sdm"));
     command.args(args).stdin(Stdio::null());
@@ -29,6 +31,10 @@ pub fn sdm(args: &[&str]) -> Command {
         if name.starts_with("SDM_") || name == "RUST_LOG" {
             command.env_remove(&*name);
         }
+    }
+    let nowhere = std::env::temp_dir().join(format!("sdm-tests-no-config-{}", std::process::id()));
+    for name in ["XDG_CONFIG_HOME", "HOME", "APPDATA"] {
+        command.env(name, &nowhere);
     }
     command
 }
