@@ -1,12 +1,19 @@
 //! `sdm jobs wait`: poll a job until it stops running, showing its status live on a terminal,
 //! then print it like `jobs get` and exit with a code that says how it ended.
+//!
+//! With several jobs, each has a [`Waiter`] of its own and the polls are interleaved under one
+//! deadline (the client's rate limit paces them together); each job is printed as it ends, and
+//! the exit code is the worst outcome: failed (5) over pending (6) over timed out (7) over
+//! done (0).
 
 use std::io::Write;
+use std::time::Instant;
 
+use sdm_core::proto::{WaitStep, Waiter};
 use sdm_ureq::{Job, JobId, WaitOptions, WaitOutcome};
 
 use super::{client, jobs_get, stdout_error};
-use crate::cli::{GlobalArgs, JobsWaitArgs};
+use crate::cli::{GlobalArgs, JobsWaitArgs, OutputFormat};
 use crate::duration;
 use crate::error::{CliError, JobOutcome};
 use crate::output::printable;
@@ -17,6 +24,12 @@ pub fn run(
     args: &JobsWaitArgs,
     stdout: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let mut ids: Vec<&JobId> = Vec::new();
+    for id in &args.job_ids {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
     let client = client(global)?;
     let mut options = WaitOptions::default();
     if let Some(timeout) = args.timeout {
@@ -25,7 +38,20 @@ pub fn run(
     if let Some(interval) = args.interval {
         options = options.interval(interval);
     }
-    let id = &args.job_id;
+    match ids.as_slice() {
+        [id] => wait_one(&client, id, options, args.output, stdout),
+        _ => wait_many(&client, &ids, &options, args.output, stdout),
+    }
+}
+
+/// One job: a spinner, then the job, then how it ended.
+fn wait_one(
+    client: &sdm_ureq::Client,
+    id: &JobId,
+    options: WaitOptions,
+    format: OutputFormat,
+    stdout: &mut dyn Write,
+) -> Result<(), CliError> {
     let progress = Progress::spinner(progress::WAIT);
     progress.set_message(|| format!("job {id}: polling"));
     let outcome = client.wait_for_job(id, options, |job| {
@@ -34,9 +60,175 @@ pub fn run(
     drop(progress);
     let (job, error) = settle(id, outcome);
     if let Some(job) = job {
-        jobs_get::write(stdout, &job, args.output).map_err(stdout_error)?;
+        jobs_get::write(stdout, &job, format).map_err(stdout_error)?;
     }
     error.map_or(Ok(()), Err)
+}
+
+/// One job's wait among several: its waiter and when to poll it next.
+#[derive(Debug)]
+struct Slot<'a> {
+    id: &'a JobId,
+    waiter: Waiter<Job>,
+    due: Instant,
+}
+
+/// Several jobs under one deadline: whichever is due is polled, each job is printed (and its
+/// reason told on standard error) as it ends. A failure no retry cures (401, 404) ends the
+/// whole command, as it does for one job.
+fn wait_many(
+    client: &sdm_ureq::Client,
+    ids: &[&JobId],
+    options: &WaitOptions,
+    format: OutputFormat,
+    stdout: &mut dyn Write,
+) -> Result<(), CliError> {
+    let started = Instant::now();
+    let mut slots: Vec<Slot<'_>> = ids
+        .iter()
+        .map(|&id| Slot {
+            id,
+            waiter: Waiter::new(options.clone(), started),
+            due: started,
+        })
+        .collect();
+    let mut tally = Tally::default();
+    let progress = Progress::spinner(progress::WAIT);
+    progress.set_message(|| format!("{} jobs: polling", ids.len()));
+    // Each job is polled in turn: the earliest due first, ties in the order given.
+    while let Some(index) = (0..slots.len()).min_by_key(|&i| slots[i].due) {
+        let slot = &mut slots[index];
+        std::thread::sleep(slot.due.saturating_duration_since(Instant::now()));
+        let deadline = slot.waiter.poll_deadline(Instant::now());
+        let polled = client
+            .with_config(|config| config.with_deadline(deadline))
+            .get_job(slot.id);
+        let step = match polled {
+            Ok(job) => slot.waiter.on_poll(job, Instant::now()),
+            Err(error) => match slot.waiter.on_error(error, Instant::now()) {
+                Ok(step) => step,
+                Err(error) => {
+                    drop(progress);
+                    return Err(error.into());
+                }
+            },
+        };
+        match step {
+            WaitStep::Sleep(pause) => slot.due = Instant::now() + pause,
+            WaitStep::Finished(outcome) => {
+                let id = slot.id;
+                slots.remove(index);
+                let (job, error) = settle(id, outcome);
+                let outcome = error.as_ref().map(outcome_of);
+                progress.suspend(|| -> Result<(), CliError> {
+                    if let Some(job) = &job {
+                        if tally.ended > 0 && format == OutputFormat::Table {
+                            writeln!(stdout).map_err(stdout_error)?;
+                        }
+                        jobs_get::write(stdout, job, format).map_err(stdout_error)?;
+                        stdout.flush().map_err(stdout_error)?;
+                    }
+                    if let Some(error) = &error {
+                        crate::error::report(error, &mut std::io::stderr().lock());
+                    }
+                    Ok(())
+                })?;
+                tally.add(outcome);
+                progress.set_message(|| tally.progress(ids.len()));
+            }
+        }
+    }
+    drop(progress);
+    tally.result(ids.len())
+}
+
+/// The outcome of a wait that did not end done.
+fn outcome_of(error: &CliError) -> JobOutcome {
+    match error {
+        CliError::Job { outcome, .. } => *outcome,
+        _ => JobOutcome::Unexpected,
+    }
+}
+
+/// How the jobs of a multi-wait ended so far.
+#[derive(Debug, Default)]
+struct Tally {
+    ended: usize,
+    failed: usize,
+    needs_action: usize,
+    timed_out: usize,
+    unexpected: usize,
+}
+
+impl Tally {
+    /// One more job ended: done (`None`) or not.
+    fn add(&mut self, outcome: Option<JobOutcome>) {
+        self.ended += 1;
+        match outcome {
+            None => {}
+            Some(JobOutcome::Failed) => self.failed += 1,
+            Some(JobOutcome::NeedsAction) => self.needs_action += 1,
+            Some(JobOutcome::TimedOut) => self.timed_out += 1,
+            Some(JobOutcome::Unexpected) => self.unexpected += 1,
+        }
+    }
+
+    fn not_done(&self) -> usize {
+        self.failed + self.needs_action + self.timed_out + self.unexpected
+    }
+
+    /// The worst outcome: failed over needs action over timed out over done. (An ending this
+    /// program does not know is worse than a time-out, and exits 1.)
+    fn worst(&self) -> Option<JobOutcome> {
+        [
+            (self.failed, JobOutcome::Failed),
+            (self.needs_action, JobOutcome::NeedsAction),
+            (self.unexpected, JobOutcome::Unexpected),
+            (self.timed_out, JobOutcome::TimedOut),
+        ]
+        .into_iter()
+        .find(|&(count, _)| count > 0)
+        .map(|(_, outcome)| outcome)
+    }
+
+    /// `1 failed, 1 timed out` (what did not end done).
+    fn summary(&self) -> String {
+        let parts: Vec<String> = [
+            (self.failed, "failed"),
+            (self.needs_action, "need action in SDM"),
+            (self.timed_out, "timed out"),
+            (self.unexpected, "ended unexpectedly"),
+        ]
+        .into_iter()
+        .filter(|&(count, _)| count > 0)
+        .map(|(count, what)| format!("{count} {what}"))
+        .collect();
+        parts.join(", ")
+    }
+
+    /// `3 jobs: 1 ended, 2 running` for the spinner.
+    fn progress(&self, total: usize) -> String {
+        format!(
+            "{total} jobs: {} ended, {} waiting",
+            self.ended,
+            total - self.ended
+        )
+    }
+
+    /// The command's result once every job ended.
+    fn result(&self, total: usize) -> Result<(), CliError> {
+        match self.worst() {
+            None => Ok(()),
+            Some(outcome) => Err(CliError::job(
+                outcome,
+                format!(
+                    "{} of {total} jobs did not end done: {}",
+                    self.not_done(),
+                    self.summary()
+                ),
+            )),
+        }
+    }
 }
 
 /// The job a wait ended with, if any, and the error that says how it ended when it is not
@@ -132,6 +324,41 @@ mod tests {
 
     fn job(value: serde_json::Value) -> Job {
         serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn the_worst_outcome_decides() {
+        let tally = |outcomes: &[Option<JobOutcome>]| {
+            let mut tally = Tally::default();
+            for outcome in outcomes {
+                tally.add(*outcome);
+            }
+            tally
+        };
+        use JobOutcome::*;
+        assert_eq!(tally(&[None, None]).worst(), None);
+        assert!(tally(&[None, None]).result(2).is_ok());
+        assert_eq!(tally(&[Some(TimedOut), None]).worst(), Some(TimedOut));
+        assert_eq!(
+            tally(&[Some(TimedOut), Some(NeedsAction), None]).worst(),
+            Some(NeedsAction)
+        );
+        let mixed = tally(&[Some(NeedsAction), Some(Failed), Some(TimedOut), None]);
+        assert_eq!(mixed.worst(), Some(Failed));
+        let error = mixed.result(4).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "3 of 4 jobs did not end done: 1 failed, 1 need action in SDM, 1 timed out"
+        );
+        assert_eq!(crate::exit::exit_code(&error), crate::exit::JOB_FAILED);
+        assert_eq!(
+            tally(&[Some(Unexpected), Some(TimedOut)]).worst(),
+            Some(Unexpected)
+        );
+        assert_eq!(
+            tally(&[None, Some(TimedOut)]).progress(3),
+            "3 jobs: 2 ended, 1 waiting"
+        );
     }
 
     #[test]
