@@ -220,13 +220,12 @@ impl Screen {
         state: &WatchState,
         at: DateTime<Utc>,
     ) -> io::Result<()> {
-        let size = console::Term::stdout().size_checked();
-        let frame = frame(
-            state,
-            at,
-            self.interval,
-            size.map(|(r, c)| (r.into(), c.into())),
-        );
+        // A pseudo-terminal nobody sized says 0 × 0: unknown, not tiny.
+        let size = console::Term::stdout()
+            .size_checked()
+            .filter(|&(rows, columns)| rows > 0 && columns > 0)
+            .map(|(rows, columns)| (rows.into(), columns.into()));
+        let frame = frame(state, at, self.interval, size);
         let mut text = String::new();
         if self.drawn > 0 {
             text.push_str(&format!("\x1b[{}A\r\x1b[J", self.drawn));
@@ -268,8 +267,9 @@ fn frame(
         .iter()
         .filter(|job| job.status == sdm_ureq::JobStatus::Running)
         .count();
+    let noun = if jobs.len() == 1 { "job" } else { "jobs" };
     let mut status = format!(
-        "{} jobs, {running} running · {} · every {} · Ctrl-C to stop",
+        "{} {noun}, {running} running · {} · every {} · Ctrl-C to stop",
         jobs.len(),
         output::time(Some(&at)),
         crate::duration::display(interval)
