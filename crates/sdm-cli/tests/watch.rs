@@ -267,3 +267,40 @@ fn on_a_terminal_the_table_is_redrawn_in_place_with_changes_marked() {
     // The server's escape sequences never reach the terminal.
     assert!(!text.contains("\u{1b}]0;"), "{text:?}");
 }
+
+#[test]
+fn a_walk_that_fails_is_skipped_and_the_watch_goes_on() {
+    let server = MockServer::builder()
+        .fault("503@listx1".parse().unwrap())
+        .start()
+        .unwrap();
+    let done = server.add_job(JobSpec::new(Status::Done, Duration::from_millis(1500)));
+    let run = watch(
+        &server,
+        &["--until-idle", "--retries", "1", "-o", "ndjson"],
+        0,
+    );
+    assert!(
+        run.stderr
+            .starts_with("sdm jobs watch: listing the jobs failed ("),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.trim_end().ends_with("trying again in 1s"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let kinds: Vec<(Value, Value)> = ndjson(&run.stdout)
+        .into_iter()
+        .map(|e| (e["event"].clone(), e["job"]["id"].clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (Value::from("appeared"), Value::from(done.as_str())),
+            (Value::from("status"), Value::from(done.as_str()))
+        ]
+    );
+}

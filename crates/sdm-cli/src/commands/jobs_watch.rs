@@ -60,7 +60,7 @@ pub fn run(
                     events.extend(state.on_lookup(&id, found, Utc::now()));
                 }
                 match &mut screen {
-                    Some(screen) => screen.draw(stdout, &state, Utc::now()),
+                    Some(screen) => screen.draw(stdout, &state, Utc::now(), None),
                     None => write_events(stdout, &events, args.output),
                 }
                 .and_then(|()| stdout.flush())
@@ -75,11 +75,22 @@ pub fn run(
                     };
                 }
             }
-            // A long watch outlives a bad minute of the server's: try again next interval.
-            Err(error) if is_transient(&error) => note(format_args!(
-                "sdm jobs watch: listing the jobs failed ({error}); trying again in {}",
-                crate::duration::display(args.interval)
-            )),
+            // A long watch outlives a bad minute of the server's, and a walk the listing shifted
+            // under (a later page gone): that walk is skipped, the next interval tries again.
+            Err(error) if is_transient(&error) || is_incomplete(&error) => {
+                let problem = format!(
+                    "listing the jobs failed ({error}); trying again in {}",
+                    crate::duration::display(args.interval)
+                );
+                match &mut screen {
+                    // On the terminal's table, where a line of its own would break the redraw.
+                    Some(screen) => screen
+                        .draw(stdout, &state, Utc::now(), Some(&problem))
+                        .and_then(|()| stdout.flush())
+                        .map_err(stdout_error)?,
+                    None => note(format_args!("sdm jobs watch: {problem}")),
+                }
+            }
             Err(error) => return Err(error.into()),
         }
         std::thread::sleep(args.interval.saturating_sub(started.elapsed()));
@@ -89,6 +100,11 @@ pub fn run(
 /// Whether a retry could cure `error` (after the client's own retries).
 fn is_transient(error: &Error) -> bool {
     RetryPolicy::is_transient(error.underlying())
+}
+
+/// Whether a walk could not see every job because the listing changed under it.
+fn is_incomplete(error: &Error) -> bool {
+    matches!(error.underlying(), Error::Incomplete(_))
 }
 
 /// One walk of the listing: every page, newest first; with several statuses one filtered walk
@@ -219,13 +235,14 @@ impl Screen {
         out: &mut dyn Write,
         state: &WatchState,
         at: DateTime<Utc>,
+        problem: Option<&str>,
     ) -> io::Result<()> {
         // A pseudo-terminal nobody sized says 0 × 0: unknown, not tiny.
         let size = console::Term::stdout()
             .size_checked()
             .filter(|&(rows, columns)| rows > 0 && columns > 0)
             .map(|(rows, columns)| (rows.into(), columns.into()));
-        let frame = frame(state, at, self.interval, size);
+        let frame = frame(state, at, self.interval, size, problem);
         let mut text = String::new();
         if self.drawn > 0 {
             text.push_str(&format!("\x1b[{}A\r\x1b[J", self.drawn));
@@ -240,12 +257,14 @@ impl Screen {
 }
 
 /// The lines of one frame: the `jobs list` table with a mark column (`*` for a job that
-/// changed at the last walk), then a status line; within `size` (rows, columns) if known.
+/// changed at the last walk), then a status line (saying what went wrong, if the last walk
+/// failed); within `size` (rows, columns) if known.
 fn frame(
     state: &WatchState,
     at: DateTime<Utc>,
     interval: Duration,
     size: Option<(usize, usize)>,
+    problem: Option<&str>,
 ) -> Vec<String> {
     let jobs = state.jobs();
     // Room for the header, the status line and the cursor's own line.
@@ -276,6 +295,10 @@ fn frame(
     );
     if shown.len() < jobs.len() {
         status.push_str(&format!(" · {} more not shown", jobs.len() - shown.len()));
+    }
+    if let Some(problem) = problem {
+        status.push_str(" · ");
+        status.push_str(&printable(problem));
     }
     lines.push(status);
     if let Some((_, columns)) = size {
@@ -368,7 +391,7 @@ mod tests {
         let mut state = WatchState::new(Filter::default());
         state.on_walk(vec![job(B, "running", 1), job(A, "running", 1)], at(0));
         state.on_walk(vec![job(B, "running", 1), job(A, "error", 1)], at(5));
-        let lines = frame(&state, at(5), Duration::from_secs(5), None);
+        let lines = frame(&state, at(5), Duration::from_secs(5), None, None);
         assert_eq!(lines.len(), 4);
         assert!(lines[0].starts_with("  ID "), "{}", lines[0]);
         assert!(
@@ -388,7 +411,7 @@ mod tests {
         );
 
         // Four rows and 30 columns: one job, lines cut.
-        let lines = frame(&state, at(5), Duration::from_secs(5), Some((4, 30)));
+        let lines = frame(&state, at(5), Duration::from_secs(5), Some((4, 30)), None);
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(
             lines
@@ -400,12 +423,20 @@ mod tests {
         // A redraw goes back up over the last frame.
         let mut screen = Screen::new(Duration::from_secs(5));
         let mut out = Vec::new();
-        screen.draw(&mut out, &state, at(5)).unwrap();
+        screen.draw(&mut out, &state, at(5), None).unwrap();
         let first = String::from_utf8(std::mem::take(&mut out)).unwrap();
         assert!(!first.contains("\x1b["), "the first frame just draws");
-        screen.draw(&mut out, &state, at(10)).unwrap();
+        screen
+            .draw(&mut out, &state, at(10), Some("listing failed \u{1b}[2J"))
+            .unwrap();
         let second = String::from_utf8(out).unwrap();
         let up = format!("\x1b[{}A\r\x1b[J", first.lines().count());
         assert!(second.starts_with(&up), "{second:?}");
+        // A failed walk is told in the status line, neutralised, not on a line of its own.
+        assert_eq!(second.lines().count(), first.lines().count());
+        assert!(
+            second.contains("Ctrl-C to stop · listing failed \u{fffd}[2J"),
+            "{second:?}"
+        );
     }
 }
