@@ -122,11 +122,9 @@ fn wait_many(
                 let outcome = error.as_ref().map(outcome_of);
                 progress.suspend(|| -> Result<(), CliError> {
                     if let Some(job) = &job {
-                        if tally.ended > 0 && format == OutputFormat::Table {
-                            writeln!(stdout).map_err(stdout_error)?;
-                        }
-                        jobs_get::write(stdout, job, format).map_err(stdout_error)?;
-                        stdout.flush().map_err(stdout_error)?;
+                        write_next(stdout, job, format, tally.ended == 0)
+                            .and_then(|()| stdout.flush())
+                            .map_err(stdout_error)?;
                     }
                     if let Some(error) = &error {
                         crate::error::report(error, &mut std::io::stderr().lock());
@@ -140,6 +138,24 @@ fn wait_many(
     }
     drop(progress);
     tally.result(ids.len())
+}
+
+/// Writes one of several jobs as `jobs get` does, but for what joins them: a blank line
+/// between tables, one CSV header for all.
+fn write_next(
+    out: &mut dyn Write,
+    job: &Job,
+    format: OutputFormat,
+    first: bool,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Table if !first => writeln!(out)?,
+        OutputFormat::Csv if !first => {
+            return crate::csv::write_record(out, &jobs_get::csv_record(|c| job.field(c)));
+        }
+        _ => {}
+    }
+    jobs_get::write(out, job, format)
 }
 
 /// The outcome of a wait that did not end done.
@@ -359,6 +375,28 @@ mod tests {
             tally(&[None, Some(TimedOut)]).progress(3),
             "3 jobs: 2 ended, 1 waiting"
         );
+    }
+
+    #[test]
+    fn several_jobs_share_one_csv_header_and_tables_are_apart() {
+        let jobs = [
+            job(json!({"id": "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b", "status": "done"})),
+            job(json!({"id": "00000000-0000-4000-8000-000000000000", "status": "error"})),
+        ];
+        let render = |format| {
+            let mut out = Vec::new();
+            for (index, job) in jobs.iter().enumerate() {
+                write_next(&mut out, job, format, index == 0).unwrap();
+            }
+            String::from_utf8(out).unwrap()
+        };
+        let csv = render(OutputFormat::Csv);
+        assert_eq!(csv.matches("id,name,status").count(), 1, "{csv}");
+        assert_eq!(csv.lines().count(), 3, "{csv}");
+        let table = render(OutputFormat::Table);
+        assert_eq!(table.matches("\n\nid ").count(), 1, "{table}");
+        let ndjson = render(OutputFormat::Ndjson);
+        assert_eq!(ndjson.lines().count(), 2, "{ndjson}");
     }
 
     #[test]

@@ -31,16 +31,16 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Whether `job` belongs in the watch.
+    /// Whether `job` belongs in the watch. A field the server left out (the documented list
+    /// items have no `project`) cannot rule a job out: the server filtered on it already.
     pub fn matches(&self, job: &JobSummary) -> bool {
         (self.statuses.is_empty() || self.statuses.contains(&job.status))
             && self
                 .project
-                .is_none_or(|project| job.project.as_ref().is_some_and(|p| p.id == project))
-            && self.created_after.is_none_or(|after| {
-                // A job without a creation date cannot be told apart: kept.
-                job.creation_date.is_none_or(|created| created >= after)
-            })
+                .is_none_or(|project| job.project.as_ref().is_none_or(|p| p.id == project))
+            && self
+                .created_after
+                .is_none_or(|after| job.creation_date.is_none_or(|created| created >= after))
     }
 }
 
@@ -455,6 +455,10 @@ mod tests {
         .unwrap();
         assert!(!filter.matches(&old));
         assert!(Filter::default().matches(&old));
+        // As documented, list items need not carry a project or a creation date.
+        let bare: JobSummary =
+            serde_json::from_value(json!({"id": A, "status": "pending"})).unwrap();
+        assert!(filter.matches(&bare));
     }
 
     #[test]
