@@ -304,3 +304,40 @@ fn a_walk_that_fails_is_skipped_and_the_watch_goes_on() {
         ]
     );
 }
+
+/// Ctrl-C ends the watch as SIGINT does (the shell's 130), after what was seen was written.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_ends_the_watch_by_the_signal_with_the_events_written() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+
+    let server = MockServer::start();
+    let running = server.add_job(JobSpec::new(Status::Running, Duration::ZERO));
+    let args = [
+        &["jobs", "watch", "--interval", "1s", "-o", "ndjson"][..],
+        &ADDED,
+    ]
+    .concat();
+    let mut child = sdm_at(&server, &args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let event: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        (&event["event"], &event["job"]["id"]),
+        (&Value::from("appeared"), &Value::from(running.as_str()))
+    );
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(2), "{status:?}");
+}
