@@ -278,7 +278,11 @@ fn frame(
         .lines()
         .enumerate()
         .map(|(index, line)| {
-            let changed = index > 0 && state.is_changed(&shown[index - 1].id);
+            // Line 0 is the header; cells are one line each (made printable by the table).
+            let changed = index
+                .checked_sub(1)
+                .and_then(|row| shown.get(row))
+                .is_some_and(|job| state.is_changed(&job.id));
             format!("{}{line}", if changed { "* " } else { "  " })
         })
         .collect();
