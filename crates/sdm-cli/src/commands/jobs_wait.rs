@@ -73,6 +73,65 @@ struct Slot<'a> {
     due: Instant,
 }
 
+/// The waits of several jobs, interleaved: which job to poll next and when, and what each poll
+/// means. Time is passed in; [`wait_many`] polls and sleeps.
+#[derive(Debug)]
+struct Polls<'a> {
+    slots: Vec<Slot<'a>>,
+}
+
+impl<'a> Polls<'a> {
+    /// Waits for `ids` starting at `now`, all under `options` (one timeout for all); each is
+    /// due at once.
+    fn new(ids: &[&'a JobId], options: &WaitOptions, now: Instant) -> Self {
+        let slots = ids
+            .iter()
+            .map(|&id| Slot {
+                id,
+                waiter: Waiter::new(options.clone(), now),
+                due: now,
+            })
+            .collect();
+        Self { slots }
+    }
+
+    /// The job to poll next and when: the earliest due, ties in the order given; `None` once
+    /// every wait is over.
+    fn next(&self) -> Option<(usize, &'a JobId, Instant)> {
+        let index = (0..self.slots.len()).min_by_key(|&i| self.slots[i].due)?;
+        let slot = &self.slots[index];
+        Some((index, slot.id, slot.due))
+    }
+
+    /// When a poll of `index` starting at `now` must be over (see [`Waiter::poll_deadline`]).
+    fn poll_deadline(&self, index: usize, now: Instant) -> Option<Instant> {
+        self.slots[index].waiter.poll_deadline(now)
+    }
+
+    /// What the poll of `index` gave at `now`: the job's outcome once its wait is over (it
+    /// then leaves), or `None` when it is due again later. An error no retry cures is
+    /// returned.
+    fn on_poll(
+        &mut self,
+        index: usize,
+        polled: Result<Job, sdm_ureq::Error>,
+        now: Instant,
+    ) -> Result<Option<(&'a JobId, WaitOutcome)>, sdm_ureq::Error> {
+        let slot = &mut self.slots[index];
+        let step = match polled {
+            Ok(job) => slot.waiter.on_poll(job, now),
+            Err(error) => slot.waiter.on_error(error, now)?,
+        };
+        match step {
+            WaitStep::Sleep(pause) => {
+                slot.due = now + pause;
+                Ok(None)
+            }
+            WaitStep::Finished(outcome) => Ok(Some((self.slots.remove(index).id, outcome))),
+        }
+    }
+}
+
 /// Several jobs under one deadline: whichever is due is polled, each job is printed (and its
 /// reason told on standard error) as it ends. A failure no retry cures (401, 404) ends the
 /// whole command, as it does for one job.
@@ -83,58 +142,40 @@ fn wait_many(
     format: OutputFormat,
     stdout: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let started = Instant::now();
-    let mut slots: Vec<Slot<'_>> = ids
-        .iter()
-        .map(|&id| Slot {
-            id,
-            waiter: Waiter::new(options.clone(), started),
-            due: started,
-        })
-        .collect();
+    let mut polls = Polls::new(ids, options, Instant::now());
     let mut tally = Tally::default();
     let progress = Progress::spinner(progress::WAIT);
     progress.set_message(|| format!("{} jobs: polling", ids.len()));
-    // Each job is polled in turn: the earliest due first, ties in the order given.
-    while let Some(index) = (0..slots.len()).min_by_key(|&i| slots[i].due) {
-        let slot = &mut slots[index];
-        std::thread::sleep(slot.due.saturating_duration_since(Instant::now()));
-        let deadline = slot.waiter.poll_deadline(Instant::now());
+    while let Some((index, id, due)) = polls.next() {
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        let deadline = polls.poll_deadline(index, Instant::now());
         let polled = client
             .with_config(|config| config.with_deadline(deadline))
-            .get_job(slot.id);
-        let step = match polled {
-            Ok(job) => slot.waiter.on_poll(job, Instant::now()),
-            Err(error) => match slot.waiter.on_error(error, Instant::now()) {
-                Ok(step) => step,
-                Err(error) => {
-                    drop(progress);
-                    return Err(error.into());
-                }
-            },
-        };
-        match step {
-            WaitStep::Sleep(pause) => slot.due = Instant::now() + pause,
-            WaitStep::Finished(outcome) => {
-                let id = slot.id;
-                slots.remove(index);
-                let (job, error) = settle(id, outcome);
-                let outcome = error.as_ref().map(outcome_of);
-                progress.suspend(|| -> Result<(), CliError> {
-                    if let Some(job) = &job {
-                        write_next(stdout, job, format, tally.ended == 0)
-                            .and_then(|()| stdout.flush())
-                            .map_err(stdout_error)?;
-                    }
-                    if let Some(error) = &error {
-                        crate::error::report(error, &mut std::io::stderr().lock());
-                    }
-                    Ok(())
-                })?;
-                tally.add(outcome);
-                progress.set_message(|| tally.progress(ids.len()));
+            .get_job(id);
+        let ended = match polls.on_poll(index, polled, Instant::now()) {
+            Ok(ended) => ended,
+            Err(error) => {
+                drop(progress);
+                return Err(error.into());
             }
-        }
+        };
+        let Some((id, outcome)) = ended else {
+            continue;
+        };
+        let (job, error) = settle(id, outcome);
+        progress.suspend(|| -> Result<(), CliError> {
+            if let Some(job) = &job {
+                write_next(stdout, job, format, tally.ended == 0)
+                    .and_then(|()| stdout.flush())
+                    .map_err(stdout_error)?;
+            }
+            if let Some(error) = &error {
+                crate::error::report(error, &mut std::io::stderr().lock());
+            }
+            Ok(())
+        })?;
+        tally.add(error.as_ref().map(outcome_of));
+        progress.set_message(|| tally.progress(ids.len()));
     }
     drop(progress);
     tally.result(ids.len())
@@ -375,6 +416,98 @@ mod tests {
             tally(&[None, Some(TimedOut)]).progress(3),
             "3 jobs: 2 ended, 1 waiting"
         );
+    }
+
+    #[test]
+    fn polls_interleave_under_one_deadline() {
+        use std::time::Duration;
+        let ids: Vec<JobId> = [
+            "00000000-0000-4000-8000-00000000000a",
+            "00000000-0000-4000-8000-00000000000b",
+            "00000000-0000-4000-8000-00000000000c",
+        ]
+        .iter()
+        .map(|id| JobId::parse(id).unwrap())
+        .collect();
+        let refs: Vec<&JobId> = ids.iter().collect();
+        let polled = |index: usize, status: &str| -> Result<Job, sdm_ureq::Error> {
+            Ok(job(json!({"id": ids[index].to_string(), "status": status})))
+        };
+        let second = Duration::from_secs(1);
+        let options = WaitOptions::default()
+            .interval(second)
+            .max_interval(second)
+            .timeout(Duration::from_secs(3));
+        let t0 = Instant::now();
+        let mut polls = Polls::new(&refs, &options, t0);
+
+        // All due at once, polled in the order given.
+        for expected in 0..3 {
+            let (index, id, due) = polls.next().unwrap();
+            assert_eq!((id, due), (&ids[expected], t0));
+            assert!(
+                polls
+                    .on_poll(index, polled(expected, "running"), t0)
+                    .unwrap()
+                    .is_none()
+            );
+        }
+        // A second later: b is done and leaves; a and c are due again.
+        let t1 = t0 + second;
+        let (index, id, due) = polls.next().unwrap();
+        assert_eq!((id, due), (&ids[0], t1));
+        assert!(
+            polls
+                .on_poll(index, polled(0, "running"), t1)
+                .unwrap()
+                .is_none()
+        );
+        let (index, id, _) = polls.next().unwrap();
+        assert_eq!(id, &ids[1]);
+        let (ended, outcome) = polls
+            .on_poll(index, polled(1, "done"), t1)
+            .unwrap()
+            .unwrap();
+        assert_eq!(ended, &ids[1]);
+        assert!(matches!(outcome, WaitOutcome::Done(_)));
+        let (index, id, _) = polls.next().unwrap();
+        assert_eq!(id, &ids[2]);
+        assert!(
+            polls
+                .on_poll(index, polled(2, "running"), t1)
+                .unwrap()
+                .is_none()
+        );
+
+        // The one deadline ends both at 3s, whoever is polled last.
+        let t2 = t0 + 2 * second;
+        let t3 = t0 + 3 * second;
+        for at in [t2, t3] {
+            assert_eq!(
+                polls.poll_deadline(0, at),
+                Some(t3.max(at + sdm_core::proto::LAST_POLL))
+            );
+        }
+        let mut ended = Vec::new();
+        for at in [t2, t2, t3, t3] {
+            let (index, id, due) = polls.next().unwrap();
+            assert_eq!(due, at);
+            let job = if id == &ids[0] { 0 } else { 2 };
+            if let Some((id, outcome)) = polls.on_poll(index, polled(job, "running"), at).unwrap() {
+                assert!(
+                    matches!(outcome, WaitOutcome::TimedOut { .. }),
+                    "{outcome:?}"
+                );
+                ended.push(id.clone());
+            }
+        }
+        assert_eq!(ended, [ids[0].clone(), ids[2].clone()]);
+        assert!(polls.next().is_none());
+
+        // An error no retry cures is the command's.
+        let mut polls = Polls::new(&refs[..1], &options, t0);
+        let refused = sdm_ureq::Error::InvalidInput(sdm_ureq::InvalidInput::new("x", "y"));
+        assert!(polls.on_poll(0, Err(refused), t0).is_err());
     }
 
     #[test]
