@@ -442,9 +442,9 @@ mod tests {
         let mut polls = Polls::new(&refs, &options, t0);
 
         // All due at once, polled in the order given.
-        for expected in 0..3 {
+        for (expected, expected_id) in ids.iter().enumerate() {
             let (index, id, due) = polls.next().unwrap();
-            assert_eq!((id, due), (&ids[expected], t0));
+            assert_eq!((id, due), (expected_id, t0));
             assert!(
                 polls
                     .on_poll(index, polled(expected, "running"), t0)
