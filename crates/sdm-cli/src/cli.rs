@@ -449,11 +449,19 @@ pub enum JobsCommand {
     Get(JobsGetArgs),
     /// List jobs, newest first: one page, or every page with --all.
     List(JobsListArgs),
-    /// Wait until a job stops running, then show it.
+    /// Wait until a job (or several) stops running, then show it.
     ///
     /// Exits 0 when the job is done, 5 when it failed, 6 when it needs action in SDM (pending),
-    /// 7 when --timeout passed first.
+    /// 7 when --timeout passed first. With several jobs, one --timeout bounds them all, each is
+    /// shown as it ends, and the exit code is the worst outcome: 5 over 6 over 7 over 0.
     Wait(JobsWaitArgs),
+    /// Follow the organization's jobs, newest first: a table redrawn in place on a terminal,
+    /// one line (or NDJSON object) per change otherwise.
+    ///
+    /// One walk of the filtered listing per --interval, however many jobs there are. With
+    /// --until-idle, exits once no matching job is running: 0, or 5 if a job ended in error
+    /// meanwhile. Ctrl-C stops it (the shell sees status 130).
+    Watch(JobsWatchArgs),
     /// Fetch the output rows of a done job, streamed.
     Data(JobsDataArgs),
     /// Create a job from a parsed file on a project; prints the new job's id.
@@ -717,10 +725,11 @@ const MAX_CONCURRENCY: u64 = 32;
 /// `sdm jobs wait`.
 #[derive(Debug, Args)]
 pub struct JobsWaitArgs {
-    /// The job id (a UUID).
-    #[arg(value_name = "JOB_ID")]
-    pub job_id: JobId,
-    /// Give up after this long (90s, 5m, 1h30m, 500ms or seconds; default: wait forever).
+    /// The job ids (UUIDs): one, or several to wait for together.
+    #[arg(value_name = "JOB_ID", required = true, num_args = 1..)]
+    pub job_ids: Vec<JobId>,
+    /// Give up after this long, for all the jobs together (90s, 5m, 1h30m, 500ms or seconds;
+    /// default: wait forever).
     #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
     pub timeout: Option<Duration>,
     /// Pause after the first poll; pauses then grow by half each time, up to 30 s (default 2s).
@@ -729,6 +738,57 @@ pub struct JobsWaitArgs {
     /// How to print the job at the end; `json` prints the object exactly as the server sent it.
     #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+}
+
+/// `sdm jobs watch`.
+#[derive(Debug, Args)]
+pub struct JobsWatchArgs {
+    /// Only jobs with this status (repeatable: any of them; running, done, error, pending, or
+    /// any newer value). Each status is one walk of the listing filtered by the server.
+    #[arg(long, value_name = "STATUS", value_parser = parse_status)]
+    pub status: Vec<JobStatus>,
+    /// Only jobs of this project (its integer id).
+    #[arg(long, value_name = "PROJECT_ID")]
+    pub project: Option<ProjectId>,
+    /// Only jobs created at or after this time (RFC 3339, or YYYY-MM-DD for midnight UTC).
+    #[arg(long, value_name = "TIME", value_parser = date::parse_time_arg)]
+    pub created_after: Option<DateTime<Utc>>,
+    /// Time from the start of one walk of the listing to the next (at least 1s).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5s",
+        value_parser = parse_watch_interval
+    )]
+    pub interval: Duration,
+    /// Exit once no matching job is running: 0, or 5 if one ended in error meanwhile.
+    #[arg(long)]
+    pub until_idle: bool,
+    /// `table`: redrawn in place on a terminal (changed rows marked `*`), one text line per
+    /// change elsewhere; `ndjson`: one JSON event per line.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = WatchFormat::Table)]
+    pub output: WatchFormat,
+}
+
+/// The shortest `jobs watch --interval`: a walk a second stays within the fair-use rate.
+pub const MIN_WATCH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// `--interval` of `jobs watch`: a duration of at least [`MIN_WATCH_INTERVAL`].
+fn parse_watch_interval(text: &str) -> Result<Duration, String> {
+    let interval = duration::parse_positive(text)?;
+    if interval < MIN_WATCH_INTERVAL {
+        return Err("the interval must be at least 1s".to_owned());
+    }
+    Ok(interval)
+}
+
+/// How `jobs watch` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// A table redrawn in place on a terminal; one line per change otherwise.
+    Table,
+    /// One JSON event per line: `{"event", "at", "job", ...}`.
+    Ndjson,
 }
 
 /// `sdm jobs data`.

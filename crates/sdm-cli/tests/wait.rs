@@ -156,3 +156,139 @@ fn an_unreachable_server_times_the_wait_out() {
     assert!(run.stderr.contains("not seen yet"), "{}", run.stderr);
     assert_eq!(run.stdout, "");
 }
+
+/// `sdm jobs wait ID... ARGS` against `server`.
+fn wait_all(server: &MockServer, ids: &[&str], args: &[&str], code: i32) -> Run {
+    run_expect(
+        &mut sdm_at(server, &[&["jobs", "wait"], ids, args].concat()),
+        code,
+    )
+}
+
+/// The ids of the jobs printed (NDJSON), in the order they were printed.
+fn printed(run: &Run) -> Vec<String> {
+    ndjson(&run.stdout)
+        .iter()
+        .map(|job| id_of(job).to_owned())
+        .collect()
+}
+
+#[test]
+fn several_jobs_exit_with_the_worst_outcome_each_shown_as_it_ends() {
+    let server = MockServer::start();
+    let failed = server.add_job(JobSpec::new(Status::Error, Duration::from_millis(600)));
+    let pending = server.add_job(JobSpec::new(Status::Pending, RUNS_FOR));
+    let never = server.add_job(JobSpec::new(Status::Running, Duration::ZERO));
+    let done = id_of(job_with_status(&server, "done")).to_owned();
+    let args = ["--timeout", "2s", "--interval", "100ms", "-o", "ndjson"];
+
+    let run = wait_all(&server, &[&never, &failed, &pending, &done], &args, 5);
+    // As they end: the done one at the first poll, then pending, failed, and the one that
+    // never ends at the deadline.
+    assert_eq!(
+        printed(&run),
+        [
+            done.as_str(),
+            pending.as_str(),
+            failed.as_str(),
+            never.as_str()
+        ]
+    );
+    let jobs = ndjson(&run.stdout);
+    let statuses: Vec<&str> = jobs.iter().map(|j| j["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["done", "pending", "error", "running"]);
+    // Each reason as it came, then the summary.
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", run.stderr);
+    assert!(lines[0].starts_with(&format!("error: job {pending} needs action in SDM")));
+    assert!(lines[1].starts_with(&format!("error: job {failed} failed: ")));
+    assert!(
+        lines[2].starts_with("error: timed out after 2s")
+            && lines[2].ends_with(&format!("job {never} is still running"))
+    );
+    assert_eq!(
+        lines[3],
+        "error: 3 of 4 jobs did not end done: 1 failed, 1 need action in SDM, 1 timed out"
+    );
+
+    // Without the failure, pending (6) is the worst; without it too, the time-out (7).
+    // (Both have ended by now: each is shown at its first poll, in the order given.)
+    let run = wait_all(&server, &[&never, &pending, &done], &args, 6);
+    assert_eq!(
+        printed(&run),
+        [pending.as_str(), done.as_str(), never.as_str()]
+    );
+    wait_all(&server, &[&never, &done], &args, 7);
+    // All done, one before the wait and one during it: 0, nothing on standard error.
+    let later = server.add_job(JobSpec::new(Status::Done, RUNS_FOR));
+    let run = wait_all(&server, &[&later, &done], &args, 0);
+    assert_eq!(printed(&run), [done.as_str(), later.as_str()]);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn a_job_that_ended_before_the_wait_counts_the_same() {
+    let server = MockServer::start();
+    let failed_before = id_of(job_with_status(&server, "error")).to_owned();
+    let pending_before = id_of(job_with_status(&server, "pending")).to_owned();
+    let done = server.add_job(JobSpec::new(Status::Done, RUNS_FOR));
+    let args = ["--interval", "100ms", "-o", "ndjson"];
+    let run = wait_all(&server, &[&done, &failed_before], &args, 5);
+    assert_eq!(printed(&run), [failed_before.as_str(), done.as_str()]);
+    wait_all(&server, &[&done, &pending_before], &args, 6);
+    // The same id twice is waited for once.
+    let run = wait_all(&server, &[&done, &done], &args, 0);
+    assert_eq!(printed(&run), [done.as_str()]);
+}
+
+#[test]
+fn one_deadline_bounds_the_whole_command() {
+    let server = MockServer::start();
+    let ids: Vec<String> = (0..4)
+        .map(|_| server.add_job(JobSpec::new(Status::Running, Duration::ZERO)))
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let started = Instant::now();
+    let run = wait_all(
+        &server,
+        &ids,
+        &["--timeout", "1s", "--interval", "200ms"],
+        7,
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
+    // One deadline for all, not one each (4s and more).
+    assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
+    assert_eq!(
+        run.stderr
+            .lines()
+            .filter(|l| l.contains("is still running"))
+            .count(),
+        4,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .ends_with("error: 4 of 4 jobs did not end done: 4 timed out\n")
+    );
+    // Tables like `jobs get`, one block per job.
+    assert_eq!(
+        run.stdout.matches("status     running").count(),
+        4,
+        "{}",
+        run.stdout
+    );
+    // Polls are interleaved, each job about every 200ms (with backoff), not a busy loop.
+    let requests = server.request_count();
+    assert!((8..=60).contains(&requests), "{requests} requests");
+}
+
+#[test]
+fn an_unknown_job_among_several_exits_4() {
+    let server = MockServer::start();
+    let done = id_of(job_with_status(&server, "done")).to_owned();
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    let run = wait_all(&server, &[&done, unknown], &["--interval", "100ms"], 4);
+    assert!(run.stderr.contains("not found"), "{}", run.stderr);
+}

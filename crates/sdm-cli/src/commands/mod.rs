@@ -13,9 +13,11 @@ mod jobs_download;
 pub(crate) mod jobs_get;
 mod jobs_list;
 mod jobs_wait;
+mod jobs_watch;
 mod login;
 mod mock;
 mod projects;
+mod watch_state;
 
 use std::io::{self, Write};
 
@@ -43,6 +45,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<(), CliError> {
         Command::Jobs(JobsCommand::Get(args)) => jobs_get::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::List(args)) => jobs_list::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::Wait(args)) => jobs_wait::run(&global, &args, stdout),
+        Command::Jobs(JobsCommand::Watch(args)) => jobs_watch::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::Data(args)) => jobs_data::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::Create(args)) => jobs_create::run(&global, &args, stdout),
         Command::Jobs(JobsCommand::Download(args)) => jobs_download::run(&global, &args, stdout),
