@@ -175,11 +175,19 @@ pub fn id_of(job: &Value) -> &str {
     job["id"].as_str().unwrap()
 }
 
-/// A local port nothing listens on.
+/// A local port nothing listens on, and nothing else can take while the tests run.
+///
+/// The socket is bound but never listens, so connecting is refused; it is kept open (leaked)
+/// for the life of the test process. Dropping a bound listener instead would free the port for
+/// the next server a test starts in parallel, and the "dead" URL would then answer.
 pub fn dead_base_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    std::mem::forget(socket);
     format!("http://127.0.0.1:{port}/api/v1/")
 }
 
