@@ -150,7 +150,10 @@ fn client_with(
     global: &GlobalArgs,
     adjust: impl FnOnce(ClientConfig) -> ClientConfig,
 ) -> Result<Client, CliError> {
-    let config = adjust(config(global, &global.base_url).with_token(token(global)?));
+    let token = token(global)?;
+    // From here on, the token is masked in every text shown (a server may echo it).
+    crate::sanitise::add_secret(token.expose());
+    let config = adjust(config(global, &global.base_url).with_token(token));
     Ok(Client::with_transport(config, transport(global)))
 }
 
