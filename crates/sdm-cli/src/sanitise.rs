@@ -77,6 +77,11 @@ pub fn masked(text: &str) -> Cow<'_, str> {
     text
 }
 
+/// Whether `text` holds a secret given to [`add_secret`].
+pub fn contains_secret(text: &str) -> bool {
+    matches!(masked(text), Cow::Owned(_))
+}
+
 /// Characters that must not reach a terminal raw: controls (C0, DEL, C1: escape sequences
 /// start with ESC or a C1 such as CSI U+009B), bidirectional formatting characters
 /// ([`is_bidi_control`]) and invisible characters ([`is_invisible`]).
