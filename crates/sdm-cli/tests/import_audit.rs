@@ -188,11 +188,57 @@ fn a_document_without_end_is_refused_within_the_bound() {
         let failed = at(&base, args);
         assert_ne!(failed.code, 0, "{args:?}: {failed:#?}");
         assert_eq!(failed.stdout, "", "{args:?}");
-        assert!(failed.stderr.starts_with("error:"), "{}", failed.stderr);
+        assert!(
+            failed.stderr.starts_with("error:") && failed.stderr.contains("document size limit"),
+            "{}",
+            failed.stderr
+        );
         assert!(
             failed.stderr.len() < 4000,
             "bounded: {}",
             failed.stderr.len()
         );
     }
+}
+
+#[test]
+fn endless_project_pages_end_in_an_error_not_a_complete_looking_list() {
+    // Every page repeats the same project, announces 1,000 and links to the next page.
+    let base = serve_raw_with(|path| {
+        let page: u64 = path
+            .split("page=")
+            .nth(1)
+            .and_then(|rest| rest.split('&').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        let next = format!("{}?page={}", path.split('?').next().unwrap_or(""), page + 1);
+        let body = json!({"count": 1000, "next": format!("http://127.0.0.1{next}"), "previous": null,
+                          "results": [{"id": 4, "name": "Garden", "steps": []}]});
+        json_response("200 OK", &body.to_string())
+    });
+    let started = std::time::Instant::now();
+    let failed = at(
+        &base,
+        &[
+            "projects",
+            "list",
+            "--all",
+            "-o",
+            "ndjson",
+            "--rate-limit",
+            "0",
+        ],
+    );
+    assert_ne!(failed.code, 0, "{failed:#?}");
+    assert!(
+        failed.stderr.starts_with("error: list projects"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed.stderr.contains("1000"),
+        "says how many of count: {}",
+        failed.stderr
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
