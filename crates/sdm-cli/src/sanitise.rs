@@ -22,7 +22,7 @@
 //! secrets masked: the token and the login password, once the command knows them
 //! ([`add_secret`]), become `[redacted]` wherever a server echoes them (a job's message, a
 //! file's parsing error, a project's name, an error's detail). JSON and CSV outputs are data,
-//! passed on as the server sent them (see docs/cli.md, "Server text").
+//! passed on as the server sent them (see docs/cli.md, "Text from the server").
 
 use std::borrow::Cow;
 use std::sync::RwLock;

@@ -2,7 +2,8 @@
 //! details, column names and cells reach standard output and standard error with controls,
 //! escape sequences, bidi and invisible characters neutralised (tables, key/value listings,
 //! errors), escaped (JSON, NDJSON: the same values), or replaced (CSV: controls only), and long
-//! messages cut.
+//! messages cut. The token, echoed in a model's text, is `[redacted]` in what people see, and
+//! kept in data outputs.
 
 mod common;
 
@@ -206,7 +207,7 @@ fn secrets_echoed_in_models_are_masked_for_people() {
         "{}",
         failed.stderr
     );
-    // Data for programs is the server's, byte for byte (docs/cli.md, "Server text").
+    // Data for programs is the server's, byte for byte (docs/cli.md, "Text from the server").
     for args in [
         &["jobs", "get", JOB, "-o", "json"][..],
         &["files", "get", "12", "-o", "json"],
