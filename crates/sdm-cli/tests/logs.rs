@@ -110,7 +110,15 @@ fn an_error_detail_quoted_in_the_logs_is_harmless_and_masked() {
     let done = run(&mut sdm_logging(
         &base,
         "trace",
-        &["jobs", "wait", JOB, "--interval", "1s", "--timeout", "30s"],
+        &[
+            "jobs",
+            "wait",
+            JOB,
+            "--interval",
+            "100ms",
+            "--timeout",
+            "30s",
+        ],
     ));
     assert_eq!(done.code, 0, "{done:#?}");
     assert!(
