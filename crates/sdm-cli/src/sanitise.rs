@@ -17,12 +17,70 @@
 //!   data) become `�`; bidi and invisible characters are kept, since a CSV is data for a
 //!   spreadsheet and right-to-left names legitimately hold them, and none of them is an escape
 //!   sequence.
+//!
+//! Text for people (and the log lines of `RUST_LOG`, [`log_line`]) also has the client's own
+//! secrets masked: the token and the login password, once the command knows them
+//! ([`add_secret`]), become `[redacted]` wherever a server echoes them (a job's message, a
+//! file's parsing error, a project's name, an error's detail). JSON and CSV outputs are data,
+//! passed on as the server sent them (see docs/cli.md, "Text from the server").
 
 use std::borrow::Cow;
+use std::sync::RwLock;
 
 /// The most characters of one piece of server text shown to people; longer text is cut, with
 /// `…`. Messages are one line on a terminal, and a server can send megabytes.
 pub const MAX_TEXT_CHARS: usize = 500;
+
+/// The most characters of one log line (`RUST_LOG`); longer lines are cut, with `…`.
+pub const MAX_LOG_CHARS: usize = 4 * MAX_TEXT_CHARS;
+
+/// What a secret shows as.
+const REDACTED: &str = "[redacted]";
+
+/// The shortest secret masked: a shorter one (a test token such as `t`) would turn every word
+/// containing it into `[redacted]`, and no real token or password is that short.
+const MIN_SECRET: usize = 4;
+
+/// The secrets of this process, in the forms text for people may show them: as written, and
+/// with whitespace collapsed (as [`printable`] shows line breaks and tabs). Longest first.
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Masks `secret` (the token, the login password) in all text for people and in log lines
+/// from now on. Secrets shorter than four characters are ignored.
+pub fn add_secret(secret: &str) {
+    if secret.chars().count() < MIN_SECRET {
+        return;
+    }
+    let collapsed = secret.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut secrets = SECRETS
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for form in [secret.to_owned(), collapsed] {
+        if !form.trim().is_empty() && !secrets.contains(&form) {
+            secrets.push(form);
+        }
+    }
+    secrets.sort_by_key(|form| std::cmp::Reverse(form.len()));
+}
+
+/// `text` with every secret given to [`add_secret`] replaced by `[redacted]`.
+pub fn masked(text: &str) -> Cow<'_, str> {
+    let secrets = SECRETS
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut text = Cow::Borrowed(text);
+    for secret in secrets.iter() {
+        if text.contains(secret.as_str()) {
+            text = Cow::Owned(text.replace(secret.as_str(), REDACTED));
+        }
+    }
+    text
+}
+
+/// Whether `text` holds a secret given to [`add_secret`].
+pub fn contains_secret(text: &str) -> bool {
+    matches!(masked(text), Cow::Owned(_))
+}
 
 /// Characters that must not reach a terminal raw: controls (C0, DEL, C1: escape sequences
 /// start with ESC or a C1 such as CSI U+009B), bidirectional formatting characters
@@ -60,17 +118,18 @@ fn is_break(c: char) -> bool {
     matches!(c, '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}')
 }
 
-/// Server text for people: one line, no unsafe character (see [`is_unsafe`]), at most
-/// [`MAX_TEXT_CHARS`] characters and an ellipsis.
+/// Server text for people: one line, no unsafe character (see [`is_unsafe`]), no secret
+/// (see [`add_secret`]), at most [`MAX_TEXT_CHARS`] characters and an ellipsis.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    bounded(printable_whole(text))
+    bounded(printable_whole(text), MAX_TEXT_CHARS)
 }
 
 /// Like [`printable`] without the length bound, for text a script reads back whole (a path
 /// the command wrote).
 pub fn printable_whole(text: &str) -> Cow<'_, str> {
+    let text = masked(text);
     if !text.chars().any(is_unsafe) {
-        return Cow::Borrowed(text);
+        return text;
     }
     Cow::Owned(
         text.chars()
@@ -83,9 +142,20 @@ pub fn printable_whole(text: &str) -> Cow<'_, str> {
     )
 }
 
-/// `text` cut to [`MAX_TEXT_CHARS`] characters, ending in `…` when something was cut.
-fn bounded(text: Cow<'_, str>) -> Cow<'_, str> {
-    match text.char_indices().nth(MAX_TEXT_CHARS) {
+/// One formatted log event (`RUST_LOG`) as it may reach standard error: [`printable_whole`]
+/// (so a field holding server text can neither drive the terminal nor start a fake log line,
+/// and no secret shows), cut to [`MAX_LOG_CHARS`], and ending in its one newline.
+pub fn log_line(event: &str) -> String {
+    let event = event.strip_suffix('\n').unwrap_or(event);
+    let mut line = bounded(printable_whole(event), MAX_LOG_CHARS).into_owned();
+    line.push('\n');
+    line
+}
+
+/// `text` cut to `max` characters, ending in `…` when something was cut. (Secrets are masked
+/// before the cut, so a cut never leaves part of one.)
+fn bounded(text: Cow<'_, str>, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
         None => text,
         Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
     }
@@ -160,6 +230,51 @@ mod tests {
             printable("a\u{2028}b\u{2029}c\u{200B}d\u{FEFF}e\u{E0041}"),
             "a b c\u{fffd}d\u{fffd}e\u{fffd}"
         );
+    }
+
+    #[test]
+    fn the_clients_secrets_are_masked_in_text_for_people_and_logs() {
+        // Unique to this test: the registry is the process's, shared by every test.
+        add_secret("0b5e1c5e-mask-test-token");
+        add_secret("pass\tword of mine");
+        add_secret("abc");
+        assert_eq!(
+            printable("Invalid token 0b5e1c5e-mask-test-token\u{1b}[2J"),
+            "Invalid token [redacted]\u{fffd}[2J"
+        );
+        // A password is found with its whitespace as written, or collapsed to single spaces.
+        assert_eq!(printable("pw pass\tword of mine!"), "pw [redacted]!");
+        assert_eq!(printable_whole("pass word of mine"), "[redacted]");
+        // Three characters are too short to be anyone's secret.
+        assert_eq!(printable("abc"), "abc");
+        assert_eq!(
+            log_line("DEBUG next=https://x/?t=0b5e1c5e-mask-test-token\n"),
+            "DEBUG next=https://x/?t=[redacted]\n"
+        );
+        // Masked before the cut, so no cut leaves part of a secret.
+        let cut = format!("{}0b5e1c5e-mask-test-token", "x".repeat(MAX_TEXT_CHARS - 6));
+        assert_eq!(
+            printable(&cut),
+            format!("{}[redac…", "x".repeat(MAX_TEXT_CHARS - 6))
+        );
+        // Data outputs keep the server's values.
+        assert_eq!(
+            csv_text("0b5e1c5e-mask-test-token"),
+            "0b5e1c5e-mask-test-token"
+        );
+    }
+
+    #[test]
+    fn log_lines_keep_one_newline_and_nothing_unsafe() {
+        assert_eq!(log_line("plain event\n"), "plain event\n");
+        assert_eq!(log_line("no newline"), "no newline\n");
+        assert_eq!(
+            log_line("detail=\"x\u{1b}[31m\nFAKE  ERROR line\u{9b}\u{202e}\"\n"),
+            "detail=\"x\u{fffd}[31m FAKE  ERROR line\u{fffd}\u{fffd}\"\n"
+        );
+        let long = log_line(&"y".repeat(MAX_LOG_CHARS * 3));
+        assert_eq!(long.chars().count(), MAX_LOG_CHARS + 2);
+        assert!(long.ends_with("y…\n"), "{long}");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! details, column names and cells reach standard output and standard error with controls,
 //! escape sequences, bidi and invisible characters neutralised (tables, key/value listings,
 //! errors), escaped (JSON, NDJSON: the same values), or replaced (CSV: controls only), and long
-//! messages cut.
+//! messages cut. The token, echoed in a model's text, is `[redacted]` in what people see, and
+//! kept in data outputs.
 
 mod common;
 
@@ -137,5 +138,81 @@ fn error_details_are_harmless_and_cut() {
     );
     for line in failed.stderr.lines() {
         assert!(line.chars().count() < 520, "{line}");
+    }
+}
+
+/// The token of [`secrets_echoed_in_models_are_masked_for_people`], long enough to be masked.
+const TOKEN: &str = "0b5e1c5e-6f4a-4c1e-9d2b-echo5e5e5e5e";
+
+/// A server that repeats the client's token in every text of its models: a job's name,
+/// message and step, a file's name and parsing error, a project's name and steps.
+fn serve_echoing_the_token() -> String {
+    let echo = |what: &str| format!("{what} {TOKEN} \u{1b}[31mend");
+    let job = json!({
+        "id": JOB, "name": echo("name"), "status": "error",
+        "step": {"id": 1, "name": echo("step"), "number": 2}, "message": echo("message"),
+        "project": {"id": 4, "name": echo("project")},
+        "creation_date": "2022-04-14T08:48:37Z", "completion_date": null
+    });
+    let file = json!({"id": 12, "name": echo("file"), "status": "error",
+                      "parsing_error": echo("parsing"), "creation_date": null});
+    let project = json!({"id": 4, "name": echo("project"),
+                         "steps": [{"id": 7, "number": 1, "type": "mappings", "name": echo("step")}]});
+    serve_raw_with(move |path| {
+        let body = if path.ends_with(&format!("jobs/{JOB}/")) {
+            job.clone()
+        } else if path.contains("/jobs/") {
+            json!({"count": 1, "next": null, "previous": null, "results": [job]})
+        } else if path.ends_with("files/12/") {
+            file.clone()
+        } else if path.ends_with("projects/4/") {
+            project.clone()
+        } else if path.contains("/projects/") {
+            json!({"count": 1, "next": null, "previous": null, "results": [project]})
+        } else {
+            return json_response("404 Not Found", r#"{"detail": "Not found."}"#);
+        };
+        json_response("200 OK", &body.to_string())
+    })
+}
+
+#[test]
+fn secrets_echoed_in_models_are_masked_for_people() {
+    let base = serve_echoing_the_token();
+    let at = |args: &[&str], code: i32| {
+        let mut command = sdm(args);
+        command.args(["--base-url", &base, "--token", TOKEN, "--retries", "1"]);
+        let done = run(&mut command);
+        assert_eq!(done.code, code, "{args:?}: {done:#?}");
+        done
+    };
+    for args in [
+        &["jobs", "get", JOB][..],
+        &["jobs", "list"],
+        &["files", "get", "12"],
+        &["projects", "get", "4"],
+        &["projects", "list"],
+    ] {
+        let done = at(args, 0);
+        let shown = format!("{}{}", done.stdout, done.stderr);
+        assert!(!shown.contains(TOKEN), "{args:?}: {shown}");
+        assert!(shown.contains("[redacted]"), "{args:?}: {shown}");
+        assert_harmless("masked", &done.stdout, Shown::ToPeople);
+    }
+    // The `error:` line of a failed job quotes its message.
+    let failed = at(&["jobs", "wait", JOB], 5);
+    assert!(!failed.stderr.contains(TOKEN), "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("failed: message [redacted]"),
+        "{}",
+        failed.stderr
+    );
+    // Data for programs is the server's, byte for byte (docs/cli.md, "Text from the server").
+    for args in [
+        &["jobs", "get", JOB, "-o", "json"][..],
+        &["files", "get", "12", "-o", "json"],
+    ] {
+        let data = at(args, 0).stdout;
+        assert!(data.contains(TOKEN), "{args:?}: {data}");
     }
 }

@@ -17,7 +17,7 @@ use crate::cli::{GlobalArgs, JobsDownloadArgs};
 use crate::error::CliError;
 use crate::out_file::OutFile;
 use crate::progress::{self, Progress};
-use crate::sanitise::printable_whole;
+use crate::sanitise::{contains_secret, printable_whole};
 
 /// Bytes read from the network at a time.
 const CHUNK: usize = 64 * 1024;
@@ -113,9 +113,11 @@ pub fn download(
 }
 
 /// The server's name made safe, else `job-<id>-<format>.<ext>` with the extension of the
-/// content type.
+/// content type. A name that holds the token (a server echoing it) is not used either: the
+/// path printed would have to mask it, and then name no file.
 pub fn file_name(info: &DownloadInfo, id: &JobId, format: OutputFormatId) -> String {
-    info.safe_file_name().unwrap_or_else(|| {
+    let name = info.safe_file_name().filter(|name| !contains_secret(name));
+    name.unwrap_or_else(|| {
         format!(
             "job-{id}-{format}.{}",
             extension(info.content_type.as_deref())

@@ -49,6 +49,8 @@ pub fn run(global: &GlobalArgs, args: &LoginArgs, stdout: &mut dyn Write) -> Res
     } else {
         password_from_env()?
     };
+    // Masked in every text shown from here on (a refusal may echo it).
+    crate::sanitise::add_secret(password.expose());
     let client = anonymous_client(global, base_url);
     // Refused credentials come back as `Error::Authentication`, which exits as any refusal.
     let token = client.login(email, &password, &args.token_name)?;

@@ -296,6 +296,8 @@ fn credential_client(
     credential: Credential,
     adjust: impl FnOnce(ClientConfig) -> ClientConfig,
 ) -> Client {
+    // From here on, the token is masked in every text shown (a server may echo it).
+    crate::sanitise::add_secret(credential.token.expose());
     let config = adjust(config(global, &credential.base_url).with_token(credential.token));
     Client::with_transport(config, transport(global))
 }

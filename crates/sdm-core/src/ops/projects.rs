@@ -4,11 +4,11 @@ use http::{Method, Request, StatusCode, Uri};
 
 use crate::base_url;
 use crate::config::ClientConfig;
-use crate::error::{Error, InvalidInput};
+use crate::error::{DecodeError, Error, InvalidInput};
 use crate::model::{Page, Project, ProjectId};
 use crate::ops::Operation;
 use crate::request::{self, Auth};
-use crate::response::decode_json;
+use crate::response::{decode_json, excerpt};
 use crate::transport::RequestBody;
 
 /// Which page of the organization's projects to list.
@@ -143,7 +143,51 @@ impl Operation for GetProject {
         request::build(config, Method::GET, &url, Auth::Token, None)
     }
 
+    /// A project other than the one asked for is a decode error at `id`, never a result: its
+    /// steps would be shown as this project's.
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Project, Error> {
-        decode_json(|| self.describe(), status, body)
+        let project: Project = decode_json(|| self.describe(), status, body)?;
+        if project.id != self.id {
+            return Err(Error::Decode(Box::new(DecodeError::new(
+                self.describe(),
+                status,
+                "id".to_owned(),
+                format!(
+                    "the response is project {}, not the project asked for",
+                    project.id
+                ),
+                excerpt(body, 0),
+                None,
+            ))));
+        }
+        Ok(project)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_projects_answer_is_an_error_not_a_result() {
+        let op = GetProject::new(ProjectId(4));
+        let project = op
+            .parse_success(
+                StatusCode::OK,
+                br#"{"id": 4, "name": "Garden", "steps": []}"#,
+            )
+            .unwrap();
+        assert_eq!(project.id, ProjectId(4));
+        let error = op
+            .parse_success(
+                StatusCode::OK,
+                br#"{"id": 5, "name": "Other", "steps": []}"#,
+            )
+            .unwrap_err();
+        let Error::Decode(decode) = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(decode.path, "id");
+        assert!(error.to_string().contains("project 5"), "{error}");
     }
 }
