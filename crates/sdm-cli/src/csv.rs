@@ -63,27 +63,49 @@ pub fn raw_cell(value: Option<&RawValue>) -> Cow<'_, str> {
     Cow::Borrowed(text)
 }
 
+/// [`BYTE_CLASS`] bits: the byte makes the field quoted; is a control; may start a C1 control.
+const QUOTE: u8 = 1;
+const CONTROL: u8 = 2;
+const C2: u8 = 4;
+
+/// What each byte means to a CSV field.
+static BYTE_CLASS: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        classes[b] = CONTROL;
+        b += 1;
+    }
+    classes[b'\t' as usize] = 0;
+    classes[b'\r' as usize] = QUOTE;
+    classes[b'\n' as usize] = QUOTE;
+    classes[b'"' as usize] = QUOTE;
+    classes[b',' as usize] = QUOTE;
+    classes[0x7f] = CONTROL;
+    classes[0xc2] = C2;
+    classes
+};
+
 /// Appends `text` to `out` as one CSV field, exactly as [`field`] renders it; the common case
 /// (nothing to replace) takes one pass over the bytes and builds no string.
 pub fn write_field(text: &str, out: &mut Vec<u8>) {
     let bytes = text.as_bytes();
-    let (mut quote, mut control) = (false, false);
-    for (i, &byte) in bytes.iter().enumerate() {
-        match byte {
-            b'"' | b',' | b'\r' | b'\n' => quote = true,
-            b'\t' => {}
-            // The controls `char::is_control` names: C0 and DEL, and C1 (`C2 80`..`C2 9F`).
-            0..=0x1f | 0x7f => control = true,
-            0xc2 if matches!(bytes.get(i + 1), Some(0x80..=0x9f)) => control = true,
-            _ => {}
-        }
-    }
+    let padded =
+        matches!(bytes.first(), Some(b' ' | b'\t')) || matches!(bytes.last(), Some(b' ' | b'\t'));
+    // One table look-up per byte, no branch: what the field holds.
+    let classes = bytes
+        .iter()
+        .fold(0u8, |classes, &b| classes | BYTE_CLASS[usize::from(b)]);
+    let quote = classes & QUOTE != 0;
+    // The controls `char::is_control` names: C0 and DEL, and C1 (`C2 80`..`C2 9F`).
+    let control = classes & CONTROL != 0
+        || (classes & C2 != 0
+            && memchr::memchr_iter(0xc2, bytes)
+                .any(|at| matches!(bytes.get(at + 1), Some(0x80..=0x9f))));
     if control {
         out.extend_from_slice(field(text).as_bytes());
         return;
     }
-    let padded =
-        matches!(bytes.first(), Some(b' ' | b'\t')) || matches!(bytes.last(), Some(b' ' | b'\t'));
     if !quote && !padded {
         out.extend_from_slice(bytes);
         return;
@@ -105,7 +127,7 @@ pub fn write_raw_cell(text: &str, out: &mut Vec<u8>) {
         return;
     }
     if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        if !inner.contains('\\') {
+        if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
             return write_field(inner, out);
         }
         // Valid JSON by construction (the decoder checked it), so this cannot fail.

@@ -45,19 +45,10 @@ pub fn write(
     let mut spool = BufWriter::with_capacity(SPOOL_BUFFER, file);
     let mut columns = Columns::new(max_columns);
     let mut widths = Widths::default();
-    let mut line = Vec::with_capacity(4096);
     let mut record = Vec::with_capacity(4096);
     while let Some(raw) = reader.next_raw()? {
-        line.clear();
-        write_compact(raw, &mut line);
-        // Compacting only ever removes bytes: the same length is the same text.
-        let compact = if line.len() == raw.len() {
-            raw
-        } else {
-            std::str::from_utf8(&line).map_err(|e| spool_error("read", io::Error::other(e)))?
-        };
         record.clear();
-        if let Err(error) = columns.record(compact, &mut record) {
+        if let Err(error) = columns.record(raw, &mut record) {
             if columns.over_limit {
                 return Err(too_many_columns(max_columns, error));
             }
@@ -195,6 +186,8 @@ struct Columns {
     over_limit: bool,
     /// The row's value for each column, as a byte range of its text (`None`: no value).
     cells: Vec<Option<(usize, usize)>>,
+    /// The compact text of a nested value.
+    nested: Vec<u8>,
     /// The column the next key most likely names: the one after the last key's (rows tend to
     /// list their keys in the same order).
     next: usize,
@@ -208,13 +201,16 @@ impl Columns {
             max,
             over_limit: false,
             cells: Vec::new(),
+            nested: Vec::new(),
             next: 0,
         }
     }
 
-    /// Reads `row` (a compact JSON object) once: adds the keys not seen before, and appends to
-    /// `out` its record (without the line end) with one cell for each column known so far, in
-    /// header order, empty where the row has no value. A repeated key's last value counts.
+    /// Reads `row` (a JSON object) once: adds the keys not seen before, and appends to `out`
+    /// its record (without the line end) with one cell for each column known so far, in header
+    /// order, empty where the row has no value. A repeated key's last value counts. Nested
+    /// objects and arrays are written as their compact JSON text (a value's text never has
+    /// whitespace around it, nor, unless nested, in it).
     fn record(&mut self, row: &str, out: &mut Vec<u8>) -> io::Result<()> {
         self.cells.clear();
         self.next = 0;
@@ -230,9 +226,19 @@ impl Columns {
             if index > 0 {
                 out.push(b',');
             }
-            if let &Some((start, end)) = cell {
-                csv::write_raw_cell(&row[start..end], out);
+            let Some((start, end)) = *cell else {
+                continue;
+            };
+            let text = &row[start..end];
+            if !text.starts_with(['{', '[']) {
+                csv::write_raw_cell(text, out);
+                continue;
             }
+            self.nested.clear();
+            write_compact(text, &mut self.nested);
+            // Only ASCII whitespace was taken out: still UTF-8.
+            let compact = std::str::from_utf8(&self.nested).map_err(io::Error::other)?;
+            csv::write_raw_cell(compact, out);
         }
         Ok(())
     }
@@ -400,6 +406,16 @@ mod tests {
             )
             .unwrap(),
             "\" A-1\",1.50,,\"a, \"\"b\"\"\nc\",\"[\"\"x\"\",1]\",,false"
+        );
+    }
+
+    #[test]
+    fn rows_with_whitespace_give_the_same_cells() {
+        let mut columns = Columns::new(100);
+        let spaced = "{ \"a\" : [1, { \"x\" : \"y z\" }] ,\n \"b\": \"x, y\" , \"c\" :1.50 }";
+        assert_eq!(
+            record(&mut columns, spaced).unwrap(),
+            r#""[1,{""x"":""y z""}]","x, y",1.50"#
         );
     }
 
