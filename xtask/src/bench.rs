@@ -1,4 +1,4 @@
-//! `cargo xtask bench [decode|list|window|data|transfer|import]`: the performance targets, each
+//! `cargo xtask bench [decode|list|window|data|data-ndjson|data-json|data-csv|transfer|import]`: the performance targets, each
 //! measured against its baseline in the same run, on release builds and the embedded fake server.
 //!
 //! - decode: row decoding throughput vs serde_json on a 100 MB body (see `bench/src/bin/decode.rs`).
@@ -8,6 +8,11 @@
 //!   the wave-by-wave walk over the same pager (see `bench/src/bin/window.rs`).
 //! - data: `sdm jobs data -o ndjson` of a 1,000,000-row job, vs `curl -s URL | jq -c '.[]'`;
 //!   elapsed time and peak memory (GNU time's maximum resident set size).
+//! - data-ndjson, data-json, data-csv: `sdm jobs data -o FORMAT` of a 1,000,000-row body (193 MB)
+//!   served from memory by a minimal loopback server (well over 1 GB/s, so the client is what is
+//!   measured), vs serde_json validating the same body with `IgnoredAny` in memory: NDJSON and
+//!   JSON at least 0.7x that floor, CSV at least 0.5x the NDJSON throughput (see
+//!   `bench/src/bin/data_formats.rs`).
 //! - transfer: `sdm files upload` of a 200 MB CSV vs `curl -F file=@FILE`, and `sdm jobs download`
 //!   of a 200 MB CSV output vs `curl -o FILE`, against the same server; throughput (at least 0.8×
 //!   curl's) and peak memory (under 32 MiB). Both uploads must be answered 201, both downloads
@@ -53,6 +58,17 @@ pub fn run(which: Option<&str>) -> Result<(), String> {
     if all || which == Some("data") {
         data(&bin)?;
     }
+    // CSV is measured against NDJSON, so `data-csv` runs both.
+    let formats: Vec<&str> = ["ndjson", "json", "csv"]
+        .into_iter()
+        .filter(|format| {
+            let named = |f: &str| which == Some(format!("data-{f}").as_str());
+            all || named(format) || (*format == "ndjson" && named("csv"))
+        })
+        .collect();
+    if !formats.is_empty() {
+        data_formats(&bin, &formats)?;
+    }
     if all || which == Some("transfer") {
         transfer(&bin)?;
     }
@@ -89,6 +105,26 @@ fn window(bin: &Path) -> Result<(), String> {
         .success()
         .then_some(())
         .ok_or_else(|| "the window benchmark failed".into())
+}
+
+/// `sdm jobs data -o FORMAT` for each of `formats` (`data-ndjson`, `data-json`, `data-csv`) on a
+/// 1,000,000-row body served from memory, against serde_json validating the same body (see
+/// `bench/src/bin/data_formats.rs`).
+fn data_formats(bin: &Path, formats: &[&str]) -> Result<(), String> {
+    println!(
+        "\n## data-{}: `sdm jobs data`, 1,000,000 rows served from memory, vs serde_json validating the body (IgnoredAny)",
+        formats.join("/data-")
+    );
+    let status = Command::new(bin.join("data_formats"))
+        .arg(bin.join("sdm"))
+        .arg(RUNS.to_string())
+        .args(formats)
+        .status()
+        .map_err(|e| e.to_string())?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| "the data format benchmark failed".into())
 }
 
 /// A fake server process (`sdm mock`), killed when dropped.

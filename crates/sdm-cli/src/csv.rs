@@ -1,5 +1,5 @@
 //! RFC 4180 CSV: quoting fields, writing records with CRLF line ends, and rendering JSON values
-//! (as the server's raw text) as cells.
+//! (as the server's compact text) as cells.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -63,6 +63,81 @@ pub fn raw_cell(value: Option<&RawValue>) -> Cow<'_, str> {
     Cow::Borrowed(text)
 }
 
+/// [`BYTE_CLASS`] bits: the byte makes the field quoted; is a control; may start a C1 control.
+const QUOTE: u8 = 1;
+const CONTROL: u8 = 2;
+const C2: u8 = 4;
+
+/// What each byte means to a CSV field.
+static BYTE_CLASS: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        classes[b] = CONTROL;
+        b += 1;
+    }
+    classes[b'\t' as usize] = 0;
+    classes[b'\r' as usize] = QUOTE;
+    classes[b'\n' as usize] = QUOTE;
+    classes[b'"' as usize] = QUOTE;
+    classes[b',' as usize] = QUOTE;
+    classes[0x7f] = CONTROL;
+    classes[0xc2] = C2;
+    classes
+};
+
+/// Appends `text` to `out` as one CSV field, exactly as [`field`] renders it; the common case
+/// (nothing to replace) takes one pass over the bytes and builds no string.
+pub fn write_field(text: &str, out: &mut Vec<u8>) {
+    let bytes = text.as_bytes();
+    let padded =
+        matches!(bytes.first(), Some(b' ' | b'\t')) || matches!(bytes.last(), Some(b' ' | b'\t'));
+    // One table look-up per byte, no branch: what the field holds.
+    let classes = bytes
+        .iter()
+        .fold(0u8, |classes, &b| classes | BYTE_CLASS[usize::from(b)]);
+    let quote = classes & QUOTE != 0;
+    // The controls `char::is_control` names: C0 and DEL, and C1 (`C2 80`..`C2 9F`).
+    let control = classes & CONTROL != 0
+        || (classes & C2 != 0
+            && memchr::memchr_iter(0xc2, bytes)
+                .any(|at| matches!(bytes.get(at + 1), Some(0x80..=0x9f))));
+    if control {
+        out.extend_from_slice(field(text).as_bytes());
+        return;
+    }
+    if !quote && !padded {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    out.push(b'"');
+    for (index, part) in bytes.split(|&b| b == b'"').enumerate() {
+        if index > 0 {
+            out.extend_from_slice(b"\"\"");
+        }
+        out.extend_from_slice(part);
+    }
+    out.push(b'"');
+}
+
+/// Appends the cell of a JSON value given as its compact text, as [`raw_cell`] renders it
+/// and [`write_field`] quotes it.
+pub fn write_raw_cell(text: &str, out: &mut Vec<u8>) {
+    if text == "null" {
+        return;
+    }
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+            return write_field(inner, out);
+        }
+        // Valid JSON by construction (the decoder checked it), so this cannot fail.
+        if let Ok(unescaped) = serde_json::from_str::<String>(text) {
+            return write_field(&unescaped, out);
+        }
+    }
+    write_field(text, out);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,20 +169,89 @@ mod tests {
         );
     }
 
+    fn written(text: &str) -> String {
+        let mut out = Vec::new();
+        write_field(text, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn written_fields_are_the_same_as_built_ones() {
+        for text in [
+            "plain text",
+            "",
+            "a,b",
+            "O'Neil \"Quality\" Tools",
+            "\"",
+            "two\nlines",
+            "cr\r",
+            " leading",
+            "trailing ",
+            "\ttab",
+            "Électroménager – 東京 « x »",
+            "\u{1b}[31mred\u{9b}0m",
+            "a\u{7}\tb,c",
+            "\u{85}\u{7f}\u{a0}",
+        ] {
+            assert_eq!(written(text), field(text), "{text:?}");
+        }
+        let cell = |text: &str| {
+            let mut out = Vec::new();
+            write_raw_cell(text, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(cell("null"), "");
+        assert_eq!(cell(r#""a, b""#), "\"a, b\"");
+        assert_eq!(cell(r#""say \"hi\"\n\u00e9""#), "\"say \"\"hi\"\"\né\"");
+        assert_eq!(cell(r#""\u001b[2J""#), "\u{fffd}[2J");
+        assert_eq!(cell("1.50"), "1.50");
+        assert_eq!(cell(r#"{"a":[1,"x"]}"#), "\"{\"\"a\"\":[1,\"\"x\"\"]}\"");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn writing_a_field_matches_building_it(
+            chars in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        ' ', '\t', '\r', '\n', '"', ',', '\u{0}', '\u{1b}', '\u{7f}', '\u{80}',
+                        '\u{9f}', '\u{a0}', '\u{c2}', 'é', '東', '🙂',
+                    ]),
+                    proptest::prelude::any::<char>(),
+                ],
+                0..40,
+            )
+        ) {
+            let text: String = chars.into_iter().collect();
+            proptest::prop_assert_eq!(written(&text), field(&text).into_owned());
+        }
+    }
+
+    #[test]
+    fn raw_cells() {
+        let raw = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
+        assert_eq!(raw_cell(None), "");
+        assert_eq!(raw_cell(Some(&raw("null"))), "");
+        assert_eq!(raw_cell(Some(&raw(r#""a\tb""#))), "a\tb");
+        assert_eq!(raw_cell(Some(&raw("1.50"))), "1.50");
+    }
+
     #[test]
     fn raw_values() {
-        let raw = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
-        let cell = |text: &str| raw_cell(Some(&raw(text))).into_owned();
-        assert_eq!(raw_cell(None), "");
+        let cell = |text: &str| {
+            let mut out = Vec::new();
+            write_raw_cell(text, &mut out);
+            String::from_utf8(out).unwrap()
+        };
         assert_eq!(cell("null"), "");
         assert_eq!(cell(r#""plain""#), "plain");
         assert_eq!(cell(r#""""#), "");
-        assert_eq!(cell(r#""say \"hi\"\n\u00e9""#), "say \"hi\"\né");
+        assert_eq!(cell(r#""say \"hi\"\n\u00e9""#), "\"say \"\"hi\"\"\né\"");
         assert_eq!(cell("1.50"), "1.50");
         assert_eq!(cell("-0"), "-0");
         assert_eq!(cell("1e3"), "1e3");
         assert_eq!(cell("true"), "true");
-        assert_eq!(cell(r#"{"a":[1,"x"]}"#), r#"{"a":[1,"x"]}"#);
+        assert_eq!(cell(r#"{"a":[1,"x"]}"#), r#""{""a"":[1,""x""]}""#);
         assert_eq!(cell("[]"), "[]");
     }
 }

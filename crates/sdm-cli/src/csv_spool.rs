@@ -1,16 +1,18 @@
-//! Job output rows as CSV in memory bounded by the largest row. The header is every column met,
-//! in first-seen order, so it is only known once the last row has arrived: rows are spooled as
-//! compact JSON lines to an unnamed temporary file while their keys are collected, then the
-//! header is written and the spool read back, one row at a time, into records.
+//! Job output rows as CSV in memory bounded by the largest row, in one pass over each row.
+//!
+//! The header is every column met, in first-seen order, so it is only known once the last row
+//! has arrived. Columns are only ever added at the end, though: each row is parsed once, its
+//! cells written in header order as far as the header reaches at that row, and the record
+//! spooled to an unnamed temporary file. At the end the header is written, and the spool copied
+//! out, the records written before the last columns appeared padded with empty cells. The
+//! spool holds the records only, so it is never larger than the output.
 
-use std::borrow::{Borrow, Cow};
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 
 use sdm_core::proto::write_compact;
 use sdm_ureq::RowReader;
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
@@ -25,6 +27,10 @@ const SPOOL_BUFFER: usize = 256 * 1024;
 /// ones make rows × columns cells: 248 KB of such rows made a 381 MiB CSV before this bound.
 pub const DEFAULT_MAX_COLUMNS: usize = 10_000;
 
+/// Up to this many columns, a key is looked up by comparing it with each name; past it, in a
+/// hash map.
+const LINEAR_LOOKUP: usize = 16;
+
 /// Writes every row of `reader` to `out` as CSV (CRLF line ends); returns how many rows there
 /// were. Nothing is written when the rows have no column at all, nor when they have more than
 /// `max_columns` (an error, raised as soon as the column after the last allowed one is met).
@@ -38,20 +44,20 @@ pub fn write(
     let file = tempfile::tempfile().map_err(|e| spool_error("create", e))?;
     let mut spool = BufWriter::with_capacity(SPOOL_BUFFER, file);
     let mut columns = Columns::new(max_columns);
-    let mut line = Vec::with_capacity(4096);
+    let mut widths = Widths::default();
+    let mut record = Vec::with_capacity(4096);
     while let Some(raw) = reader.next_raw()? {
-        line.clear();
-        write_compact(raw, &mut line);
-        if let Err(error) = columns.learn(&line) {
+        record.clear();
+        if let Err(error) = columns.record(raw, &mut record) {
             if columns.over_limit {
                 return Err(too_many_columns(max_columns, error));
             }
             return Err(spool_error("read", error));
         }
-        // Compact JSON has no line break outside strings, and none inside (they are escaped).
-        line.push(b'\n');
+        record.extend_from_slice(b"\r\n");
+        widths.push(columns.names.len(), record.len() as u64);
         spool
-            .write_all(&line)
+            .write_all(&record)
             .map_err(|e| spool_error("write", e))?;
         progress.row(reader);
     }
@@ -60,32 +66,90 @@ pub fn write(
     let mut file = spool
         .into_inner()
         .map_err(|e| spool_error("write", e.into_error()))?;
-    file.rewind().map_err(|e| spool_error("read", e))?;
     if columns.names.is_empty() {
         return Ok(rows);
     }
+    file.rewind().map_err(|e| spool_error("read", e))?;
     progress.phase("writing the CSV");
     csv::write_record(out, &columns.names).map_err(write_error)?;
     let mut spool = BufReader::with_capacity(SPOOL_BUFFER, file);
-    let mut text = String::new();
-    loop {
-        text.clear();
-        if spool
-            .read_line(&mut text)
-            .map_err(|e| spool_error("read", e))?
-            == 0
-        {
-            break;
-        }
-        write_record(out, &columns.names, text.trim_end_matches('\n')).map_err(|e| match e {
-            RecordError::Spool(e) => spool_error("read", e),
-            RecordError::Write(e) => write_error(e),
-        })?;
+    let total = columns.names.len();
+    for &Segment { width, bytes } in &widths.segments {
+        // A record of no cells is one empty cell: `width` cells need `width - 1` separators.
+        let padding = total - width.max(1);
+        copy_padded(&mut spool, out, bytes, padding, write_error)?;
     }
     Ok(rows)
 }
 
-/// What [`Columns::learn`] says when a column would be one too many; [`too_many_columns`]
+/// A run of spooled records of the same number of cells.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    width: usize,
+    bytes: u64,
+}
+
+/// The spool as runs of records of the same width (the header's length when each was written):
+/// widths only grow, so there are at most as many runs as columns.
+#[derive(Debug, Default)]
+struct Widths {
+    segments: Vec<Segment>,
+}
+
+impl Widths {
+    fn push(&mut self, width: usize, bytes: u64) {
+        match self.segments.last_mut() {
+            Some(last) if last.width == width => last.bytes += bytes,
+            _ => self.segments.push(Segment { width, bytes }),
+        }
+    }
+}
+
+/// Copies `bytes` bytes of CSV records from `spool` to `out`, with `padding` empty cells (a
+/// comma each) added at the end of every record.
+fn copy_padded(
+    spool: &mut BufReader<std::fs::File>,
+    out: &mut dyn Write,
+    bytes: u64,
+    padding: usize,
+    write_error: &dyn Fn(io::Error) -> CliError,
+) -> Result<(), CliError> {
+    let commas = vec![b','; padding];
+    let mut left = bytes;
+    // Inside a quoted field, where CR and LF are text; a record ends at the CR outside one.
+    let mut quoted = false;
+    while left > 0 {
+        let buffer = spool.fill_buf().map_err(|e| spool_error("read", e))?;
+        if buffer.is_empty() {
+            let error = io::Error::from(io::ErrorKind::UnexpectedEof);
+            return Err(spool_error("read", error));
+        }
+        let take = buffer
+            .len()
+            .min(usize::try_from(left).unwrap_or(usize::MAX));
+        let piece = &buffer[..take];
+        if padding == 0 {
+            out.write_all(piece).map_err(write_error)?;
+        } else {
+            let mut from = 0;
+            for at in memchr::memchr2_iter(b'"', b'\r', piece) {
+                if piece[at] == b'"' {
+                    quoted = !quoted;
+                } else if !quoted {
+                    out.write_all(&piece[from..at]).map_err(write_error)?;
+                    out.write_all(&commas).map_err(write_error)?;
+                    from = at;
+                }
+            }
+            out.write_all(&piece[from..]).map_err(write_error)?;
+        }
+        spool.consume(take);
+        left -= take as u64;
+    }
+    Ok(())
+}
+
+/// What [`Columns::record`] says when a column would be one too many; [`too_many_columns`]
 /// says it again, so the report shows it once.
 const TOO_MANY_COLUMNS: &str = "too many columns for a CSV";
 
@@ -106,83 +170,126 @@ fn spool_error(doing: &str, error: io::Error) -> CliError {
     )
 }
 
-/// Why a record could not be written.
-enum RecordError {
-    /// The spooled row did not read back (a bug, or the disk changed under us).
-    Spool(io::Error),
-    /// The output refused the record.
-    Write(io::Error),
-}
-
-/// Writes the record of one spooled row: its values in header order, empty where it has none.
-fn write_record(out: &mut dyn Write, header: &[String], row: &str) -> Result<(), RecordError> {
-    let values: HashMap<Key<'_>, &RawValue> =
-        serde_json::from_str(row).map_err(|e| RecordError::Spool(e.into()))?;
-    for (index, column) in header.iter().enumerate() {
-        if index > 0 {
-            out.write_all(b",").map_err(RecordError::Write)?;
-        }
-        let cell = csv::raw_cell(values.get(column.as_str()).copied());
-        out.write_all(csv::field(&cell).as_bytes())
-            .map_err(RecordError::Write)?;
-    }
-    out.write_all(b"\r\n").map_err(RecordError::Write)
-}
-
 /// An object key, borrowed from the row's text unless it has escapes.
-#[derive(Debug, PartialEq, Eq, Hash, Deserialize)]
-struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+#[derive(Debug, Deserialize)]
+struct Key<'a>(#[serde(borrow)] std::borrow::Cow<'a, str>);
 
-impl Borrow<str> for Key<'_> {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
-/// The column names met so far, in first-seen order, at most `max` of them.
+/// The column names met so far, in first-seen order, at most `max` of them, and the cells of
+/// the row being read.
 #[derive(Debug)]
 struct Columns {
     names: Vec<String>,
-    seen: HashSet<String>,
+    /// Name → index, once there are more names than [`LINEAR_LOOKUP`].
+    index: std::collections::HashMap<String, usize, FastHash>,
     max: usize,
-    /// Set when [`learn`](Self::learn) failed because a column was one too many.
+    /// Set when [`record`](Self::record) failed because a column was one too many.
     over_limit: bool,
+    /// The row's value for each column, as a byte range of its text (`None`: no value).
+    cells: Vec<Option<(usize, usize)>>,
+    /// The compact text of a nested value.
+    nested: Vec<u8>,
+    /// The column the next key most likely names: the one after the last key's (rows tend to
+    /// list their keys in the same order).
+    next: usize,
 }
 
 impl Columns {
     fn new(max: usize) -> Self {
         Self {
             names: Vec::new(),
-            seen: HashSet::new(),
+            index: std::collections::HashMap::default(),
             max,
             over_limit: false,
+            cells: Vec::new(),
+            nested: Vec::new(),
+            next: 0,
         }
     }
 
-    /// Adds the keys of `row` (a JSON object) not seen before. Only keys are decoded: values
-    /// are skipped without being built.
-    fn learn(&mut self, row: &[u8]) -> io::Result<()> {
-        let mut deserializer = serde_json::Deserializer::from_slice(row);
-        (&mut *self).deserialize(&mut deserializer)?;
+    /// Reads `row` (a JSON object) once: adds the keys not seen before, and appends to `out`
+    /// its record (without the line end) with one cell for each column known so far, in header
+    /// order, empty where the row has no value. A repeated key's last value counts. Nested
+    /// objects and arrays are written as their compact JSON text (a value's text never has
+    /// whitespace around it, nor, unless nested, in it).
+    fn record(&mut self, row: &str, out: &mut Vec<u8>) -> io::Result<()> {
+        self.cells.clear();
+        self.next = 0;
+        let mut deserializer = serde_json::Deserializer::from_str(row);
+        RowCells {
+            columns: self,
+            base: row.as_ptr() as usize,
+        }
+        .deserialize(&mut deserializer)?;
         deserializer.end()?;
+        self.cells.resize(self.names.len(), None);
+        for (index, cell) in self.cells.iter().enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            let Some((start, end)) = *cell else {
+                continue;
+            };
+            let text = &row[start..end];
+            if !text.starts_with(['{', '[']) {
+                csv::write_raw_cell(text, out);
+                continue;
+            }
+            self.nested.clear();
+            write_compact(text, &mut self.nested);
+            // Only ASCII whitespace was taken out: still UTF-8.
+            let compact = std::str::from_utf8(&self.nested).map_err(io::Error::other)?;
+            csv::write_raw_cell(compact, out);
+        }
         Ok(())
     }
 
-    /// Adds `name` unless seen; false when it would be one column too many.
-    fn add(&mut self, name: &str) -> bool {
-        if !self.seen.contains(name) {
-            if self.names.len() == self.max {
-                self.over_limit = true;
-                return false;
-            }
-            self.seen.insert(name.to_owned());
-            self.names.push(name.to_owned());
+    /// The index of column `name`, added if new; `None` when it would be one too many.
+    fn column(&mut self, name: &str) -> Option<usize> {
+        if self.names.get(self.next).is_some_and(|n| n == name) {
+            return Some(self.next);
         }
-        true
+        let found = if self.names.len() <= LINEAR_LOOKUP {
+            self.names.iter().position(|n| n == name)
+        } else {
+            self.index.get(name).copied()
+        };
+        if let Some(found) = found {
+            return Some(found);
+        }
+        if self.names.len() == self.max {
+            self.over_limit = true;
+            return None;
+        }
+        self.names.push(name.to_owned());
+        if self.names.len() > LINEAR_LOOKUP {
+            if self.index.is_empty() {
+                let names = self.names.iter().cloned().enumerate();
+                self.index.extend(names.map(|(i, n)| (n, i)));
+            } else {
+                self.index.insert(name.to_owned(), self.names.len() - 1);
+            }
+        }
+        Some(self.names.len() - 1)
+    }
+
+    /// Sets the value of column `index` to the range `start..end` of the row.
+    fn set(&mut self, index: usize, start: usize, end: usize) {
+        if self.cells.len() <= index {
+            self.cells.resize(index + 1, None);
+        }
+        self.cells[index] = Some((start, end));
+        self.next = index + 1;
     }
 }
 
-impl<'de> DeserializeSeed<'de> for &mut Columns {
+/// Reads one row into [`Columns`]: keys borrowed, values as their text's range, nothing built.
+struct RowCells<'c> {
+    columns: &'c mut Columns,
+    /// Where the row's text starts, to turn a borrowed value into a range of it.
+    base: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for RowCells<'_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -190,7 +297,7 @@ impl<'de> DeserializeSeed<'de> for &mut Columns {
     }
 }
 
-impl<'de> Visitor<'de> for &mut Columns {
+impl<'de> Visitor<'de> for RowCells<'_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -198,36 +305,43 @@ impl<'de> Visitor<'de> for &mut Columns {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_key_seed(ColumnName(&mut *self))?.is_some() {
-            map.next_value::<IgnoredAny>()?;
+        while let Some(Key(name)) = map.next_key::<Key<'de>>()? {
+            let Some(index) = self.columns.column(&name) else {
+                return Err(serde::de::Error::custom(TOO_MANY_COLUMNS));
+            };
+            let value: &'de RawValue = map.next_value()?;
+            let start = value.get().as_ptr() as usize - self.base;
+            self.columns.set(index, start, start + value.get().len());
         }
         Ok(())
     }
 }
 
-/// Reads one key into [`Columns`] without allocating unless it is new.
-struct ColumnName<'c>(&'c mut Columns);
+/// FNV-1a: keys are short, the map is ours and its keys are column names, so a fast hasher
+/// is enough (SipHash was a sixth of the CSV's time).
+#[derive(Debug, Clone, Copy, Default)]
+struct FastHash;
 
-impl<'de> DeserializeSeed<'de> for ColumnName<'_> {
-    type Value = ();
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = Fnv;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_str(self)
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
     }
 }
 
-impl<'de> Visitor<'de> for ColumnName<'_> {
-    type Value = ();
+/// The state of an FNV-1a hash.
+#[derive(Debug)]
+struct Fnv(u64);
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a column name")
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
     }
 
-    fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<(), E> {
-        if self.0.add(name) {
-            Ok(())
-        } else {
-            Err(E::custom(TOO_MANY_COLUMNS))
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
         }
     }
 }
@@ -236,49 +350,124 @@ impl<'de> Visitor<'de> for ColumnName<'_> {
 mod tests {
     use super::*;
 
+    fn record(columns: &mut Columns, row: &str) -> io::Result<String> {
+        let mut out = Vec::new();
+        columns.record(row, &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
     #[test]
     fn columns_are_capped() {
         let mut columns = Columns::new(2);
-        columns.learn(br#"{"a":1,"b":2}"#).unwrap();
-        columns.learn(br#"{"b":1,"a":2}"#).unwrap();
-        let error = columns.learn(br#"{"c":1}"#).unwrap_err();
+        record(&mut columns, r#"{"a":1,"b":2}"#).unwrap();
+        record(&mut columns, r#"{"b":1,"a":2}"#).unwrap();
+        let error = record(&mut columns, r#"{"c":1}"#).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::InvalidData);
         assert!(columns.over_limit, "{error}");
         assert_eq!(columns.names, ["a", "b"]);
     }
 
     #[test]
-    fn columns_are_learned_in_first_seen_order() {
+    fn columns_are_learned_in_first_seen_order_and_cells_follow_them() {
         let mut columns = Columns::new(100);
-        for row in [
+        let records: Vec<String> = [
             r#"{"sku":"A","price":1.5}"#,
             r#"{"price":2,"sku":"B","colour":{"x":[1,{"nested":true}]}}"#,
             r#"{}"#,
             r#"{"caf\u00e9":null,"sku":"C","sku":"dup"}"#,
-        ] {
-            columns.learn(row.as_bytes()).unwrap();
-        }
+        ]
+        .into_iter()
+        .map(|row| record(&mut columns, row).unwrap())
+        .collect();
         assert_eq!(columns.names, ["sku", "price", "colour", "café"]);
-        assert!(columns.learn(b"[1]").is_err());
-        assert!(columns.learn(br#"{"a":1} x"#).is_err());
-    }
-
-    fn record(header: &[&str], row: &str) -> String {
-        let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
-        let mut out = Vec::new();
-        assert!(write_record(&mut out, &header, row).is_ok());
-        String::from_utf8(out).unwrap()
+        assert_eq!(
+            records,
+            [
+                "A,1.5",
+                r#"B,2,"{""x"":[1,{""nested"":true}]}""#,
+                ",,",
+                "dup,,,",
+            ]
+        );
+        assert!(record(&mut columns, "[1]").is_err());
+        assert!(record(&mut columns, r#"{"a":1} x"#).is_err());
     }
 
     #[test]
     fn records_follow_the_header() {
+        let mut columns = Columns::new(100);
+        for name in ["sku", "price", "missing", "note", "tags", "café", "ok"] {
+            columns.column(name);
+        }
         assert_eq!(
             record(
-                &["sku", "price", "missing", "note", "tags", "café", "ok"],
+                &mut columns,
                 r#"{"note":"a, \"b\"\nc","price":1.50,"sku":" A-1","tags":["x",1],"caf\u00e9":null,"ok":false}"#
-            ),
-            "\" A-1\",1.50,,\"a, \"\"b\"\"\nc\",\"[\"\"x\"\",1]\",,false\r\n"
+            )
+            .unwrap(),
+            "\" A-1\",1.50,,\"a, \"\"b\"\"\nc\",\"[\"\"x\"\",1]\",,false"
         );
-        assert_eq!(record(&["a"], "{}"), "\r\n");
+    }
+
+    #[test]
+    fn rows_with_whitespace_give_the_same_cells() {
+        let mut columns = Columns::new(100);
+        let spaced = "{ \"a\" : [1, { \"x\" : \"y z\" }] ,\n \"b\": \"x, y\" , \"c\" :1.50 }";
+        assert_eq!(
+            record(&mut columns, spaced).unwrap(),
+            r#""[1,{""x"":""y z""}]","x, y",1.50"#
+        );
+    }
+
+    #[test]
+    fn wide_rows_look_columns_up_by_hash() {
+        let mut columns = Columns::new(1000);
+        let wide: Vec<String> = (0..40).map(|i| format!(r#""k{i}":{i}"#)).collect();
+        record(&mut columns, &format!("{{{}}}", wide.join(","))).unwrap();
+        // The same keys in reverse order: every prediction misses, the map finds them.
+        let reversed: Vec<String> = wide.iter().rev().cloned().collect();
+        let again = record(
+            &mut columns,
+            &format!("{{{},\"new\":\"x\"}}", reversed.join(",")),
+        )
+        .unwrap();
+        let expected: Vec<String> = (0..40).map(|i| i.to_string()).collect();
+        assert_eq!(again, format!("{},x", expected.join(",")));
+        assert_eq!(columns.names.len(), 41);
+        assert_eq!(columns.index.len(), 41);
+    }
+
+    /// The spool of `records` (each with the width it was written at), copied out with padding.
+    fn copied(records: &[(&str, usize)], total: usize) -> String {
+        let mut file = tempfile::tempfile().unwrap();
+        let mut widths = Widths::default();
+        for (text, width) in records {
+            file.write_all(text.as_bytes()).unwrap();
+            widths.push(*width, text.len() as u64);
+        }
+        file.rewind().unwrap();
+        let mut spool = BufReader::with_capacity(7, file);
+        let mut out = Vec::new();
+        let error = |e: io::Error| CliError::io("out", e);
+        for segment in &widths.segments {
+            let padding = total - segment.width.max(1);
+            copy_padded(&mut spool, &mut out, segment.bytes, padding, &error).unwrap();
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn early_records_are_padded_to_the_last_column_and_quoted_line_breaks_kept() {
+        let records = [
+            ("\r\n", 0),
+            ("a\r\n", 1),
+            ("\"x\r\ny, \"\"z\"\"\r\n\",b\r\n", 2),
+            ("\"\"\"\",\"\r\"\r\n", 2),
+            ("1,2,3\r\n", 3),
+        ];
+        assert_eq!(
+            copied(&records, 3),
+            ",,\r\na,,\r\n\"x\r\ny, \"\"z\"\"\r\n\",b,\r\n\"\"\"\",\"\r\",\r\n1,2,3\r\n"
+        );
     }
 }

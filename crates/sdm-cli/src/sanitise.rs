@@ -180,8 +180,8 @@ pub fn csv_text(text: &str) -> Cow<'_, str> {
 /// so the layout (line breaks between tokens), is left alone. Text that is not UTF-8 is left
 /// as it is (JSON writers never produce it).
 pub fn escape_json(json: &mut Vec<u8>) {
-    // The common case, ASCII or harmless text, costs one scan.
-    if json.iter().all(|&b| b < 0x7f) {
+    // The common case, ASCII or harmless text (accents, CJK, emoji), costs one byte search.
+    if !has_json_escaped_char(json) {
         return;
     }
     let Ok(text) = std::str::from_utf8(json) else {
@@ -189,9 +189,6 @@ pub fn escape_json(json: &mut Vec<u8>) {
     };
     // All of them are in the Basic Multilingual Plane: one `\uXXXX` each.
     let needs_escape = |c: char| c >= '\u{7f}' && (c.is_control() || is_bidi_control(c));
-    if !text.chars().any(needs_escape) {
-        return;
-    }
     let mut escaped = String::with_capacity(text.len() + 32);
     for c in text.chars() {
         if needs_escape(c) {
@@ -201,6 +198,22 @@ pub fn escape_json(json: &mut Vec<u8>) {
         }
     }
     *json = escaped.into_bytes();
+}
+
+/// Whether the UTF-8 text `bytes` holds a character [`escape_json`] escapes, told from the
+/// bytes alone: DEL (`7F`), a C1 control (`C2 80`..`C2 9F`), U+061C (`D8 9C`), U+200E, U+200F,
+/// U+202A..U+202E (`E2 80 ..`) or U+2066..U+2069 (`E2 81 ..`).
+fn has_json_escaped_char(bytes: &[u8]) -> bool {
+    memchr::memchr(0x7f, bytes).is_some()
+        || memchr::memchr3_iter(0xc2, 0xd8, 0xe2, bytes).any(|at| {
+            matches!(
+                (bytes[at], bytes.get(at + 1), bytes.get(at + 2)),
+                (0xc2, Some(0x80..=0x9f), _)
+                    | (0xd8, Some(0x9c), _)
+                    | (0xe2, Some(0x80), Some(0x8e | 0x8f | 0xaa..=0xae))
+                    | (0xe2, Some(0x81), Some(0xa6..=0xa9))
+            )
+        })
 }
 
 #[cfg(test)]
@@ -381,6 +394,12 @@ mod tests {
                 cell.chars().all(|c| !c.is_control() || matches!(c, '\t' | '\r' | '\n')),
                 "{cell:?}"
             );
+        }
+
+        #[test]
+        fn the_byte_search_finds_exactly_the_characters_escaped(text in hostile_text()) {
+            let escaped = |c: char| c >= '\u{7f}' && (c.is_control() || is_bidi(c));
+            prop_assert_eq!(has_json_escaped_char(text.as_bytes()), text.chars().any(escaped));
         }
 
         #[test]

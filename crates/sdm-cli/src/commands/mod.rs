@@ -1,8 +1,8 @@
 //! The commands, one module each, and what they share: resolving the token and building the
 //! client from the global options.
 
-mod completions;
 mod auth;
+mod completions;
 mod deadline;
 mod demo;
 mod files;
