@@ -71,24 +71,40 @@ impl RateLimiter {
         }
     }
 
-    /// Reserves a slot for a request wanting to go at `now`; returns how long to wait first.
+    /// Reserves a slot for a request wanting to go at `now` that must start before `deadline`:
+    /// `Ok` with how long to wait first or, when the slot would come at or after the deadline,
+    /// `Err` with that wait and nothing reserved (the slot stays free for others).
     ///
     /// Reservations are final: a caller that reserved must send after waiting, so concurrent
     /// callers each get their own slot and together never exceed the rate.
-    pub fn reserve(&mut self, now: Instant) -> Duration {
+    pub fn reserve_before(
+        &mut self,
+        now: Instant,
+        deadline: Option<Instant>,
+    ) -> Result<Duration, Duration> {
         let interval = self.limit.interval();
         let tolerance = interval * (self.limit.burst - 1);
         let arrival = self.theoretical_arrival.map_or(now, |t| t.max(now));
-        let allowed_at = arrival.checked_sub(tolerance).unwrap_or(now);
+        let allowed_at = arrival.checked_sub(tolerance).unwrap_or(now).max(now);
         let wait = allowed_at.saturating_duration_since(now);
+        if deadline.is_some_and(|deadline| allowed_at >= deadline) {
+            return Err(wait);
+        }
         self.theoretical_arrival = Some(arrival + interval);
-        wait
+        Ok(wait)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl RateLimiter {
+        /// A reservation without a deadline.
+        fn reserve(&mut self, now: Instant) -> Duration {
+            self.reserve_before(now, None).expect("no deadline to miss")
+        }
+    }
 
     fn waits(limiter: &mut RateLimiter, start: Instant, offsets_ms: &[u64]) -> Vec<u64> {
         offsets_ms
@@ -119,6 +135,40 @@ mod tests {
         assert_eq!(waits(&mut limiter, start, &[0, 0, 0]), [0, 0, 100]);
         // A second later the burst is available again.
         assert_eq!(waits(&mut limiter, start, &[1300, 1300, 1300]), [0, 0, 100]);
+    }
+
+    #[test]
+    fn a_slot_after_the_deadline_is_refused_and_left_free() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let mut limiter = RateLimiter::new(RateLimit::per_second(10).with_burst(1));
+        assert_eq!(
+            limiter.reserve_before(at(0), Some(at(50))),
+            Ok(Duration::ZERO)
+        );
+        // The next slot is at 100 ms: after a deadline at 50 ms, and at one at 100 ms.
+        let refused = Err(Duration::from_millis(100));
+        assert_eq!(limiter.reserve_before(at(0), Some(at(50))), refused);
+        assert_eq!(limiter.reserve_before(at(0), Some(at(100))), refused);
+        // Nothing was reserved by the refusals: the slot at 100 ms is still the next one.
+        assert_eq!(
+            limiter.reserve_before(at(0), Some(at(101))),
+            Ok(Duration::from_millis(100))
+        );
+        assert_eq!(
+            limiter.reserve_before(at(0), None),
+            Ok(Duration::from_millis(200))
+        );
+        // A deadline already passed refuses even a slot free now.
+        let mut fresh = RateLimiter::new(RateLimit::per_second(10));
+        assert_eq!(
+            fresh.reserve_before(at(10), Some(at(10))),
+            Err(Duration::ZERO)
+        );
+        assert_eq!(
+            fresh.reserve_before(at(10), Some(at(11))),
+            Ok(Duration::ZERO)
+        );
     }
 
     #[test]

@@ -99,6 +99,16 @@ impl Limits {
         )
     }
 
+    /// The error that ends the call because the next request the rate limit allows, in
+    /// `wait`, would start after the deadline, `left` away: nothing is sent, nothing slept.
+    pub(crate) fn slot_refused(&self, what: String, wait: Duration, left: Duration) -> Error {
+        let refused = SlotPastDeadline { wait, left };
+        deadline_error(
+            what,
+            TimedOut::new(TimeoutKind::Deadline, self.given(), refused),
+        )
+    }
+
     /// How long the call was given, from its start to its deadline (in whole milliseconds,
     /// for messages).
     fn given(&self) -> Duration {
@@ -139,6 +149,27 @@ impl fmt::Display for NoTimeLeft {
 }
 
 impl std::error::Error for NoTimeLeft {}
+
+/// The cause of a deadline error when the rate limit's next slot would have come after the
+/// deadline.
+#[derive(Debug)]
+struct SlotPastDeadline {
+    wait: Duration,
+    left: Duration,
+}
+
+impl fmt::Display for SlotPastDeadline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the rate limit's next slot, in {:?}, would start after the deadline, {:?} away",
+            millis(self.wait),
+            millis(self.left)
+        )
+    }
+}
+
+impl std::error::Error for SlotPastDeadline {}
 
 /// The cause of a deadline error when a retry (often the server's `Retry-After`) would have
 /// started after the deadline.
