@@ -606,7 +606,9 @@ pub fn waiting_for_jobs_that_finish_fail_or_need_action(connect: ConnectWith) {
             polls,
             elapsed,
             last,
+            throttled,
         } => {
+            assert_eq!(throttled, None, "the server answered every poll");
             assert!(polls >= 3, "{polls} polls");
             assert!(elapsed >= Duration::from_millis(400));
             assert_eq!(last.map(|job| job.status), Some(JobStatus::Running));

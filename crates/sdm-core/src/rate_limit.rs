@@ -71,12 +71,20 @@ impl RateLimiter {
         }
     }
 
-    /// Reserves a slot for a request wanting to go at `now` that must start before `deadline`:
-    /// `Ok` with how long to wait first or, when the slot would come at or after the deadline,
-    /// `Err` with that wait and nothing reserved (the slot stays free for others).
+    /// Reserves a slot for a request wanting to go at `now`; returns how long to wait first.
     ///
     /// Reservations are final: a caller that reserved must send after waiting, so concurrent
     /// callers each get their own slot and together never exceed the rate.
+    pub fn reserve(&mut self, now: Instant) -> Duration {
+        match self.reserve_before(now, None) {
+            Ok(wait) | Err(wait) => wait,
+        }
+    }
+
+    /// Reserves a slot for a request wanting to go at `now` that must start before `deadline`:
+    /// `Ok` with how long to wait first or, when the slot would come at or after the deadline,
+    /// `Err` with that wait and nothing reserved (the slot stays free for others). What the
+    /// clients do, with the call's deadline.
     pub fn reserve_before(
         &mut self,
         now: Instant,
@@ -98,13 +106,6 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    impl RateLimiter {
-        /// A reservation without a deadline.
-        fn reserve(&mut self, now: Instant) -> Duration {
-            self.reserve_before(now, None).expect("no deadline to miss")
-        }
-    }
 
     fn waits(limiter: &mut RateLimiter, start: Instant, offsets_ms: &[u64]) -> Vec<u64> {
         offsets_ms
