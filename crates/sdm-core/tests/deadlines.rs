@@ -347,6 +347,30 @@ fn a_body_still_arriving_at_the_deadline_is_cut() {
 }
 
 #[test]
+fn rows_still_arriving_at_the_deadline_say_the_deadline_cut_them() {
+    // A stream is bound by the call's deadline alone: its error names the deadline, as a
+    // document's does (what tells `--timeout` apart from a slow server).
+    let deadline = Instant::now() + Duration::from_millis(20);
+    let fake = Scripted::new([Reply::EndlessDrip]);
+    let client =
+        BlockingClient::with_transport(config().with_deadline(Some(deadline)), Arc::clone(&fake));
+    let error = client.job_data(&job_id(), OutputFormatId(1)).unwrap_err();
+    assert_deadline_error(&error);
+    assert!(
+        chain(&error).contains("still arriving"),
+        "{}",
+        chain(&error)
+    );
+
+    let deadline = Instant::now() + Duration::from_millis(20);
+    let fake = Scripted::new([Reply::EndlessDrip]);
+    let client =
+        AsyncClient::with_transport(config().with_deadline(Some(deadline)), Arc::clone(&fake));
+    let error = block_on(client.job_data(&job_id(), OutputFormatId(1))).unwrap_err();
+    assert_deadline_error(&error);
+}
+
+#[test]
 fn the_document_timeout_bounds_each_attempt_and_is_retried() {
     let fake = Scripted::new([Reply::EndlessDrip, Reply::EndlessDrip]);
     let mut retries = RetryPolicy::default();

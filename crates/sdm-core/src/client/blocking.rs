@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::body::{ERROR_BODY_BYTES, read_blocking};
-use crate::client::deadline::{self, Limits};
+use crate::client::deadline::{self, End, Limits};
 use crate::client::rows::RowsState;
 use crate::client::{
     Attempts, Exchange, Shared, body_failure, copy_request, earliest, error_response,
@@ -144,7 +144,7 @@ impl<T: Transport> BlockingClient<T> {
         op: &O,
         deadline: Option<Instant>,
         document: bool,
-        mut attempt: impl FnMut(http::Request<RequestBody>, u32, Option<Instant>) -> Result<R, Error>,
+        mut attempt: impl FnMut(http::Request<RequestBody>, u32, Option<End>) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let config = &self.shared.config;
         let request = op.request(config)?;
@@ -177,7 +177,7 @@ impl<T: Transport> BlockingClient<T> {
         op: &O,
         mut request: http::Request<RequestBody>,
         number: u32,
-        end: Option<Instant>,
+        end: Option<End>,
     ) -> Result<(Parts, BlockingBody), Error> {
         deadline::mark(&mut request, end);
         let exchange = Exchange::start(&self.shared.config, op, number, &mut request);

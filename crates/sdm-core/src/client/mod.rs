@@ -37,7 +37,7 @@ use http::{Method, Request, Response, Uri};
 use crate::transport::RequestBody;
 
 use crate::body::ReadBody;
-use crate::client::deadline::Limits;
+use crate::client::deadline::{End, Limits};
 use crate::config::ClientConfig;
 use crate::error::{Error, Setting, TooLargeError, TransportError, TransportFailure};
 use crate::hooks::{Attempt, AttemptHook, AttemptOutcome};
@@ -138,7 +138,7 @@ impl Jitter {
 #[derive(Clone, Copy, Debug)]
 struct Start {
     wait: Duration,
-    end: Option<Instant>,
+    end: Option<End>,
 }
 
 /// The retry bookkeeping of one operation: counts attempts and asks the policy what to do.

@@ -8,7 +8,7 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use crate::body::{ERROR_BODY_BYTES, read_async};
-use crate::client::deadline::{self, Limits};
+use crate::client::deadline::{self, End, Limits};
 use crate::client::rows::RowsState;
 use crate::client::{AsyncDownload, AsyncRowReader, JobStream, ProjectStream};
 use crate::client::{
@@ -178,7 +178,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         op: &O,
         mut request: http::Request<RequestBody>,
         number: u32,
-        end: Option<Instant>,
+        end: Option<End>,
     ) -> Result<(Parts, AsyncBody), Error> {
         deadline::mark(&mut request, end);
         let exchange = Exchange::start(&self.shared.config, op, number, &mut request);
