@@ -137,6 +137,20 @@ pub fn report(error: &CliError, stderr: &mut dyn Write) {
     }
 }
 
+/// What a wait that timed out tells first when its last poll was refused as rate limited
+/// (`WaitOutcome::TimedOut::throttled`): `the server was rate limiting (Retry-After 30s); `,
+/// so that the user knows the server, not the job, ran the time out. Empty otherwise.
+pub fn throttled_note(throttled: Option<std::time::Duration>) -> String {
+    match throttled {
+        None => String::new(),
+        Some(delay) if delay.is_zero() => "the server was rate limiting; ".to_owned(),
+        Some(delay) => format!(
+            "the server was rate limiting (Retry-After {}); ",
+            crate::duration::display(delay)
+        ),
+    }
+}
+
 /// For a job create that may have happened: the command that tells whether it did.
 pub fn unconfirmed_hint(error: &sdm_ureq::Error) -> Option<String> {
     let sdm_ureq::Error::Unconfirmed(unconfirmed) = error else {
@@ -180,6 +194,24 @@ fn option_hint(error: &sdm_ureq::Error) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_throttled_timeout_names_the_retry_after() {
+        use std::time::Duration;
+        assert_eq!(throttled_note(None), "");
+        assert_eq!(
+            throttled_note(Some(Duration::from_secs(30))),
+            "the server was rate limiting (Retry-After 30s); "
+        );
+        assert_eq!(
+            throttled_note(Some(Duration::from_secs(90))),
+            "the server was rate limiting (Retry-After 1m30s); "
+        );
+        assert_eq!(
+            throttled_note(Some(Duration::ZERO)),
+            "the server was rate limiting; "
+        );
+    }
 
     #[test]
     fn report_prints_the_chain_once_each() {

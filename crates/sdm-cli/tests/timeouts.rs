@@ -110,8 +110,8 @@ fn dripping() -> Fault {
     }
 }
 
-/// `jobs wait --timeout 2s` on a running job whose every poll meets `fault`.
-fn wait_under(fault: Fault) {
+/// `jobs wait --timeout 2s` on a running job whose every poll meets `fault`; its stderr.
+fn wait_under(fault: Fault) -> String {
     let server = MockServer::start();
     let id = job_with_status(&server, "running")["id"]
         .as_str()
@@ -125,21 +125,29 @@ fn wait_under(fault: Fault) {
     assert_eq!(code, Some(7), "{fault:?}: after {elapsed:?}\n{stderr}");
     assert!(elapsed < BOUND, "{fault:?}: took {elapsed:?}\n{stderr}");
     assert!(stderr.starts_with("error: timed out after "), "{stderr}");
+    stderr
 }
 
 #[test]
 fn jobs_wait_timeout_bounds_a_throttling_server() {
-    wait_under(throttling());
+    let stderr = wait_under(throttling());
+    // The error says that the server, not the job, ran the time out.
+    assert!(
+        stderr.contains(": the server was rate limiting (Retry-After 30s); job "),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn jobs_wait_timeout_bounds_a_server_that_never_answers() {
-    wait_under(silent());
+    let stderr = wait_under(silent());
+    assert!(!stderr.contains("rate limiting"), "{stderr}");
 }
 
 #[test]
 fn jobs_wait_timeout_bounds_a_drip() {
-    wait_under(dripping());
+    let stderr = wait_under(dripping());
+    assert!(!stderr.contains("rate limiting"), "{stderr}");
 }
 
 #[test]

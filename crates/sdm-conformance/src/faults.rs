@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use sdm_core::{
     Error, Job, JobId, JobQuery, JobSummary, OutputFormatId, Page, PagerOptions, RetryPolicy,
-    RowError, Shortfall, TransportErrorKind, WaitOptions, WaitOutcome,
+    RowError, Shortfall, TimeoutKind, TransportErrorKind, WaitOptions, WaitOutcome,
 };
 use sdm_mock::{Fault, FaultPlan, Route};
 use serde_json::Value;
@@ -191,6 +191,12 @@ pub enum Expect {
     /// `all` only: [`Error::Incomplete`] for this reason, after some but not all of the jobs,
     /// each exactly the server's, in order.
     Incomplete(Cut),
+    /// The call's deadline ended it: an error whose [`Error::timed_out`] is of kind
+    /// [`TimeoutKind::Deadline`], after a single faulted request, with nothing before it.
+    Deadline,
+    /// `wait` only: `WaitOutcome::TimedOut` whose `throttled` is this `Retry-After`, in
+    /// seconds (the last poll was refused as rate limited).
+    Throttled(u64),
 }
 
 impl Expect {
@@ -199,9 +205,9 @@ impl Expect {
     fn faulted_requests(self) -> Option<u32> {
         match self {
             // A walk asks for pages again before it gives up: not one request per attempt.
-            Expect::Ok | Expect::TimedOut | Expect::Incomplete(_) => None,
+            Expect::Ok | Expect::TimedOut | Expect::Throttled(_) | Expect::Incomplete(_) => None,
             Expect::RateLimited(n) | Expect::Status(_, n) | Expect::Transport(n, _) => Some(n),
-            Expect::Redirect | Expect::Decode | Expect::Output(..) => Some(1),
+            Expect::Redirect | Expect::Decode | Expect::Output(..) | Expect::Deadline => Some(1),
         }
     }
 
@@ -226,6 +232,15 @@ pub struct Row {
     pub once: [Expect; 5],
 }
 
+/// Parses a fault spec of a table.
+fn parse_spec(spec: &str) -> Fault {
+    let plan =
+        Fault::parse(spec).unwrap_or_else(|e| panic!("the matrix's fault spec {spec:?}: {e}"));
+    assert_eq!(plan.route, Route::Any, "{spec}: no route in the table");
+    assert_eq!(plan.times, None, "{spec}: no count in the table");
+    plan.fault
+}
+
 impl Row {
     /// The expected outcome of `op` in `mode`.
     pub fn expect(&self, mode: Mode, op: Op) -> Expect {
@@ -238,18 +253,58 @@ impl Row {
 
     /// The fault of this row.
     pub fn fault(&self) -> Fault {
-        let plan = Fault::parse(self.spec)
-            .unwrap_or_else(|e| panic!("the matrix's fault spec {:?}: {e}", self.spec));
-        assert_eq!(
-            plan.route,
-            Route::Any,
-            "{}: no route in the table",
-            self.spec
-        );
-        assert_eq!(plan.times, None, "{}: no count in the table", self.spec);
-        plan.fault
+        parse_spec(self.spec)
     }
 }
+
+/// The deadline each cell of [`DEADLINE_TABLE`] runs under
+/// ([`ClientConfig::with_deadline`](sdm_core::ClientConfig::with_deadline), from the cell's
+/// start).
+pub const DEADLINE: Duration = Duration::from_secs(2);
+
+/// How long past [`DEADLINE`] a cell of [`DEADLINE_TABLE`] may end: the last poll of a wait
+/// gets [`LAST_POLL`](sdm_core::proto::LAST_POLL), and a busy machine some slack.
+pub const DEADLINE_SLACK: Duration = Duration::from_millis(1500);
+
+/// A row run under a client deadline of [`DEADLINE`]: a fault served always, and the outcome of
+/// each operation (`get`, `list`, `all`, `wait`, `data`).
+#[derive(Debug)]
+pub struct DeadlineRow {
+    /// The fault, in [`Fault::parse`]'s grammar.
+    pub spec: &'static str,
+    /// Outcomes when every request of the route is faulted.
+    pub always: [Expect; 5],
+}
+
+impl DeadlineRow {
+    /// The fault of this row.
+    pub fn fault(&self) -> Fault {
+        parse_spec(self.spec)
+    }
+}
+
+/// The retry policy of a [`DEADLINE_TABLE`] cell: [`retry_policy`]'s, honouring a
+/// `Retry-After` of up to a minute (as the default policy does), so that only the deadline can
+/// refuse a long one.
+pub fn deadline_retry_policy() -> RetryPolicy {
+    let mut policy = retry_policy();
+    policy.max_retry_after = RetryPolicy::default().max_retry_after;
+    policy
+}
+
+/// Faults that would hold a call far longer than its deadline, each cell under a deadline of
+/// [`DEADLINE`]: every call ends with the deadline's error within [`DEADLINE_SLACK`] of it, no
+/// cell waits out the 30 s `Retry-After` or the silent server, and a wait says it timed out
+/// (throttled, when the server asked for 30 s). Columns: get, list, all, wait, data.
+#[rustfmt::skip]
+pub const DEADLINE_TABLE: &[DeadlineRow] = &[
+    // Throttled with a `Retry-After` longer than the time left: not waited for.
+    DeadlineRow { spec: "429=30", always: [Expect::Deadline, Expect::Deadline, Expect::Deadline, Expect::Throttled(30), Expect::Deadline] },
+    // A server that accepts the connection and never answers.
+    DeadlineRow { spec: "latency=60s", always: [Expect::Deadline, Expect::Deadline, Expect::Deadline, TIMEOUT, Expect::Deadline] },
+    // A body dripping one byte a second.
+    DeadlineRow { spec: "slow-drip=1/1s", always: [Expect::Deadline, Expect::Deadline, Expect::Deadline, TIMEOUT, Expect::Deadline] },
+];
 
 const RL: Expect = Expect::RateLimited(ATTEMPTS);
 const T3: Expect = Expect::Transport(ATTEMPTS, Nothing);
@@ -286,8 +341,10 @@ pub const TABLE: &[Row] = &[
     Row { spec: "latency=200ms", always: ALL_OK, once: ALL_OK },
     Row { spec: "slow-drip=256/2ms", always: ALL_OK, once: ALL_OK },
     // Retryable statuses: retried to the attempt limit; one of them is cured by the retry.
-    Row { spec: "429", always: unavailable(RL), once: ALL_OK },
-    Row { spec: "429-no-retry-after", always: unavailable(RL), once: ALL_OK },
+    // A wait goes on through them, and its timeout says it was throttled, with the
+    // `Retry-After` asked for (the server's default of 1 s; none: 0).
+    Row { spec: "429", always: [RL, RL, RL, Expect::Throttled(1), RL], once: ALL_OK },
+    Row { spec: "429-no-retry-after", always: [RL, RL, RL, Expect::Throttled(0), RL], once: ALL_OK },
     Row { spec: "502-html", always: unavailable(retried(502)), once: ALL_OK },
     Row { spec: "503-empty", always: unavailable(retried(503)), once: ALL_OK },
     Row { spec: "504-json", always: unavailable(retried(504)), once: ALL_OK },
@@ -451,8 +508,8 @@ pub struct Truth {
 enum Got {
     /// Data, in the comparable form of [`Truth`].
     Data(Value),
-    /// The wait's deadline passed.
-    TimedOut,
+    /// The wait's deadline passed (`throttled` as the outcome said).
+    TimedOut(Option<Duration>),
     /// An error, and the rows or jobs that came before it.
     Error(Error, Vec<String>),
     /// Something no correct client does (an error in the middle of a job walk, a wait that
@@ -469,7 +526,7 @@ fn reduce(outcome: Outcome) -> Got {
         Outcome::Get(Ok(job)) => value(serde_json::to_value(&job)),
         Outcome::List(Ok(page)) => value(serde_json::to_value(&page)),
         Outcome::Wait(Ok(WaitOutcome::Done(job))) => value(serde_json::to_value(&job)),
-        Outcome::Wait(Ok(WaitOutcome::TimedOut { .. })) => Got::TimedOut,
+        Outcome::Wait(Ok(WaitOutcome::TimedOut { throttled, .. })) => Got::TimedOut(throttled),
         Outcome::Wait(Ok(other)) => Got::Nonsense(format!("the wait ended {other:?}")),
         Outcome::Get(Err(e)) | Outcome::List(Err(e)) | Outcome::Wait(Err(e)) => {
             Got::Error(e, Vec::new())
@@ -502,7 +559,8 @@ fn reduce(outcome: Outcome) -> Got {
 fn label(got: &Got) -> String {
     match got {
         Got::Data(_) => "ok".to_owned(),
-        Got::TimedOut => "timed out".to_owned(),
+        Got::TimedOut(None) => "timed out".to_owned(),
+        Got::TimedOut(Some(_)) => "throttled".to_owned(),
         Got::Nonsense(_) => "?".to_owned(),
         Got::Error(error, _) => format!("ERR {}", kind(error)),
     }
@@ -524,6 +582,13 @@ fn kind(error: &Error) -> String {
             RowError::Syntax { .. } => "syntax".to_owned(),
             _ => "output".to_owned(),
         },
+        Error::Transport(_)
+            if error
+                .timed_out()
+                .is_some_and(|t| t.timeout == TimeoutKind::Deadline) =>
+        {
+            "deadline".to_owned()
+        }
         Error::Transport(_) => "transport".to_owned(),
         Error::InvalidInput(_) => "input".to_owned(),
         Error::Incomplete(_) => "incomplete".to_owned(),
@@ -694,15 +759,27 @@ fn matches(
                 ))
             };
         }
-        (Expect::TimedOut, Got::TimedOut) => return Ok(()),
-        (_, Got::Error(error, before)) if expect != Expect::Ok && expect != Expect::TimedOut => {
+        (Expect::TimedOut, Got::TimedOut(None)) => return Ok(()),
+        (Expect::Throttled(secs), Got::TimedOut(Some(asked)))
+            if *asked == Duration::from_secs(secs) =>
+        {
+            return Ok(());
+        }
+        (Expect::Ok | Expect::TimedOut | Expect::Throttled(_), Got::TimedOut(throttled)) => {
+            return Err(format!(
+                "expected {expect:?}, the wait timed out (throttled: {throttled:?})"
+            ));
+        }
+        (_, Got::Error(error, before))
+            if !matches!(expect, Expect::Ok | Expect::TimedOut | Expect::Throttled(_)) =>
+        {
             check_before(op, expect.before(), before, truth)?;
             error
         }
         (_, Got::Data(value)) => {
             return Err(format!("expected {expect:?}, got data {}", brief(value)));
         }
-        (_, Got::TimedOut) => return Err(format!("expected {expect:?}, the wait timed out")),
+        (_, Got::TimedOut(_)) => return Err(format!("expected {expect:?}, the wait timed out")),
         (_, Got::Error(error, _)) => {
             return Err(format!("expected {expect:?}, got the error {error:?}"));
         }
@@ -735,6 +812,13 @@ fn matches(
             Ok(())
         }
         (Expect::Decode, Error::Decode(_)) => Ok(()),
+        (Expect::Deadline, error)
+            if error
+                .timed_out()
+                .is_some_and(|t| t.timeout == TimeoutKind::Deadline) =>
+        {
+            Ok(())
+        }
         (Expect::Incomplete(cut), Error::Incomplete(incomplete)) => {
             let fits = matches!(
                 (cut, incomplete.reason),

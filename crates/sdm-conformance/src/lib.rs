@@ -84,7 +84,11 @@
 //!   one outcome written down in [`faults::TABLE`]: exactly the healthy data, or one typed
 //!   error after the expected number of attempts (retried when a retry can help, never
 //!   otherwise), within [`faults::CELL_BOUND`], without a panic, without partial data passing
-//!   as complete, and without any request reaching another origin.
+//!   as complete, and without any request reaching another origin. Three more rows run under
+//!   a client deadline of [`faults::DEADLINE`] ([`faults::DEADLINE_TABLE`]): a `429` with
+//!   `Retry-After: 30`, a server that accepts and never answers, and a body dripping 1 byte/s.
+//!   Each call must end with the deadline's error (`TimeoutKind::Deadline`; a wait: timed out,
+//!   and throttled with the 30 s asked for) within [`faults::DEADLINE_SLACK`] of it.
 //!
 //! What the transport must do to pass (the contract of
 //! [`Transport::send`](sdm_core::transport::Transport::send)): send the request as given, follow no

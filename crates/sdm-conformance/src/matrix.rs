@@ -6,6 +6,11 @@
 //! error, within [`faults::CELL_BOUND`], without a panic, and without a request ever reaching
 //! another origin.
 //!
+//! The rows of [`faults::DEADLINE_TABLE`] run under a client deadline of [`faults::DEADLINE`]
+//! (a `429 Retry-After: 30`, a server that never answers, a 1 byte/s drip): each of their cells
+//! must end with the deadline's error (a wait: timed out) within [`faults::DEADLINE_SLACK`] of
+//! it, not after the 30 s.
+//!
 //! One server per table row and transport, reused by its cells with `set_faults`/
 //! `clear_faults`; a few rows run side by side. Each cell runs on a thread of its own with a
 //! new client, so a hang or a panic fails that cell only.
@@ -21,8 +26,8 @@ use serde_json::Value;
 
 use crate::bounded::bounded;
 use crate::faults::{
-    self, CELL_BOUND, DATA_ROWS, Expect, JOB_COUNT, MAX_ROW_BYTES, Mode, Observed, Op, Outcome,
-    PAGE_SIZE, TABLE, Targets, Truth, Verdict,
+    self, CELL_BOUND, DATA_ROWS, DEADLINE, DEADLINE_SLACK, DEADLINE_TABLE, Expect, JOB_COUNT,
+    MAX_ROW_BYTES, Mode, Observed, Op, Outcome, PAGE_SIZE, TABLE, Targets, Truth, Verdict,
 };
 use crate::{ConnectWith, Timeouts};
 
@@ -42,7 +47,27 @@ struct MatrixRow {
     label: String,
     fault: Option<Fault>,
     mode: Mode,
-    table: Option<&'static faults::Row>,
+    /// The expected outcomes, from [`TABLE`] or [`DEADLINE_TABLE`] (`None`: healthy).
+    table: Option<Table>,
+    /// The client deadline each cell runs under, from its start.
+    deadline: Option<Duration>,
+}
+
+/// Where a row's expectations come from.
+#[derive(Clone, Copy)]
+enum Table {
+    Faults(&'static faults::Row),
+    Deadline(&'static faults::DeadlineRow),
+}
+
+impl MatrixRow {
+    fn expect(&self, op: Op) -> Expect {
+        match self.table {
+            None => Expect::Ok,
+            Some(Table::Faults(row)) => row.expect(self.mode, op),
+            Some(Table::Deadline(row)) => row.always[op_index(op)],
+        }
+    }
 }
 
 fn rows() -> Vec<MatrixRow> {
@@ -51,6 +76,7 @@ fn rows() -> Vec<MatrixRow> {
         fault: None,
         mode: Mode::Healthy,
         table: None,
+        deadline: None,
     }];
     for row in TABLE {
         for mode in [Mode::Always, Mode::Once] {
@@ -58,9 +84,19 @@ fn rows() -> Vec<MatrixRow> {
                 label: format!("{} {}", row.spec, mode.name()),
                 fault: Some(row.fault()),
                 mode,
-                table: Some(row),
+                table: Some(Table::Faults(row)),
+                deadline: None,
             });
         }
+    }
+    for row in DEADLINE_TABLE {
+        rows.push(MatrixRow {
+            label: format!("{} always, deadline {DEADLINE:?}", row.spec),
+            fault: Some(row.fault()),
+            mode: Mode::Always,
+            table: Some(Table::Deadline(row)),
+            deadline: Some(DEADLINE),
+        });
     }
     rows
 }
@@ -73,6 +109,17 @@ fn config(server: &MockServer) -> ClientConfig {
         .with_retry_policy(faults::retry_policy())
         .with_rate_limit(None)
         .with_max_row_bytes(MAX_ROW_BYTES)
+}
+
+/// The configuration of a cell of `row`, starting now: a deadline row's cells end by its
+/// deadline and honour a long `Retry-After` (so that only the deadline refuses it).
+fn cell_config(server: &MockServer, row: &MatrixRow) -> ClientConfig {
+    match row.deadline {
+        None => config(server),
+        Some(deadline) => config(server)
+            .with_retry_policy(faults::deadline_retry_policy())
+            .with_deadline(Some(Instant::now() + deadline)),
+    }
 }
 
 fn created(job: &Value) -> chrono::DateTime<chrono::Utc> {
@@ -182,7 +229,7 @@ type RowVerdicts = Vec<(Expect, Verdict)>;
 /// Runs the cells of one row for one transport, on a server of its own: every operation in
 /// turn, the row's fault set on that operation's route for the cell only.
 fn run_row(row: &MatrixRow, connect: ConnectWith) -> RowVerdicts {
-    let expect = |op| row.table.map_or(Expect::Ok, |r| r.expect(row.mode, op));
+    let expect = |op| row.expect(op);
     let (server, targets, truth) = match setup(connect) {
         Ok(setup) => setup,
         Err(why) => {
@@ -201,9 +248,19 @@ fn run_row(row: &MatrixRow, connect: ConnectWith) -> RowVerdicts {
             }
             let faulted_before = server.faults_served();
             let hits_before = server.redirect_target_hits();
-            let result = run_cell(connect, config(&server), op, targets.clone());
+            let result = run_cell(connect, cell_config(&server, row), op, targets.clone());
             server.clear_faults();
             let verdict = match result {
+                Ok((_, elapsed))
+                    if row
+                        .deadline
+                        .is_some_and(|deadline| elapsed > deadline + DEADLINE_SLACK) =>
+                {
+                    Verdict(Err(format!(
+                        "took {elapsed:?}, over the deadline of {DEADLINE:?} by more than \
+                         {DEADLINE_SLACK:?}"
+                    )))
+                }
                 Ok((outcome, elapsed)) => faults::judge(
                     row.fault.as_ref(),
                     row.mode,
@@ -310,7 +367,7 @@ impl fmt::Display for MatrixReport {
 }
 
 /// Runs the fault matrix on each transport: every row of [`faults::TABLE`] (always and once)
-/// plus a healthy row, × every operation of [`Op::EVERY`], on fake servers of its own, with
+/// plus a healthy row and the rows of [`faults::DEADLINE_TABLE`] (under a client deadline), × every operation of [`Op::EVERY`], on fake servers of its own, with
 /// short transport timeouts (2 s to connect and per read, 8 s per request) and the matrix's
 /// client configuration ([`faults::retry_policy`], no pacing, rows up to [`MAX_ROW_BYTES`]).
 ///

@@ -576,7 +576,9 @@ pub fn waiting_for_jobs_that_finish_fail_or_need_action(connect: ConnectWith) {
         .interval(Duration::from_millis(50))
         .max_interval(Duration::from_millis(100));
     for status in [Status::Done, Status::Error, Status::Pending] {
-        let id = server.add_job(JobSpec::new(status, Duration::from_millis(300)));
+        // Running for longer than the fair-use pace may hold a request (after 10 in a burst,
+        // up to 1.02 s), so that the first poll finds it running.
+        let id = server.add_job(JobSpec::new(status, Duration::from_millis(1500)));
         let id = JobId::parse(&id).unwrap();
         let (outcome, seen) =
             client.wait_for_job(&id, fast.clone().timeout(Duration::from_secs(20)));
@@ -606,7 +608,9 @@ pub fn waiting_for_jobs_that_finish_fail_or_need_action(connect: ConnectWith) {
             polls,
             elapsed,
             last,
+            throttled,
         } => {
+            assert_eq!(throttled, None, "the server answered every poll");
             assert!(polls >= 3, "{polls} polls");
             assert!(elapsed >= Duration::from_millis(400));
             assert_eq!(last.map(|job| job.status), Some(JobStatus::Running));

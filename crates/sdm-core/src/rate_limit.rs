@@ -1,9 +1,22 @@
-//! The client-side fair-use limit: a rate with a burst allowance (GCRA, the "virtual
-//! scheduling" form of a token bucket). Time is passed in; the clients do the sleeping.
+//! The client-side fair-use limit: at most `burst` requests in any window of `burst` intervals,
+//! the window lengthened by a safety margin of [`MARGIN_PERCENT`]. Time is passed in; the
+//! clients do the sleeping.
+//!
+//! A sliding window rather than a token bucket: a server that enforces exactly its rate over
+//! any window (Django REST Framework's throttles keep a log of the last second) then never sees
+//! more than it allows, even when the requests arrive a little later or earlier than they were
+//! sent; and a server with a token bucket of the same rate and burst accepts it too. The
+//! sustained rate is `per_second` less the margin.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-/// How many requests per second a client may send, with a burst allowance.
+/// How much longer than `burst` intervals the window is, in percent: room for requests that
+/// reach the server later or earlier than they were sent (20 ms a second at the fair-use rate).
+pub(crate) const MARGIN_PERCENT: u32 = 2;
+
+/// How many requests per second a client may send, with a burst allowance: at most `burst`
+/// requests in any window of `burst / per_second` seconds, lengthened by 2 % for safety.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
     per_second: u32,
@@ -11,7 +24,9 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    /// The documented fair-use rate of the SDM API: 10 requests per second.
+    /// The documented fair-use rate of the SDM API: 10 requests per second, never more than 10
+    /// in any window of 1.02 s (about 9.8 a second sustained), so that a server enforcing
+    /// exactly 10 a second over any second never refuses one.
     pub const FAIR_USE: RateLimit = RateLimit {
         per_second: 10,
         burst: 10,
@@ -25,7 +40,8 @@ impl RateLimit {
         }
     }
 
-    /// The same rate with another burst allowance (at least 1).
+    /// The same rate with another burst allowance (at least 1): at most `burst` requests in any
+    /// window of `burst` intervals (and the margin).
     pub fn with_burst(self, burst: u32) -> Self {
         Self {
             burst: burst.max(1),
@@ -43,8 +59,10 @@ impl RateLimit {
         self.burst
     }
 
-    fn interval(&self) -> Duration {
-        Duration::from_secs(1) / self.per_second
+    /// The window `burst` requests must fit in: `burst` intervals, and the margin.
+    fn window(&self) -> Duration {
+        let window = Duration::from_secs(1) * self.burst / self.per_second;
+        window + window * MARGIN_PERCENT / 100
     }
 }
 
@@ -58,8 +76,8 @@ impl Default for RateLimit {
 #[derive(Clone, Debug)]
 pub struct RateLimiter {
     limit: RateLimit,
-    /// When the next request would be due if requests were spread perfectly evenly.
-    theoretical_arrival: Option<Instant>,
+    /// The slots of the last `burst` requests, in order (at most `burst` of them).
+    slots: VecDeque<Instant>,
 }
 
 impl RateLimiter {
@@ -67,7 +85,7 @@ impl RateLimiter {
     pub fn new(limit: RateLimit) -> Self {
         Self {
             limit,
-            theoretical_arrival: None,
+            slots: VecDeque::new(),
         }
     }
 
@@ -76,13 +94,37 @@ impl RateLimiter {
     /// Reservations are final: a caller that reserved must send after waiting, so concurrent
     /// callers each get their own slot and together never exceed the rate.
     pub fn reserve(&mut self, now: Instant) -> Duration {
-        let interval = self.limit.interval();
-        let tolerance = interval * (self.limit.burst - 1);
-        let arrival = self.theoretical_arrival.map_or(now, |t| t.max(now));
-        let allowed_at = arrival.checked_sub(tolerance).unwrap_or(now);
+        match self.reserve_before(now, None) {
+            Ok(wait) | Err(wait) => wait,
+        }
+    }
+
+    /// Reserves a slot for a request wanting to go at `now` that must start before `deadline`:
+    /// `Ok` with how long to wait first or, when the slot would come at or after the deadline,
+    /// `Err` with that wait and nothing reserved (the slot stays free for others). What the
+    /// clients do, with the call's deadline.
+    pub fn reserve_before(
+        &mut self,
+        now: Instant,
+        deadline: Option<Instant>,
+    ) -> Result<Duration, Duration> {
+        let burst = self.limit.burst as usize;
+        // Never before the last slot given (slots stay in order), and, once `burst` slots are
+        // taken, a window after the oldest of them: then no window holds more than `burst`.
+        let mut allowed_at = self.slots.back().map_or(now, |&last| last.max(now));
+        let oldest = self.slots.front().filter(|_| self.slots.len() >= burst);
+        if let Some(&oldest) = oldest {
+            allowed_at = allowed_at.max(oldest + self.limit.window());
+        }
         let wait = allowed_at.saturating_duration_since(now);
-        self.theoretical_arrival = Some(arrival + interval);
-        wait
+        if deadline.is_some_and(|deadline| allowed_at >= deadline) {
+            return Err(wait);
+        }
+        if self.slots.len() >= burst {
+            self.slots.pop_front();
+        }
+        self.slots.push_back(allowed_at);
+        Ok(wait)
     }
 }
 
@@ -102,13 +144,13 @@ mod tests {
     }
 
     #[test]
-    fn bursts_pass_then_the_rate_applies() {
+    fn bursts_pass_then_the_window_applies() {
         let start = Instant::now();
         let mut limiter = RateLimiter::new(RateLimit::per_second(10).with_burst(3));
-        // Three at once pass; the fourth and fifth are spaced by 100 ms.
+        // Three at once pass; the next three go once the window (300 ms + 2 %) has passed.
         assert_eq!(
-            waits(&mut limiter, start, &[0, 0, 0, 0, 0]),
-            [0, 0, 0, 100, 200]
+            waits(&mut limiter, start, &[0, 0, 0, 0, 0, 0, 0]),
+            [0, 0, 0, 306, 306, 306, 612]
         );
     }
 
@@ -116,9 +158,9 @@ mod tests {
     fn idle_time_refills_the_burst() {
         let start = Instant::now();
         let mut limiter = RateLimiter::new(RateLimit::per_second(10).with_burst(2));
-        assert_eq!(waits(&mut limiter, start, &[0, 0, 0]), [0, 0, 100]);
+        assert_eq!(waits(&mut limiter, start, &[0, 0, 0]), [0, 0, 204]);
         // A second later the burst is available again.
-        assert_eq!(waits(&mut limiter, start, &[1300, 1300, 1300]), [0, 0, 100]);
+        assert_eq!(waits(&mut limiter, start, &[1300, 1300, 1300]), [0, 0, 204]);
     }
 
     #[test]
@@ -129,7 +171,147 @@ mod tests {
         for _ in 0..8 {
             now += limiter.reserve(now);
         }
-        // Eight requests at 4/s with no burst: the last goes 7 × 250 ms after the first.
-        assert_eq!(now - start, Duration::from_millis(1750));
+        // Eight requests at 4/s with no burst: the last goes 7 × 255 ms after the first.
+        assert_eq!(now - start, Duration::from_millis(1785));
+    }
+
+    /// The send times of `n` requests made as soon as the fair-use limiter allows, by a
+    /// caller that asks again `think` after each slot (zero: as fast as it can).
+    fn fair_use_walk(n: usize, start: Instant, think: impl Fn(usize) -> Duration) -> Vec<Instant> {
+        let mut limiter = RateLimiter::new(RateLimit::FAIR_USE);
+        let mut now = start;
+        let mut sent = Vec::with_capacity(n);
+        for i in 0..n {
+            now += limiter.reserve(now);
+            sent.push(now);
+            now += think(i);
+        }
+        sent
+    }
+
+    /// What DRF's throttle does with arrivals: a request is refused when 10 others arrived in
+    /// the second before it (`history` entries newer than `now - 1 s`). Returns the refusals.
+    fn sliding_window_refusals(arrivals: &[Instant]) -> usize {
+        let mut history: VecDeque<Instant> = VecDeque::new();
+        let mut refused = 0;
+        for &now in arrivals {
+            while history
+                .front()
+                .is_some_and(|&t| t + Duration::from_secs(1) <= now)
+            {
+                history.pop_front();
+            }
+            if history.len() >= 10 {
+                refused += 1;
+            } else {
+                history.push_back(now);
+            }
+        }
+        refused
+    }
+
+    /// The fake server's token bucket of 10, refilled at 10 a second.
+    fn token_bucket_refusals(arrivals: &[Instant]) -> usize {
+        let (mut tokens, mut at) = (10.0_f64, arrivals[0]);
+        let mut refused = 0;
+        for &now in arrivals {
+            tokens = (tokens + (now - at).as_secs_f64() * 10.0).min(10.0);
+            at = now;
+            if tokens >= 1.0 {
+                tokens -= 1.0;
+            } else {
+                refused += 1;
+            }
+        }
+        refused
+    }
+
+    /// Every window `[t, t + 1 s)` starting at a send holds at most 10 sends.
+    fn most_in_a_second(sent: &[Instant]) -> usize {
+        (0..sent.len())
+            .map(|i| {
+                sent[i..]
+                    .iter()
+                    .take_while(|&&t| t < sent[i] + Duration::from_secs(1))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_server_enforcing_exactly_ten_a_second_never_refuses_the_fair_use_pace() {
+        let start = Instant::now();
+        // 10,000 requests as fast as allowed; then a caller that pauses now and then (so
+        // the burst refills and is spent again) in an irregular pattern.
+        let steady = fair_use_walk(10_000, start, |_| Duration::ZERO);
+        let bursty = fair_use_walk(10_000, start, |i| {
+            Duration::from_millis([0, 0, 350, 0, 1200, 0, 0, 90][i % 8])
+        });
+        for sent in [&steady, &bursty] {
+            assert!(most_in_a_second(sent) <= 10);
+            assert_eq!(sliding_window_refusals(sent), 0);
+            assert_eq!(token_bucket_refusals(sent), 0);
+            // The requests may reach the server up to 10 ms later or earlier than they were
+            // sent, in any pattern: still no refusal.
+            let jittered: Vec<Instant> = sent
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| {
+                    t + Duration::from_millis(10) - Duration::from_millis((i * 7 % 21) as u64)
+                })
+                .collect();
+            let mut arrivals = jittered.clone();
+            arrivals.sort();
+            assert_eq!(sliding_window_refusals(&arrivals), 0);
+        }
+
+        // The pace of the former limit (10 a second, bursts of 10 as a token bucket: the 11th
+        // request 100 ms after the burst) drew a refusal from such a server.
+        let former: Vec<Instant> = (0..20u64)
+            .map(|i| start + Duration::from_millis(i.saturating_sub(9) * 100))
+            .collect();
+        assert!(sliding_window_refusals(&former) > 0);
+
+        // Throughput within 5 % of the former limit's: 10,000 requests took it
+        // (10,000 - 10) × 100 ms.
+        let former_total = Duration::from_millis((10_000 - 10) * 100);
+        let total = steady[steady.len() - 1] - start;
+        assert!(total <= former_total * 105 / 100, "{total:?}");
+        assert!(total >= former_total, "{total:?}");
+    }
+
+    #[test]
+    fn a_slot_after_the_deadline_is_refused_and_left_free() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let mut limiter = RateLimiter::new(RateLimit::per_second(10).with_burst(1));
+        assert_eq!(
+            limiter.reserve_before(at(0), Some(at(50))),
+            Ok(Duration::ZERO)
+        );
+        // The next slot is at 102 ms: after a deadline at 50 ms, and at one at 102 ms.
+        let refused = Err(Duration::from_millis(102));
+        assert_eq!(limiter.reserve_before(at(0), Some(at(50))), refused);
+        assert_eq!(limiter.reserve_before(at(0), Some(at(102))), refused);
+        // Nothing was reserved by the refusals: the slot at 102 ms is still the next one.
+        assert_eq!(
+            limiter.reserve_before(at(0), Some(at(103))),
+            Ok(Duration::from_millis(102))
+        );
+        assert_eq!(
+            limiter.reserve_before(at(0), None),
+            Ok(Duration::from_millis(204))
+        );
+        // A deadline already passed refuses even a slot free now.
+        let mut fresh = RateLimiter::new(RateLimit::per_second(10));
+        assert_eq!(
+            fresh.reserve_before(at(10), Some(at(10))),
+            Err(Duration::ZERO)
+        );
+        assert_eq!(
+            fresh.reserve_before(at(10), Some(at(11))),
+            Ok(Duration::ZERO)
+        );
     }
 }

@@ -146,6 +146,10 @@ pub enum WaitOutcome<S = Job> {
         polls: u32,
         /// What the last successful poll saw, if any.
         last: Option<Box<S>>,
+        /// `Some` when the last poll was refused as rate limited (HTTP 429), so the server,
+        /// not the work, may be why the wait ran out: the delay its `Retry-After` asked for
+        /// (zero when it named none). A retry that long past the deadline was not waited for.
+        throttled: Option<Duration>,
     },
 }
 
@@ -167,6 +171,8 @@ pub struct Waiter<S = Job> {
     next_interval: Duration,
     polls: u32,
     last: Option<S>,
+    /// The `Retry-After` of the last poll, when it was refused as rate limited.
+    throttled: Option<Duration>,
 }
 
 impl<S: Awaited> Waiter<S> {
@@ -179,6 +185,7 @@ impl<S: Awaited> Waiter<S> {
             next_interval,
             polls: 0,
             last: None,
+            throttled: None,
         }
     }
 
@@ -193,6 +200,7 @@ impl<S: Awaited> Waiter<S> {
     /// After a successful poll at `now`.
     pub fn on_poll(&mut self, polled: S, now: Instant) -> WaitStep<S> {
         self.polls += 1;
+        self.throttled = None;
         match polled.phase() {
             WaitPhase::Done => return WaitStep::Finished(WaitOutcome::Done(polled)),
             WaitPhase::Failed => return WaitStep::Finished(WaitOutcome::Failed(polled)),
@@ -208,8 +216,12 @@ impl<S: Awaited> Waiter<S> {
     ///
     /// Errors a retry could cure (rate limiting, unavailability, connection trouble) do not end
     /// the wait; the others (authentication, not found, …) do.
+    /// An error that says the server refused the poll as rate limited (a 429, also as the
+    /// cause of a retry the deadline refused) is remembered, and told in
+    /// [`WaitOutcome::TimedOut::throttled`] if the wait runs out next.
     pub fn on_error(&mut self, error: Error, now: Instant) -> Result<WaitStep<S>, Error> {
         self.polls += 1;
+        self.throttled = retry_after_of_throttled(&error);
         if !RetryPolicy::is_transient(&error) {
             return Err(error);
         }
@@ -242,6 +254,7 @@ impl<S: Awaited> Waiter<S> {
                     elapsed,
                     polls: self.polls,
                     last: self.last.take().map(Box::new),
+                    throttled: self.throttled,
                 });
             }
             // The last poll lands on the deadline rather than past it.
@@ -258,6 +271,24 @@ impl<S: Awaited> Waiter<S> {
             .min(self.options.max_interval);
         WaitStep::Sleep(pause)
     }
+}
+
+/// When `error` is, or was caused by, a 429: the delay its `Retry-After` asked for (zero when
+/// it named none).
+fn retry_after_of_throttled(error: &Error) -> Option<Duration> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        let found = current.downcast_ref::<Error>().map(Error::underlying);
+        if let Some(Error::RateLimited(api)) = found {
+            let now = chrono::Utc::now();
+            return Some(
+                api.retry_after
+                    .map_or(Duration::ZERO, |r| r.delay_from(now)),
+            );
+        }
+        cause = current.source();
+    }
+    None
 }
 
 #[cfg(test)]
@@ -285,6 +316,38 @@ mod tests {
             &HeaderMap::new(),
             br#"{"detail": "x"}"#,
         )
+    }
+
+    fn throttled(retry_after: &str) -> Error {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", retry_after.parse().unwrap());
+        error_for_status(
+            "get job".into(),
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers,
+            br#"{"detail": "Request was throttled."}"#,
+        )
+    }
+
+    /// Runs a 5 s wait whose polls end as `polls` say (`Ok`: the job is still running); the
+    /// outcome's `throttled`.
+    fn throttled_at_the_end(polls: Vec<Result<(), Error>>) -> Option<Duration> {
+        let start = Instant::now();
+        let options = WaitOptions::default().timeout(Duration::from_secs(5));
+        let mut waiter = Waiter::new(options, start);
+        let mut now = start;
+        for poll in polls {
+            let step = match poll {
+                Ok(()) => waiter.on_poll(job("running", 2), now),
+                Err(error) => waiter.on_error(error, now).unwrap(),
+            };
+            match step {
+                WaitStep::Sleep(pause) => now += pause,
+                WaitStep::Finished(WaitOutcome::TimedOut { throttled, .. }) => return throttled,
+                WaitStep::Finished(other) => panic!("{other:?}"),
+            }
+        }
+        panic!("the wait did not time out")
     }
 
     /// Two polls that find the job running, then one that finds it done.
@@ -390,10 +453,12 @@ mod tests {
             elapsed,
             polls,
             last,
+            throttled,
         }) = outcome
         else {
             panic!("{outcome:?}")
         };
+        assert_eq!(throttled, None, "the server answered every poll");
         assert_eq!(elapsed, Duration::from_secs(10));
         assert_eq!(polls, 5);
         assert_eq!(last.map(|j| j.status), Some(JobStatus::Running));
@@ -433,6 +498,28 @@ mod tests {
             ),
             "{outcome:?}"
         );
+    }
+
+    #[test]
+    fn a_wait_that_runs_out_while_throttled_says_so_with_the_retry_after() {
+        // 2 s, then 3 s (cut to the deadline): three polls, all refused with `Retry-After: 30`.
+        let all_throttled = (0..3).map(|_| Err(throttled("30"))).collect();
+        assert_eq!(
+            throttled_at_the_end(all_throttled),
+            Some(Duration::from_secs(30))
+        );
+        // A 429 naming no delay is still throttling.
+        let polls = vec![Ok(()), Ok(()), Err(http_error(429))];
+        assert_eq!(throttled_at_the_end(polls), Some(Duration::ZERO));
+        // Only the last poll counts: throttled earlier, answered (or failing otherwise) last.
+        let polls = vec![Err(throttled("30")), Err(throttled("30")), Ok(())];
+        assert_eq!(throttled_at_the_end(polls), None);
+        let polls = vec![
+            Err(throttled("30")),
+            Err(throttled("30")),
+            Err(http_error(503)),
+        ];
+        assert_eq!(throttled_at_the_end(polls), None);
     }
 
     #[test]

@@ -20,8 +20,8 @@ use sdm_core::transport::{
     AsyncBody, AsyncTransport, BlockingBody, Deadline, RequestBody, Transport,
 };
 use sdm_core::{
-    AsyncClient, BlockingClient, ClientConfig, Error, OutputFormatId, RetryPolicy, TimeoutKind,
-    TransportErrorKind,
+    AsyncClient, BlockingClient, ClientConfig, Error, OutputFormatId, RateLimit, RetryPolicy,
+    TimeoutKind, TransportErrorKind,
 };
 
 const JOB: &str = r#"{"id": "9f1c3a52-6d0b-4b8e-8f1e-1c2d3e4f5a6b", "status": "running"}"#;
@@ -273,6 +273,61 @@ fn a_call_whose_deadline_has_passed_sends_nothing() {
 }
 
 #[test]
+fn a_rate_limit_slot_after_the_deadline_ends_the_call_at_once() {
+    // One request a second: the first call takes the only slot; the second call's slot is a
+    // second away, past its deadline half a second away.
+    let paced = || {
+        config()
+            .with_rate_limit(Some(RateLimit::per_second(1).with_burst(1)))
+            .with_deadline(Some(Instant::now() + Duration::from_millis(500)))
+    };
+    let fake = Scripted::new([job()]);
+    let client = BlockingClient::with_transport(paced(), Arc::clone(&fake));
+    client.get_job(&job_id()).unwrap();
+    let started = Instant::now();
+    let error = client.get_job(&job_id()).unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(200));
+    assert_eq!(fake.sleeps(), [], "the slot is not waited for");
+    assert_eq!(fake.deadlines().len(), 1, "the second call sent nothing");
+    assert_deadline_error(&error);
+    let text = chain(&error);
+    assert!(
+        text.contains("the rate limit's next slot, in ") && text.contains("after the deadline"),
+        "{text}"
+    );
+    let Error::Transport(failure) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(failure.attempts, 0, "{text}");
+
+    // The async client, the same.
+    let fake = Scripted::new([job()]);
+    let client = AsyncClient::with_transport(paced(), Arc::clone(&fake));
+    block_on(client.get_job(&job_id())).unwrap();
+    let error = block_on(client.get_job(&job_id())).unwrap_err();
+    assert_eq!(fake.sleeps(), []);
+    assert_eq!(fake.deadlines().len(), 1);
+    assert_deadline_error(&error);
+
+    // A slot that comes before the deadline is waited for, then the request goes, bound by
+    // the deadline.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let fake = Scripted::new([job(), job()]);
+    let client = BlockingClient::with_transport(
+        config()
+            .with_rate_limit(Some(RateLimit::per_second(1).with_burst(1)))
+            .with_deadline(Some(deadline)),
+        Arc::clone(&fake),
+    );
+    client.get_job(&job_id()).unwrap();
+    client.get_job(&job_id()).unwrap();
+    let sleeps = fake.sleeps();
+    assert_eq!(sleeps.len(), 1, "{sleeps:?}");
+    assert!(sleeps[0] > Duration::from_millis(800), "{sleeps:?}");
+    assert_eq!(fake.deadlines(), [Some(Deadline::at(deadline)); 2]);
+}
+
+#[test]
 fn a_body_still_arriving_at_the_deadline_is_cut() {
     // The body never ends: only the deadline can end the read (the 16 MiB limit is far off).
     let deadline = Instant::now() + Duration::from_millis(20);
@@ -288,6 +343,30 @@ fn a_body_still_arriving_at_the_deadline_is_cut() {
     let client =
         AsyncClient::with_transport(config().with_deadline(Some(deadline)), Arc::clone(&fake));
     let error = block_on(client.get_job(&job_id())).unwrap_err();
+    assert_deadline_error(&error);
+}
+
+#[test]
+fn rows_still_arriving_at_the_deadline_say_the_deadline_cut_them() {
+    // A stream is bound by the call's deadline alone: its error names the deadline, as a
+    // document's does (what tells `--timeout` apart from a slow server).
+    let deadline = Instant::now() + Duration::from_millis(20);
+    let fake = Scripted::new([Reply::EndlessDrip]);
+    let client =
+        BlockingClient::with_transport(config().with_deadline(Some(deadline)), Arc::clone(&fake));
+    let error = client.job_data(&job_id(), OutputFormatId(1)).unwrap_err();
+    assert_deadline_error(&error);
+    assert!(
+        chain(&error).contains("still arriving"),
+        "{}",
+        chain(&error)
+    );
+
+    let deadline = Instant::now() + Duration::from_millis(20);
+    let fake = Scripted::new([Reply::EndlessDrip]);
+    let client =
+        AsyncClient::with_transport(config().with_deadline(Some(deadline)), Arc::clone(&fake));
+    let error = block_on(client.job_data(&job_id(), OutputFormatId(1))).unwrap_err();
     assert_deadline_error(&error);
 }
 

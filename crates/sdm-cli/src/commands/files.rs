@@ -185,14 +185,20 @@ pub fn wait_parsed(
             let error = CliError::job(JobOutcome::Failed, parsing_failed(id, &file));
             (file, Err(error))
         }
-        Ok(WaitOutcome::TimedOut { elapsed, last, .. }) => {
+        Ok(WaitOutcome::TimedOut {
+            elapsed,
+            last,
+            throttled,
+            ..
+        }) => {
             let still = last.as_ref().map_or_else(
                 || "not seen yet".to_owned(),
                 |f| format!("still {}", printable(f.status.as_str())),
             );
             let message = format!(
-                "timed out after {}: file {id} is {still}",
-                duration::display(elapsed)
+                "timed out after {}: {}file {id} is {still}",
+                duration::display(elapsed),
+                crate::error::throttled_note(throttled)
             );
             let last = last.map_or(file, |f| *f);
             (last, Err(CliError::job(JobOutcome::TimedOut, message)))

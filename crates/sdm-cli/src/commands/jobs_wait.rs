@@ -15,7 +15,7 @@ use sdm_ureq::{Job, JobId, WaitOptions, WaitOutcome};
 use super::{client, jobs_get, stdout_error};
 use crate::cli::{GlobalArgs, JobsWaitArgs, OutputFormat};
 use crate::duration;
-use crate::error::{CliError, JobOutcome};
+use crate::error::{CliError, JobOutcome, throttled_note};
 use crate::output::printable;
 use crate::progress::{self, Progress};
 
@@ -305,6 +305,7 @@ pub(super) fn settle(id: &JobId, outcome: WaitOutcome) -> (Option<Job>, Option<C
             elapsed,
             polls,
             last,
+            throttled,
         } => {
             let polls = match polls {
                 1 => "1 poll".to_owned(),
@@ -315,8 +316,9 @@ pub(super) fn settle(id: &JobId, outcome: WaitOutcome) -> (Option<Job>, Option<C
                 |job| format!("still {}", printable(job.status.as_str())),
             );
             let message = format!(
-                "timed out after {}, {polls}: job {id} is {still}",
-                duration::display(elapsed)
+                "timed out after {}, {polls}: {}job {id} is {still}",
+                duration::display(elapsed),
+                throttled_note(throttled)
             );
             (
                 last.map(|job| *job),

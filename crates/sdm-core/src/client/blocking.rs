@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::body::{ERROR_BODY_BYTES, read_blocking};
-use crate::client::deadline::{self, Limits};
+use crate::client::deadline::{self, End, Limits};
 use crate::client::rows::RowsState;
 use crate::client::{
     Attempts, Exchange, Shared, body_failure, copy_request, earliest, error_response,
@@ -144,7 +144,7 @@ impl<T: Transport> BlockingClient<T> {
         op: &O,
         deadline: Option<Instant>,
         document: bool,
-        mut attempt: impl FnMut(http::Request<RequestBody>, u32, Option<Instant>) -> Result<R, Error>,
+        mut attempt: impl FnMut(http::Request<RequestBody>, u32, Option<End>) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let config = &self.shared.config;
         let request = op.request(config)?;
@@ -152,10 +152,13 @@ impl<T: Transport> BlockingClient<T> {
         let mut attempts = Attempts::new(&self.shared, op.describe(), &request, limits);
         loop {
             let number = attempts.number();
-            let end = attempts.begin()?;
+            let start = attempts.begin()?;
+            if !start.wait.is_zero() {
+                self.transport.sleep(start.wait);
+            }
             let result = attempts
                 .span()
-                .in_scope(|| attempt(copy_request(&request), number, end));
+                .in_scope(|| attempt(copy_request(&request), number, start.end));
             match result {
                 Ok(output) => return Ok(output),
                 Err(error) => {
@@ -166,20 +169,16 @@ impl<T: Transport> BlockingClient<T> {
         }
     }
 
-    /// One exchange up to the response head: waits for a slot under the rate limit, sends
-    /// (telling the transport when the attempt must `end`), and turns an error status into its
-    /// typed error. The body returned stops being read at `end`.
+    /// One exchange up to the response head, once its slot under the rate limit has come:
+    /// sends (telling the transport when the attempt must `end`), and turns an error status
+    /// into its typed error. The body returned stops being read at `end`.
     fn open_once<O: Operation>(
         &self,
         op: &O,
         mut request: http::Request<RequestBody>,
         number: u32,
-        end: Option<Instant>,
+        end: Option<End>,
     ) -> Result<(Parts, BlockingBody), Error> {
-        let wait = self.shared.reserve_slot();
-        if !wait.is_zero() {
-            self.transport.sleep(wait);
-        }
         deadline::mark(&mut request, end);
         let exchange = Exchange::start(&self.shared.config, op, number, &mut request);
         let response = exchange.finished(self.transport.send(request))?;

@@ -55,10 +55,23 @@ impl Limits {
         }
     }
 
-    /// When an attempt starting at `now` must be over, if ever.
-    pub(crate) fn attempt_end(&self, now: Instant) -> Option<Instant> {
+    /// When an attempt starting at `now` must be over, if ever, and which limit that is.
+    pub(crate) fn attempt_end(&self, now: Instant) -> Option<End> {
         let bound = self.per_attempt.and_then(|d| now.checked_add(d));
-        super::earliest(self.deadline, bound)
+        let by_deadline = self.deadline.map(|deadline| End {
+            at: deadline,
+            timeout: TimeoutKind::Deadline,
+            limit: self.given(),
+        });
+        let by_bound = bound.map(|bound| End {
+            at: bound,
+            timeout: TimeoutKind::Overall,
+            limit: self.per_attempt.unwrap_or_default(),
+        });
+        match (by_deadline, by_bound) {
+            (Some(deadline), Some(bound)) if bound.at < deadline.at => Some(bound),
+            (deadline, bound) => deadline.or(bound),
+        }
     }
 
     /// True when the call's deadline has come at `now`.
@@ -99,6 +112,16 @@ impl Limits {
         )
     }
 
+    /// The error that ends the call because the next request the rate limit allows, in
+    /// `wait`, would start after the deadline, `left` away: nothing is sent, nothing slept.
+    pub(crate) fn slot_refused(&self, what: String, wait: Duration, left: Duration) -> Error {
+        let refused = SlotPastDeadline { wait, left };
+        deadline_error(
+            what,
+            TimedOut::new(TimeoutKind::Deadline, self.given(), refused),
+        )
+    }
+
     /// How long the call was given, from its start to its deadline (in whole milliseconds,
     /// for messages).
     fn given(&self) -> Duration {
@@ -121,10 +144,20 @@ fn deadline_error(what: String, timed_out: TimedOut) -> Error {
     )))
 }
 
+/// When an attempt must be over, and which limit says so: the call's deadline, or the
+/// per-attempt bound (the document timeout).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct End {
+    at: Instant,
+    timeout: TimeoutKind,
+    /// The limit's value, for the error: how long the call was given, or the per-attempt bound.
+    limit: Duration,
+}
+
 /// Puts the attempt's end on `request`, for the transport.
-pub(crate) fn mark(request: &mut Request<RequestBody>, end: Option<Instant>) {
+pub(crate) fn mark(request: &mut Request<RequestBody>, end: Option<End>) {
     if let Some(end) = end {
-        request.extensions_mut().insert(Deadline::at(end));
+        request.extensions_mut().insert(Deadline::at(end.at));
     }
 }
 
@@ -139,6 +172,27 @@ impl fmt::Display for NoTimeLeft {
 }
 
 impl std::error::Error for NoTimeLeft {}
+
+/// The cause of a deadline error when the rate limit's next slot would have come after the
+/// deadline.
+#[derive(Debug)]
+struct SlotPastDeadline {
+    wait: Duration,
+    left: Duration,
+}
+
+impl fmt::Display for SlotPastDeadline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the rate limit's next slot, in {:?}, would start after the deadline, {:?} away",
+            millis(self.wait),
+            millis(self.left)
+        )
+    }
+}
+
+impl std::error::Error for SlotPastDeadline {}
 
 /// The cause of a deadline error when a retry (often the server's `Retry-After`) would have
 /// started after the deadline.
@@ -175,71 +229,78 @@ impl std::error::Error for RetryPastDeadline {
     }
 }
 
-/// The timeout error of a body read past the attempt's end.
-fn late(limit: Duration) -> TimedOut {
-    TimedOut::new(
-        TimeoutKind::Overall,
-        limit,
-        io::Error::new(io::ErrorKind::TimedOut, "the body was still arriving"),
-    )
+/// The timeout error of a body read past the attempt's end (`cause`: the transport's own error,
+/// when it failed the read at about that time).
+fn late(end: &End, cause: Option<io::Error>) -> TimedOut {
+    let cause = cause
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "the body was still arriving"));
+    TimedOut::new(end.timeout, end.limit, cause)
 }
 
-/// A blocking body that fails once `end` has passed (checked before each read).
+/// A blocking body that fails once `end` has passed (checked before each read); a read the
+/// transport failed once it had passed (its own timeout, set to the same end) fails as `end`'s
+/// limit, so that the error names the call's deadline when that is what ran out.
 struct BoundedRead {
     body: BlockingBody,
-    end: Instant,
-    limit: Duration,
+    end: End,
 }
 
 impl Read for BoundedRead {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if Instant::now() >= self.end {
-            return Err(io::Error::new(io::ErrorKind::TimedOut, late(self.limit)));
+        if Instant::now() >= self.end.at {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                late(&self.end, None),
+            ));
         }
-        self.body.read(buf)
+        match self.body.read(buf) {
+            Err(error) if Instant::now() >= self.end.at => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                late(&self.end, Some(error)),
+            )),
+            other => other,
+        }
     }
 }
 
 /// `body`, read no later than `end` (unchanged without one).
-pub(crate) fn bound_blocking(body: BlockingBody, end: Option<Instant>) -> BlockingBody {
+pub(crate) fn bound_blocking(body: BlockingBody, end: Option<End>) -> BlockingBody {
     match end {
-        Some(end) => BlockingBody::new(BoundedRead {
-            body,
-            limit: end.saturating_duration_since(Instant::now()),
-            end,
-        }),
+        Some(end) => BlockingBody::new(BoundedRead { body, end }),
         None => body,
     }
 }
 
-/// An async body that fails once `end` has passed (checked before each chunk).
+/// An async body that fails once `end` has passed (checked before each chunk), as
+/// [`BoundedRead`] does.
 #[cfg(feature = "async")]
 struct BoundedChunks {
     body: AsyncBody,
-    end: Instant,
-    limit: Duration,
+    end: End,
 }
 
 #[cfg(feature = "async")]
 #[async_trait]
 impl AsyncBodyRead for BoundedChunks {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
-        if Instant::now() >= self.end {
-            return Err(late(self.limit).into_transport_error());
+        if Instant::now() >= self.end.at {
+            return Err(late(&self.end, None).into_transport_error());
         }
-        self.body.next_chunk().await
+        match self.body.next_chunk().await {
+            Err(error) if Instant::now() >= self.end.at => {
+                let cause = io::Error::other(error);
+                Err(late(&self.end, Some(cause)).into_transport_error())
+            }
+            other => other,
+        }
     }
 }
 
 /// `body`, read no later than `end` (unchanged without one).
 #[cfg(feature = "async")]
-pub(crate) fn bound_async(body: AsyncBody, end: Option<Instant>) -> AsyncBody {
+pub(crate) fn bound_async(body: AsyncBody, end: Option<End>) -> AsyncBody {
     match end {
-        Some(end) => AsyncBody::new(BoundedChunks {
-            body,
-            limit: end.saturating_duration_since(Instant::now()),
-            end,
-        }),
+        Some(end) => AsyncBody::new(BoundedChunks { body, end }),
         None => body,
     }
 }

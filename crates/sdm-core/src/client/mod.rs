@@ -37,7 +37,7 @@ use http::{Method, Request, Response, Uri};
 use crate::transport::RequestBody;
 
 use crate::body::ReadBody;
-use crate::client::deadline::Limits;
+use crate::client::deadline::{End, Limits};
 use crate::config::ClientConfig;
 use crate::error::{Error, Setting, TooLargeError, TransportError, TransportFailure};
 use crate::hooks::{Attempt, AttemptHook, AttemptOutcome};
@@ -89,11 +89,13 @@ impl Shared {
         }
     }
 
-    /// Reserves the next slot under the rate limit; returns how long to wait for it.
-    fn reserve_slot(&self) -> Duration {
+    /// Reserves the next slot under the rate limit for a request wanting to go at `now`:
+    /// `Ok` with how long to wait for it, or `Err` with that wait, reserving nothing, when the
+    /// slot would come at or after `deadline`.
+    fn reserve_slot(&self, now: Instant, deadline: Option<Instant>) -> Result<Duration, Duration> {
         match &self.pacing.limiter {
-            Some(limiter) => lock(limiter).reserve(Instant::now()),
-            None => Duration::ZERO,
+            Some(limiter) => lock(limiter).reserve_before(now, deadline),
+            None => Ok(Duration::ZERO),
         }
     }
 
@@ -131,6 +133,14 @@ impl Jitter {
     }
 }
 
+/// How an attempt starts: after waiting `wait` for its slot under the rate limit; it must be
+/// over by `end`, if ever.
+#[derive(Clone, Copy, Debug)]
+struct Start {
+    wait: Duration,
+    end: Option<End>,
+}
+
 /// The retry bookkeeping of one operation: counts attempts and asks the policy what to do.
 struct Attempts<'a> {
     shared: &'a Shared,
@@ -161,15 +171,28 @@ impl<'a> Attempts<'a> {
         }
     }
 
-    /// Before an attempt: when it must be over (the earlier of the call's deadline and the
-    /// per-attempt bound), or the error that ends the call when its deadline has come.
-    fn begin(&self) -> Result<Option<Instant>, Error> {
+    /// Before an attempt: reserves its slot under the rate limit, and says how long to wait
+    /// for it and when the attempt must be over (the earlier of the call's deadline and the
+    /// per-attempt bound, which starts once the slot comes); or the error that ends the call
+    /// when its deadline has come, or would come before the slot (then nothing is reserved,
+    /// and nothing must be slept or sent).
+    fn begin(&self) -> Result<Start, Error> {
         let now = Instant::now();
         if self.limits.passed(now) {
             let error = self.limits.passed_error(self.what.clone(), None);
             return Err(error.with_attempts(self.attempt - 1));
         }
-        Ok(self.limits.attempt_end(now))
+        match self.shared.reserve_slot(now, self.limits.deadline) {
+            Ok(wait) => Ok(Start {
+                wait,
+                end: self.limits.attempt_end(now + wait),
+            }),
+            Err(wait) => {
+                let left = self.limits.left(now).unwrap_or_default();
+                let error = self.limits.slot_refused(self.what.clone(), wait, left);
+                Err(error.with_attempts(self.attempt - 1))
+            }
+        }
     }
 
     /// The number of the current attempt, from 1.

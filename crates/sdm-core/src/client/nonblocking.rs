@@ -8,11 +8,11 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use crate::body::{ERROR_BODY_BYTES, read_async};
-use crate::client::deadline::{self, Limits};
+use crate::client::deadline::{self, End, Limits};
 use crate::client::rows::RowsState;
 use crate::client::{AsyncDownload, AsyncRowReader, JobStream, ProjectStream};
 use crate::client::{
-    Attempts, Exchange, Shared, body_failure, copy_request, earliest, error_response,
+    Attempts, Exchange, Shared, Start, body_failure, copy_request, earliest, error_response,
     parse_document,
 };
 use crate::config::ClientConfig;
@@ -123,7 +123,10 @@ impl<T: AsyncTransport> AsyncClient<T> {
         let limits = Limits::new(deadline, config.document_timeout(), true, &request);
         let mut attempts = Attempts::new(&self.shared, op.describe(), &request, limits);
         loop {
-            let end = attempts.begin()?;
+            let Start { wait, end } = attempts.begin()?;
+            if !wait.is_zero() {
+                self.transport.sleep(wait).await;
+            }
             // (A loop per method rather than a helper taking an async closure: the futures of
             // such closures cannot yet be proven `Send` for every lifetime.)
             let attempt = async {
@@ -155,7 +158,10 @@ impl<T: AsyncTransport> AsyncClient<T> {
         let limits = Limits::new(config.deadline(), None, false, &request);
         let mut attempts = Attempts::new(&self.shared, op.describe(), &request, limits);
         loop {
-            let end = attempts.begin()?;
+            let Start { wait, end } = attempts.begin()?;
+            if !wait.is_zero() {
+                self.transport.sleep(wait).await;
+            }
             let attempt = self.open_once(op, copy_request(&request), attempts.number(), end);
             match attempt.instrument(attempts.span()).await {
                 Ok(opened) => return Ok(opened),
@@ -164,20 +170,16 @@ impl<T: AsyncTransport> AsyncClient<T> {
         }
     }
 
-    /// One exchange up to the response head: waits for a slot under the rate limit, sends
-    /// (telling the transport when the attempt must `end`), and turns an error status into its
-    /// typed error. The body returned stops being read at `end`.
+    /// One exchange up to the response head, once its slot under the rate limit has come:
+    /// sends (telling the transport when the attempt must `end`), and turns an error status
+    /// into its typed error. The body returned stops being read at `end`.
     async fn open_once<O: Operation + Sync>(
         &self,
         op: &O,
         mut request: http::Request<RequestBody>,
         number: u32,
-        end: Option<Instant>,
+        end: Option<End>,
     ) -> Result<(Parts, AsyncBody), Error> {
-        let wait = self.shared.reserve_slot();
-        if !wait.is_zero() {
-            self.transport.sleep(wait).await;
-        }
         deadline::mark(&mut request, end);
         let exchange = Exchange::start(&self.shared.config, op, number, &mut request);
         let response = exchange.finished(self.transport.send(request).await)?;
