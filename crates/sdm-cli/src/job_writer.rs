@@ -1,6 +1,8 @@
 //! Jobs written one at a time as they arrive (`jobs list`): NDJSON lines, a JSON array written
 //! incrementally (byte for byte what pretty-printing the whole array gives), CSV records, or a
-//! table, which alone needs every job before it can align its columns.
+//! table, which alone needs every row before it can align its columns: it keeps each job's
+//! cells, not the job, and spools them past its first rows (see [`Table`]), so memory stays
+//! flat however many jobs come.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -19,8 +21,8 @@ pub struct JobWriter<'a> {
     /// The columns of a table or CSV.
     columns: Columns<JobSummary>,
     written: u64,
-    /// The jobs of a table, kept until the end.
-    table: Vec<JobSummary>,
+    /// The rows of a table, written at the end.
+    table: Option<Table>,
     /// One JSON element at a time, pretty-printed before it is indented into the array.
     element: Vec<u8>,
 }
@@ -55,18 +57,22 @@ impl<'a> JobWriter<'a> {
         Ok(Self {
             out,
             format,
+            table: (format == OutputFormat::Table).then(|| columns.table()),
             columns,
             written: 0,
-            table: Vec::new(),
             element: Vec::new(),
         })
     }
 
-    /// Writes one job (a table keeps it for [`finish`](Self::finish)). The server's object is
-    /// written as it came, every field included.
+    /// Writes one job (a table keeps its cells for [`finish`](Self::finish)). The server's
+    /// object is written as it came, every field included.
     pub fn write(&mut self, job: JobSummary) -> io::Result<()> {
         match self.format {
-            OutputFormat::Table => self.table.push(job),
+            OutputFormat::Table => {
+                if let Some(table) = &mut self.table {
+                    table.push(self.columns.table_row(&job));
+                }
+            }
             OutputFormat::Ndjson => write_json_line(self.out, job.raw())?,
             OutputFormat::Csv => csv::write_record(self.out, &self.columns.csv_record(&job))?,
             OutputFormat::Json => {
@@ -92,7 +98,11 @@ impl<'a> JobWriter<'a> {
     /// Ends the output (the table, or the `]` of the array); returns how many jobs were written.
     pub fn finish(self) -> io::Result<u64> {
         match self.format {
-            OutputFormat::Table => table_of(&self.columns, &self.table).write(self.out)?,
+            OutputFormat::Table => {
+                if let Some(table) = &self.table {
+                    table.write(self.out)?;
+                }
+            }
             OutputFormat::Json if self.written == 0 => self.out.write_all(b"[]\n")?,
             OutputFormat::Json => self.out.write_all(b"\n]\n")?,
             OutputFormat::Ndjson | OutputFormat::Csv => {}
@@ -103,8 +113,8 @@ impl<'a> JobWriter<'a> {
     /// Ends output cut short by an error: a table shows the jobs that came; the other formats
     /// stay as they are (an unclosed JSON array tells a program it is incomplete).
     pub fn abandon(self) -> io::Result<()> {
-        if self.format == OutputFormat::Table && !self.table.is_empty() {
-            table_of(&self.columns, &self.table).write(self.out)?;
+        if let Some(table) = self.table.as_ref().filter(|_| self.written > 0) {
+            table.write(self.out)?;
         }
         Ok(())
     }
