@@ -203,4 +203,48 @@ mod tests {
             "{text}"
         );
     }
+
+    /// `n` jobs with distinct ids and names of varied widths.
+    fn many(n: usize) -> Vec<JobSummary> {
+        (0..n)
+            .map(|i| {
+                serde_json::from_value(json!({
+                    "id": format!("00000000-0000-4000-8000-{i:012}"),
+                    "name": "東".repeat(i % 23), "status": "done"}))
+                .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_long_table_keeps_every_row_in_order_finished_or_abandoned() {
+        // More jobs than a table keeps in memory: the rest are spooled and replayed.
+        let jobs = many(2500);
+        let text = render(&jobs, OutputFormat::Table);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2501);
+        assert!(lines[0].starts_with("ID "));
+        for (line, job) in lines[1..].iter().zip(&jobs) {
+            assert!(line.starts_with(&format!("{}  done  ", job.id)), "{line}");
+        }
+        // Every row, kept in memory or spooled, is aligned to the widest name anywhere.
+        let width = |line: &str| unicode_width::UnicodeWidthStr::width(line);
+        assert!(lines[1..].iter().all(|l| width(l) == width(lines[23])));
+
+        let mut out = Vec::new();
+        let mut writer = JobWriter::start(&mut out, OutputFormat::Table).unwrap();
+        for job in &jobs[..1500] {
+            writer.write(job.clone()).unwrap();
+        }
+        writer.abandon().unwrap();
+        let abandoned = String::from_utf8(out).unwrap();
+        assert_eq!(abandoned.lines().count(), 1501);
+        assert!(
+            abandoned
+                .lines()
+                .last()
+                .unwrap()
+                .starts_with(&jobs[1499].id.to_string())
+        );
+    }
 }
