@@ -5,6 +5,7 @@
 //! pipe or a full disk is an error the command reports, never a panic.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 
@@ -47,13 +48,24 @@ pub struct Table {
 
 /// The rows of a table past the first [`MEMORY_ROWS`], in order: those in the file, then those
 /// pending in memory.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Spool {
     chunk: usize,
     file: Option<File>,
     pending: Vec<u8>,
     /// The first failure to write the file; reported by [`Table::write`].
     error: Option<io::Error>,
+}
+
+impl fmt::Debug for Spool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The pending cells are the server's text: their size is enough.
+        f.debug_struct("Spool")
+            .field("file", &self.file.is_some())
+            .field("pending_bytes", &self.pending.len())
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Spool {
@@ -81,6 +93,8 @@ impl Spool {
             Some(file) => file,
             None => self.file.insert(tempfile::tempfile()?),
         };
+        // At the end, wherever a replay left off.
+        file.seek(SeekFrom::End(0))?;
         file.write_all(&self.pending)?;
         self.pending.clear();
         Ok(())
@@ -318,8 +332,19 @@ mod tests {
             let expected = text(|out| whole.write(out));
             assert_eq!(expected.lines().count(), n + 1);
             assert_eq!(text(|out| spooled.write(out)), expected, "{n} rows");
-            // Written again, the same (the file is read from its start).
+            // Written again, the same (the file is read from its start); rows pushed after a
+            // write come after the others.
             assert_eq!(text(|out| spooled.write(out)), expected, "{n} rows, twice");
+            let more = varied_rows(n + 200).split_off(n);
+            for row in more {
+                whole.push(row.clone());
+                spooled.push(row);
+            }
+            assert_eq!(
+                text(|out| spooled.write(out)),
+                text(|out| whole.write(out)),
+                "{n} rows and more"
+            );
         }
         // The default: the first rows in memory, the rest spooled, the same text.
         let mut table = Table::new(&["ID", "NAME", "STATUS"]);
