@@ -1,4 +1,4 @@
-//! `cargo xtask bench [decode|list|get|window|data|data-ndjson|data-json|data-csv|transfer|import]`: the performance targets, each
+//! `cargo xtask bench [decode|list|get|table|window|data|data-ndjson|data-json|data-csv|transfer|import]`: the performance targets, each
 //! measured against its baseline in the same run, on release builds and the embedded fake server.
 //!
 //! - decode: row decoding throughput vs serde_json on a 100 MB body (see `bench/src/bin/decode.rs`).
@@ -7,6 +7,10 @@
 //!   most 0.08x its time).
 //! - get: the cold start of one `sdm jobs get ID` vs one `curl -sf URL` of the same job (each a
 //!   new process and connection; medians of 30 alternating runs; at most 0.5x curl's time).
+//! - table: peak memory (GNU time's maximum resident set size) of `sdm jobs list --all -o table`
+//!   over 10,000 jobs, vs `-o ndjson` of the same jobs, whose memory is flat: the table keeps
+//!   rows' cells, spooled to a temporary file past the first ones, so it must stay within 4 MiB
+//!   of NDJSON's.
 //! - window: all pages of 2,000 jobs with every 4th page slow, the client's sliding window vs
 //!   the wave-by-wave walk over the same pager (see `bench/src/bin/window.rs`).
 //! - data: `sdm jobs data -o ndjson` of a 1,000,000-row job, vs `curl -s URL | jq -c '.[]'`;
@@ -57,6 +61,9 @@ pub fn run(which: Option<&str>) -> Result<(), String> {
     }
     if all || which == Some("get") {
         get(&bin)?;
+    }
+    if all || which == Some("table") {
+        table(&bin)?;
     }
     if all || which == Some("window") {
         window(&bin)?;
@@ -311,6 +318,50 @@ fn get(bin: &Path) -> Result<(), String> {
         theirs.as_secs_f64() * 1e3
     );
     println!("ratio {ratio:.3} (target <= 0.5) {}", verdict(ratio <= 0.5));
+    Ok(())
+}
+
+/// Jobs the table benchmark lists.
+const TABLE_JOBS: usize = 10_000;
+/// How much more memory than NDJSON the table may take.
+const TABLE_EXTRA_MIB: f64 = 4.0;
+
+fn table(bin: &Path) -> Result<(), String> {
+    println!(
+        "\n## table: peak memory of `sdm jobs list --all -o table` vs `-o ndjson`, {TABLE_JOBS} jobs"
+    );
+    let jobs = TABLE_JOBS.to_string();
+    let mock = Mock::start(bin, &["--jobs", &jobs])?;
+    let mut peaks = Vec::new();
+    for format in ["ndjson", "table"] {
+        let (mut times, mut peak_kib) = (Vec::new(), 0u64);
+        for _ in 0..RUNS {
+            let mut command = mock.sdm(bin);
+            command.args(["jobs", "list", "--all", "-o", format]);
+            let (time, kib, stdout) = timed_with_peak_memory(&command, true)?;
+            // The table has a header line.
+            let expected = TABLE_JOBS + usize::from(format == "table");
+            let lines = stdout.lines().count();
+            if lines != expected {
+                return Err(format!(
+                    "-o {format}: expected {expected} lines, got {lines}"
+                ));
+            }
+            times.push(time);
+            peak_kib = peak_kib.max(kib);
+        }
+        let peak_mib = peak_kib as f64 / 1024.0;
+        println!(
+            "  -o {format:<6}  median {:>6.2} s, peak RSS {peak_mib:>6.1} MiB (highest of {RUNS} runs)",
+            median(times).as_secs_f64()
+        );
+        peaks.push(peak_mib);
+    }
+    let extra = peaks[1] - peaks[0];
+    println!(
+        "  the table takes {extra:+.1} MiB over NDJSON (target <= {TABLE_EXTRA_MIB} MiB) {}",
+        verdict(extra <= TABLE_EXTRA_MIB)
+    );
     Ok(())
 }
 

@@ -768,6 +768,10 @@ pub struct JobsWatchArgs {
     /// change elsewhere; `ndjson`: one JSON event per line.
     #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = WatchFormat::Table)]
     pub output: WatchFormat,
+    /// With -o table: the columns of the table and of each text line, in order, like
+    /// `id,status,name` (of id, status, name, project, created, completed, step, message, file).
+    #[arg(long, value_name = "COLUMNS", value_parser = columns::job_columns)]
+    pub columns: Option<Columns<JobSummary>>,
 }
 
 /// The shortest `jobs watch --interval`: a walk a second stays within the fair-use rate.

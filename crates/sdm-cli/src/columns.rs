@@ -438,6 +438,7 @@ mod tests {
                 ["jobs", "list"],
                 JOBS.iter().map(|c| c.name).collect::<Vec<_>>(),
             ),
+            (["jobs", "watch"], JOBS.iter().map(|c| c.name).collect()),
             (
                 ["projects", "list"],
                 PROJECTS.iter().map(|c| c.name).collect(),

@@ -1,6 +1,8 @@
 //! Jobs written one at a time as they arrive (`jobs list`): NDJSON lines, a JSON array written
 //! incrementally (byte for byte what pretty-printing the whole array gives), CSV records, or a
-//! table, which alone needs every job before it can align its columns.
+//! table, which alone needs every row before it can align its columns: it keeps each job's
+//! cells, not the job, and spools them past its first rows (see [`Table`]), so memory stays
+//! flat however many jobs come.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -19,8 +21,8 @@ pub struct JobWriter<'a> {
     /// The columns of a table or CSV.
     columns: Columns<JobSummary>,
     written: u64,
-    /// The jobs of a table, kept until the end.
-    table: Vec<JobSummary>,
+    /// The rows of a table, written at the end.
+    table: Option<Table>,
     /// One JSON element at a time, pretty-printed before it is indented into the array.
     element: Vec<u8>,
 }
@@ -55,18 +57,22 @@ impl<'a> JobWriter<'a> {
         Ok(Self {
             out,
             format,
+            table: (format == OutputFormat::Table).then(|| columns.table()),
             columns,
             written: 0,
-            table: Vec::new(),
             element: Vec::new(),
         })
     }
 
-    /// Writes one job (a table keeps it for [`finish`](Self::finish)). The server's object is
-    /// written as it came, every field included.
+    /// Writes one job (a table keeps its cells for [`finish`](Self::finish)). The server's
+    /// object is written as it came, every field included.
     pub fn write(&mut self, job: JobSummary) -> io::Result<()> {
         match self.format {
-            OutputFormat::Table => self.table.push(job),
+            OutputFormat::Table => {
+                if let Some(table) = &mut self.table {
+                    table.push(self.columns.table_row(&job));
+                }
+            }
             OutputFormat::Ndjson => write_json_line(self.out, job.raw())?,
             OutputFormat::Csv => csv::write_record(self.out, &self.columns.csv_record(&job))?,
             OutputFormat::Json => {
@@ -92,7 +98,11 @@ impl<'a> JobWriter<'a> {
     /// Ends the output (the table, or the `]` of the array); returns how many jobs were written.
     pub fn finish(self) -> io::Result<u64> {
         match self.format {
-            OutputFormat::Table => table_of(&self.columns, &self.table).write(self.out)?,
+            OutputFormat::Table => {
+                if let Some(table) = &self.table {
+                    table.write(self.out)?;
+                }
+            }
             OutputFormat::Json if self.written == 0 => self.out.write_all(b"[]\n")?,
             OutputFormat::Json => self.out.write_all(b"\n]\n")?,
             OutputFormat::Ndjson | OutputFormat::Csv => {}
@@ -103,8 +113,8 @@ impl<'a> JobWriter<'a> {
     /// Ends output cut short by an error: a table shows the jobs that came; the other formats
     /// stay as they are (an unclosed JSON array tells a program it is incomplete).
     pub fn abandon(self) -> io::Result<()> {
-        if self.format == OutputFormat::Table && !self.table.is_empty() {
-            table_of(&self.columns, &self.table).write(self.out)?;
+        if let Some(table) = self.table.as_ref().filter(|_| self.written > 0) {
+            table.write(self.out)?;
         }
         Ok(())
     }
@@ -191,6 +201,50 @@ mod tests {
         assert!(
             serde_json::from_str::<serde_json::Value>(&text).is_err(),
             "{text}"
+        );
+    }
+
+    /// `n` jobs with distinct ids and names of varied widths.
+    fn many(n: usize) -> Vec<JobSummary> {
+        (0..n)
+            .map(|i| {
+                serde_json::from_value(json!({
+                    "id": format!("00000000-0000-4000-8000-{i:012}"),
+                    "name": "東".repeat(i % 23), "status": "done"}))
+                .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_long_table_keeps_every_row_in_order_finished_or_abandoned() {
+        // More jobs than a table keeps in memory: the rest are spooled and replayed.
+        let jobs = many(2500);
+        let text = render(&jobs, OutputFormat::Table);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2501);
+        assert!(lines[0].starts_with("ID "));
+        for (line, job) in lines[1..].iter().zip(&jobs) {
+            assert!(line.starts_with(&format!("{}  done  ", job.id)), "{line}");
+        }
+        // Every row, kept in memory or spooled, is aligned to the widest name anywhere.
+        let width = |line: &str| unicode_width::UnicodeWidthStr::width(line);
+        assert!(lines[1..].iter().all(|l| width(l) == width(lines[23])));
+
+        let mut out = Vec::new();
+        let mut writer = JobWriter::start(&mut out, OutputFormat::Table).unwrap();
+        for job in &jobs[..1500] {
+            writer.write(job.clone()).unwrap();
+        }
+        writer.abandon().unwrap();
+        let abandoned = String::from_utf8(out).unwrap();
+        assert_eq!(abandoned.lines().count(), 1501);
+        assert!(
+            abandoned
+                .lines()
+                .last()
+                .unwrap()
+                .starts_with(&jobs[1499].id.to_string())
         );
     }
 }

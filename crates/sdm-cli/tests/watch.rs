@@ -1,6 +1,6 @@
 //! `sdm jobs watch` end to end, on jobs added to the fake server that change state over time:
 //! the NDJSON events of a run, the text lines, `--until-idle` exit codes, one list walk per
-//! interval however many jobs there are, and the table redrawn on a terminal.
+//! interval however many jobs there are, the table redrawn on a terminal, and `--columns`.
 //!
 //! The added jobs are created after every generated one (from 2026 on), so
 //! `--created-after 2026-01-01` watches them alone.
@@ -119,6 +119,55 @@ fn until_idle_exits_0_when_nothing_failed_and_text_lines_tell_the_changes() {
     before.add_job(JobSpec::new(Status::Error, Duration::ZERO));
     let run = watch(&before, &["--until-idle", "-o", "ndjson"], 0);
     assert_eq!(ndjson(&run.stdout)[0]["job"]["status"], "error");
+}
+
+#[test]
+fn columns_choose_what_the_text_lines_show() {
+    let server = MockServer::start();
+    let done = server
+        .add_job(JobSpec::new(Status::Done, Duration::from_millis(1200)).name("Feed \u{1b}[2J"));
+    let run = watch(&server, &["--until-idle", "--columns", "status,name"], 0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    // The time, the change, then the chosen cells in order: no id, as it was not chosen.
+    assert!(
+        lines[0].ends_with("Z  appeared running at step 2 Mapping  running  Feed \u{fffd}[2J"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].ends_with("Z  status running -> done  done  Feed \u{fffd}[2J"),
+        "{}",
+        lines[1]
+    );
+    assert!(!run.stdout.contains(&done), "{}", run.stdout);
+}
+
+#[test]
+fn unknown_columns_and_columns_with_ndjson_are_usage_errors() {
+    let dead = dead_base_url();
+    let run = |args: &[&str]| {
+        let mut command = sdm(&[&["jobs", "watch"], args].concat());
+        command.args(["--base-url", &dead, "--token", "t"]);
+        run_expect(&mut command, 2)
+    };
+    let unknown = run(&["--columns", "id,colour"]);
+    assert!(
+        unknown.stderr.contains("unknown column \"colour\"")
+            && unknown
+                .stderr
+                .contains("id, status, name, project, created, completed, step, message, file"),
+        "{}",
+        unknown.stderr
+    );
+    let ndjson = run(&["--columns", "id", "-o", "ndjson"]);
+    assert!(
+        ndjson
+            .stderr
+            .starts_with("error: --columns applies to -o table"),
+        "{}",
+        ndjson.stderr
+    );
 }
 
 /// A server whose list endpoint counts its walks (page 1) and pages, with `jobs` added that
@@ -266,6 +315,36 @@ fn on_a_terminal_the_table_is_redrawn_in_place_with_changes_marked() {
     assert!(second.contains("1 job, 0 running"), "{second:?}");
     // The server's escape sequences never reach the terminal.
     assert!(!text.contains("\u{1b}]0;"), "{text:?}");
+}
+
+#[test]
+fn on_a_terminal_the_table_has_the_chosen_columns() {
+    let server = MockServer::start();
+    let done = server.add_job(JobSpec::new(Status::Done, Duration::from_millis(1200)));
+    let args = [
+        &["jobs", "watch", "--interval", "1s", "--until-idle"][..],
+        &ADDED,
+        &["--columns", "status,id"],
+    ]
+    .concat();
+    let Some((code, text)) = on_a_terminal(&server, &args) else {
+        eprintln!("skipped: no `script` to run sdm on a terminal");
+        return;
+    };
+    assert_eq!(code, 0, "{text}");
+    let up = text.find("\u{1b}[").expect("the cursor moves up to redraw");
+    let (first, second) = text.split_at(up);
+    // STATUS, then ID, and nothing else: the name and dates were not chosen.
+    assert!(first.contains("  STATUS   ID\r\n"), "{first:?}");
+    assert!(
+        first.contains(&format!("* running  {done}\r\n")),
+        "{first:?}"
+    );
+    assert!(
+        second.contains(&format!("* done    {done}\r\n")),
+        "{second:?}"
+    );
+    assert!(!text.contains("NAME"), "{text:?}");
 }
 
 #[test]

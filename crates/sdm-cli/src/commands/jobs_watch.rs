@@ -1,7 +1,8 @@
 //! `sdm jobs watch`: follow the organization's jobs. Each interval, one walk of the filtered
 //! listing (every page, through the client's pager and rate limit); the changes since the
 //! last walk ([`watch_state`](super::watch_state)) are printed as text lines or NDJSON events,
-//! or, on a terminal, as a table redrawn in place with the changed rows marked.
+//! or, on a terminal, as a table redrawn in place with the changed rows marked. `--columns`
+//! chooses the table's columns and what each text line shows of its job.
 //!
 //! Ctrl-C ends the watch as the signal does (the shell sees 130): every event is flushed once
 //! its walk is over, so nothing written is lost, and a redrawn table stays as last drawn.
@@ -15,6 +16,7 @@ use sdm_ureq::{Client, Error, JobQuery, JobSummary, PagerOptions, RetryPolicy, S
 use super::watch_state::{Change, Event, Filter, WatchState, step_of};
 use super::{client, note, stdout_error};
 use crate::cli::{GlobalArgs, JobsWatchArgs, WatchFormat};
+use crate::columns::{self, Columns};
 use crate::error::{CliError, JobOutcome};
 use crate::job_writer;
 use crate::output::{self, Layout, printable, write_json_text};
@@ -29,6 +31,12 @@ pub fn run(
     args: &JobsWatchArgs,
     stdout: &mut dyn Write,
 ) -> Result<(), CliError> {
+    if args.columns.is_some() && args.output == WatchFormat::Ndjson {
+        return Err(CliError::usage(
+            "--columns applies to -o table; -o ndjson events carry the server's whole objects \
+             (pick fields with a JSON tool such as jq)",
+        ));
+    }
     let client = client(global)?;
     let mut statuses = Vec::new();
     for status in &args.status {
@@ -43,7 +51,7 @@ pub fn run(
     };
     let mut state = WatchState::new(filter.clone());
     let mut screen = (args.output == WatchFormat::Table && io::stdout().is_terminal())
-        .then(|| Screen::new(args.interval));
+        .then(|| Screen::new(args.interval, args.columns.clone()));
     loop {
         let started = Instant::now();
         match walk(&client, &filter) {
@@ -61,7 +69,7 @@ pub fn run(
                 }
                 match &mut screen {
                     Some(screen) => screen.draw(stdout, &state, Utc::now(), None),
-                    None => write_events(stdout, &events, args.output),
+                    None => write_events(stdout, &events, args.output, args.columns.as_ref()),
                 }
                 .and_then(|()| stdout.flush())
                 .map_err(stdout_error)?;
@@ -138,12 +146,18 @@ fn summary(raw: &str) -> Option<JobSummary> {
     serde_json::from_str(raw).ok()
 }
 
-/// Writes events as text lines or NDJSON objects.
-fn write_events(out: &mut dyn Write, events: &[Event], format: WatchFormat) -> io::Result<()> {
+/// Writes events as text lines (with the job's cells in `columns` if chosen) or NDJSON
+/// objects.
+fn write_events(
+    out: &mut dyn Write,
+    events: &[Event],
+    format: WatchFormat,
+    columns: Option<&Columns<JobSummary>>,
+) -> io::Result<()> {
     for event in events {
         match format {
             WatchFormat::Ndjson => write_event_json(out, event)?,
-            WatchFormat::Table => writeln!(out, "{}", event_line(event))?,
+            WatchFormat::Table => writeln!(out, "{}", event_line(event, columns))?,
         }
     }
     Ok(())
@@ -179,8 +193,9 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 }
 
 /// `2026-12-03T12:00:05Z  9f1c…  status running -> done  Weekly feed`: one line, the server's
-/// text made printable.
-fn event_line(event: &Event) -> String {
+/// text made printable. With `--columns`, the time, the change, then the job's table cells in
+/// those columns: `2026-12-03T12:00:05Z  status running -> done  done  Weekly feed`.
+fn event_line(event: &Event, columns: Option<&Columns<JobSummary>>) -> String {
     let job = &event.job;
     let what = match &event.change {
         Change::Appeared => match step_of(job) {
@@ -194,6 +209,14 @@ fn event_line(event: &Event) -> String {
         }
         Change::Gone => format!("gone (last seen {})", job.status),
     };
+    if let Some(columns) = columns {
+        let mut line = format!("{}  {what}", output::time(Some(&event.at)));
+        for cell in columns.table_row(job) {
+            line.push_str("  ");
+            line.push_str(&cell);
+        }
+        return printable(&line).into_owned();
+    }
     let name = printable(job.name.as_deref().unwrap_or("-")).into_owned();
     let line = format!(
         "{}  {}  {what}  {}",
@@ -219,13 +242,21 @@ fn step_text(step: &Step) -> String {
 #[derive(Debug)]
 struct Screen {
     interval: Duration,
+    /// The table's columns (`--columns`), or the `jobs list` table's.
+    columns: Columns<JobSummary>,
     /// Lines the last frame took.
     drawn: usize,
 }
 
 impl Screen {
-    fn new(interval: Duration) -> Self {
-        Self { interval, drawn: 0 }
+    fn new(interval: Duration, columns: Option<Columns<JobSummary>>) -> Self {
+        let columns = columns
+            .unwrap_or_else(|| columns::default_job_columns(crate::cli::OutputFormat::Table));
+        Self {
+            interval,
+            columns,
+            drawn: 0,
+        }
     }
 
     /// Draws the jobs, cut to the terminal's size (a line that wrapped, or a frame taller than
@@ -242,7 +273,7 @@ impl Screen {
             .size_checked()
             .filter(|&(rows, columns)| rows > 0 && columns > 0)
             .map(|(rows, columns)| (rows.into(), columns.into()));
-        let frame = frame(state, at, self.interval, size, problem);
+        let frame = frame(state, &self.columns, at, self.interval, size, problem);
         let mut text = String::new();
         if self.drawn > 0 {
             text.push_str(&format!("\x1b[{}A\r\x1b[J", self.drawn));
@@ -256,11 +287,12 @@ impl Screen {
     }
 }
 
-/// The lines of one frame: the `jobs list` table with a mark column (`*` for a job that
-/// changed at the last walk), then a status line (saying what went wrong, if the last walk
-/// failed); within `size` (rows, columns) if known.
+/// The lines of one frame: the `jobs list` table (in `columns`) with a mark column (`*` for a
+/// job that changed at the last walk), then a status line (saying what went wrong, if the last
+/// walk failed); within `size` (rows, columns) if known.
 fn frame(
     state: &WatchState,
+    columns: &Columns<JobSummary>,
     at: DateTime<Utc>,
     interval: Duration,
     size: Option<(usize, usize)>,
@@ -272,7 +304,7 @@ fn frame(
     let shown = &jobs[..jobs.len().min(fits)];
     let mut table = Vec::new();
     // Writing to memory cannot fail.
-    let _ = job_writer::table(shown).write(&mut table);
+    let _ = job_writer::table_of(columns, shown).write(&mut table);
     let table = String::from_utf8_lossy(&table).into_owned();
     let mut lines: Vec<String> = table
         .lines()
@@ -335,6 +367,10 @@ mod tests {
         serde_json::from_str(&text).unwrap()
     }
 
+    fn defaults() -> Columns<JobSummary> {
+        columns::default_job_columns(crate::cli::OutputFormat::Table)
+    }
+
     fn at(second: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, second).unwrap()
     }
@@ -350,7 +386,7 @@ mod tests {
     #[test]
     fn ndjson_events_carry_the_servers_object() {
         let mut out = Vec::new();
-        write_events(&mut out, &events(), WatchFormat::Ndjson).unwrap();
+        write_events(&mut out, &events(), WatchFormat::Ndjson, None).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
@@ -378,7 +414,7 @@ mod tests {
     #[test]
     fn text_events_are_one_printable_line_each() {
         let mut out = Vec::new();
-        write_events(&mut out, &events(), WatchFormat::Table).unwrap();
+        write_events(&mut out, &events(), WatchFormat::Table, None).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
@@ -395,7 +431,14 @@ mod tests {
         let mut state = WatchState::new(Filter::default());
         state.on_walk(vec![job(B, "running", 1), job(A, "running", 1)], at(0));
         state.on_walk(vec![job(B, "running", 1), job(A, "error", 1)], at(5));
-        let lines = frame(&state, at(5), Duration::from_secs(5), None, None);
+        let lines = frame(
+            &state,
+            &defaults(),
+            at(5),
+            Duration::from_secs(5),
+            None,
+            None,
+        );
         assert_eq!(lines.len(), 4);
         assert!(lines[0].starts_with("  ID "), "{}", lines[0]);
         assert!(
@@ -415,7 +458,14 @@ mod tests {
         );
 
         // Four rows and 30 columns: one job, lines cut.
-        let lines = frame(&state, at(5), Duration::from_secs(5), Some((4, 30)), None);
+        let lines = frame(
+            &state,
+            &defaults(),
+            at(5),
+            Duration::from_secs(5),
+            Some((4, 30)),
+            None,
+        );
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(
             lines
@@ -425,7 +475,7 @@ mod tests {
         assert!(lines[2].starts_with("2 jobs"), "{lines:?}");
 
         // A redraw goes back up over the last frame.
-        let mut screen = Screen::new(Duration::from_secs(5));
+        let mut screen = Screen::new(Duration::from_secs(5), None);
         let mut out = Vec::new();
         screen.draw(&mut out, &state, at(5), None).unwrap();
         let first = String::from_utf8(std::mem::take(&mut out)).unwrap();
@@ -442,5 +492,38 @@ mod tests {
             second.contains("Ctrl-C to stop · listing failed \u{fffd}[2J"),
             "{second:?}"
         );
+    }
+
+    #[test]
+    fn chosen_columns_shape_the_table_and_the_text_lines() {
+        let columns = columns::job_columns("status,name").unwrap();
+        let mut out = Vec::new();
+        write_events(&mut out, &events(), WatchFormat::Table, Some(&columns)).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "2026-12-03T12:00:00Z  appeared running at step 1 Mapping  running  Feed \u{fffd}[31m\"A\"\n\
+             2026-12-03T12:00:05Z  step step 1 Mapping -> step 2 Mapping  running  Feed \u{fffd}[31m\"A\"\n\
+             2026-12-03T12:00:10Z  status running -> done  done  Feed \u{fffd}[31m\"A\"\n"
+        );
+
+        let mut state = WatchState::new(Filter::default());
+        state.on_walk(vec![job(B, "running", 1), job(A, "running", 1)], at(0));
+        state.on_walk(vec![job(B, "running", 1), job(A, "error", 1)], at(5));
+        let columns = columns::job_columns("name,status,step").unwrap();
+        let lines = frame(&state, &columns, at(5), Duration::from_secs(5), None, None);
+        assert_eq!(
+            lines[..3],
+            [
+                "  NAME           STATUS   STEP",
+                "  Feed \u{fffd}[31m\"A\"  running  Mapping (step 1)",
+                "* Feed \u{fffd}[31m\"A\"  error    Mapping (step 1)",
+            ]
+        );
+        let mut screen = Screen::new(Duration::from_secs(5), Some(columns));
+        let mut out = Vec::new();
+        screen.draw(&mut out, &state, at(5), None).unwrap();
+        let drawn = String::from_utf8(out).unwrap();
+        assert!(drawn.starts_with("  NAME "), "{drawn:?}");
+        assert!(!drawn.contains(A), "no id column: {drawn:?}");
     }
 }
