@@ -86,7 +86,8 @@ pub fn write_list(
     write_list_with(out, projects, format, None)
 }
 
-/// [`write_list`] with these columns in a table or CSV (`--columns`), or the default ones.
+/// Projects in `format` (a table, a JSON array of the server's objects, one object per line, or
+/// CSV), with these columns in a table or CSV (`--columns`), or the default ones.
 pub fn write_list_with(
     out: &mut dyn Write,
     projects: &[Project],
