@@ -254,7 +254,7 @@ fn list(bin: &Path) -> Result<(), String> {
     }
     let ratio = ours.as_secs_f64() / baseline.as_secs_f64();
     println!(
-        "ours (page size 100, 4 in flight):       median {:>6.2} s  ({ours_lines} jobs)",
+        "ours (page size 100, 10 in flight):      median {:>6.2} s  ({ours_lines} jobs)",
         ours.as_secs_f64()
     );
     println!(

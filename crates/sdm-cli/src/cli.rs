@@ -702,7 +702,7 @@ pub struct JobsListArgs {
     /// With --all: stop after this many jobs.
     #[arg(long, value_name = "N", requires = "all")]
     pub limit: Option<u64>,
-    /// With --all: pages fetched at once (default 4; 1 follows the server's `next` links).
+    /// With --all: pages fetched at once (default 10; 1 follows the server's `next` links).
     #[arg(
         long,
         value_name = "N",

@@ -15,8 +15,11 @@ use crate::progress::{self, Progress};
 
 /// Jobs per page asked for with `--all` unless `--page-size` says otherwise.
 const ALL_PAGE_SIZE: u64 = 100;
-/// Pages fetched at once with `--all` unless `--concurrency` says otherwise.
-const ALL_CONCURRENCY: u64 = 4;
+/// Pages fetched at once with `--all` unless `--concurrency` says otherwise: as many as the
+/// fair-use rate lets start together (10 in any second). With fewer, a high-latency walk waits on
+/// its slots while the rate limit would allow more, and a walk paced to 10 per second cannot
+/// win that time back later.
+const ALL_CONCURRENCY: u64 = 10;
 
 pub fn run(
     global: &GlobalArgs,
