@@ -5,12 +5,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{files_in, json_response, run, sdm, serve_raw_with};
+use common::{files_in, json_response, run, sdm, serve_raw_requests, serve_raw_with};
 use serde_json::json;
 
 const TOKEN: &str = "0b5e1c5e-6f4a-4c1e-9d2b-audit5e5e5e5e";
@@ -20,45 +18,6 @@ fn at(base: &str, args: &[&str]) -> common::Run {
     let mut command = sdm(args);
     command.args(["--base-url", base, "--token", TOKEN, "--retries", "1"]);
     run(&mut command)
-}
-
-/// Like `common::serve_raw_with`, but reads each request's body (by its `Content-Length`)
-/// before answering, as an upload needs: closing on an unread body would reset the connection
-/// under the client's feet. `answer` gets the method and the path.
-fn serve_reading_bodies(answer: impl Fn(&str, &str) -> Vec<u8> + Send + 'static) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}/api/v1/", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            if reader.read_line(&mut request_line).is_err() {
-                continue;
-            }
-            let mut length = 0;
-            loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
-                    break;
-                }
-                if let Some((name, value)) = header.split_once(':')
-                    && name.eq_ignore_ascii_case("content-length")
-                {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            if reader.read_exact(&mut body).is_err() {
-                continue;
-            }
-            let mut parts = request_line.split(' ');
-            let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            let _ = stream.write_all(&answer(method, path));
-            let _ = stream.flush();
-        }
-    });
-    base
 }
 
 #[test]
@@ -92,7 +51,7 @@ fn an_upload_is_not_taken_as_parsed_on_another_files_status() {
     // job may be created from that.
     let created = Arc::new(AtomicBool::new(false));
     let seen = Arc::clone(&created);
-    let base = serve_reading_bodies(move |method, path| {
+    let base = serve_raw_requests(move |method, path| {
         if method == "POST" && path.ends_with("/files/") {
             let body = json!({"id": 12, "name": "offers.csv", "status": "parsing"});
             json_response("201 Created", &body.to_string())
@@ -177,7 +136,7 @@ fn a_download_named_with_the_token_is_saved_under_the_fallback_name() {
 #[test]
 fn created_and_fetched_objects_keep_the_servers_numbers_in_json() {
     let exact = r#""price": 1.50, "big": 123456789012345678901234567890, "tiny": 1.0e-400"#;
-    let base = serve_reading_bodies(move |method, path| {
+    let base = serve_raw_requests(move |method, path| {
         let (status, body) = if method == "POST" && path.ends_with("/jobs/") {
             let body = format!(r#"{{"id": "{JOB}", "name": "n", "status": "running", {exact}}}"#);
             ("201 Created", body)

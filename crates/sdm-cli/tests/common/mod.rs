@@ -224,6 +224,13 @@ pub fn assert_list_usage_error(base_url: &str, args: &[&str], needle: &str) {
 /// `answer(path)` is written back verbatim (status line, headers and body) and the connection
 /// closed, until the test ends. Returns its base URL.
 pub fn serve_raw_with(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> String {
+    serve_raw_requests(move |_, path| answer(path))
+}
+
+/// [`serve_raw_with`], with `answer(method, path)`; each request's body (by its
+/// `Content-Length`) is read before answering, as an upload needs: closing on an unread body
+/// would reset the connection under the client's feet.
+pub fn serve_raw_requests(answer: impl Fn(&str, &str) -> Vec<u8> + Send + 'static) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}/api/v1/", listener.local_addr().unwrap());
     std::thread::spawn(move || {
@@ -234,14 +241,25 @@ pub fn serve_raw_with(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> Stri
             if reader.read_line(&mut request_line).is_err() {
                 continue;
             }
+            let mut length = 0;
             loop {
                 let mut header = String::new();
                 if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
                     break;
                 }
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
             }
-            let path = request_line.split(' ').nth(1).unwrap_or("");
-            let _ = stream.write_all(&answer(path));
+            let mut body = vec![0; length];
+            if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
+                continue;
+            }
+            let mut parts = request_line.split(' ');
+            let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let _ = stream.write_all(&answer(method, path));
             let _ = stream.flush();
         }
     });
