@@ -7,14 +7,10 @@
 //! out, the records written before the last columns appeared padded with empty cells. The
 //! spool holds the records only, so it is never larger than the output.
 
-use std::fmt;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 
-use sdm_core::proto::write_compact;
+use sdm_core::proto::{RawRow, write_compact};
 use sdm_ureq::RowReader;
-use serde::de::{DeserializeSeed, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
-use serde_json::value::RawValue;
 
 use crate::csv;
 use crate::error::CliError;
@@ -46,9 +42,9 @@ pub fn write(
     let mut columns = Columns::new(max_columns);
     let mut widths = Widths::default();
     let mut record = Vec::with_capacity(4096);
-    while let Some(raw) = reader.next_raw()? {
+    while let Some(row) = reader.next_row()? {
         record.clear();
-        if let Err(error) = columns.record(raw, &mut record) {
+        if let Err(error) = columns.record(row, &mut record) {
             if columns.over_limit {
                 return Err(too_many_columns(max_columns, error));
             }
@@ -170,10 +166,6 @@ fn spool_error(doing: &str, error: io::Error) -> CliError {
     )
 }
 
-/// An object key, borrowed from the row's text unless it has escapes.
-#[derive(Debug, Deserialize)]
-struct Key<'a>(#[serde(borrow)] std::borrow::Cow<'a, str>);
-
 /// The column names met so far, in first-seen order, at most `max` of them, and the cells of
 /// the row being read.
 #[derive(Debug)]
@@ -211,16 +203,24 @@ impl Columns {
     /// order, empty where the row has no value. A repeated key's last value counts. Nested
     /// objects and arrays are written as their compact JSON text (a value's text never has
     /// whitespace around it, nor, unless nested, in it).
-    fn record(&mut self, row: &str, out: &mut Vec<u8>) -> io::Result<()> {
+    fn record(&mut self, row: RawRow<'_>, out: &mut Vec<u8>) -> io::Result<()> {
         self.cells.clear();
         self.next = 0;
-        let mut deserializer = serde_json::Deserializer::from_str(row);
-        RowCells {
-            columns: self,
-            base: row.as_ptr() as usize,
+        let text = row.as_str();
+        // The decoder found the fields while validating the row: nothing is parsed again.
+        let base = text.as_ptr() as usize;
+        for field in row.fields() {
+            let name = field
+                .key()
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            let Some(index) = self.column(&name) else {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, TOO_MANY_COLUMNS));
+            };
+            let value = field.value_json();
+            let start = value.as_ptr() as usize - base;
+            self.set(index, start, start + value.len());
         }
-        .deserialize(&mut deserializer)?;
-        deserializer.end()?;
+        let row = text;
         self.cells.resize(self.names.len(), None);
         for (index, cell) in self.cells.iter().enumerate() {
             if index > 0 {
@@ -282,41 +282,6 @@ impl Columns {
     }
 }
 
-/// Reads one row into [`Columns`]: keys borrowed, values as their text's range, nothing built.
-struct RowCells<'c> {
-    columns: &'c mut Columns,
-    /// Where the row's text starts, to turn a borrowed value into a range of it.
-    base: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for RowCells<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RowCells<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a row object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(Key(name)) = map.next_key::<Key<'de>>()? {
-            let Some(index) = self.columns.column(&name) else {
-                return Err(serde::de::Error::custom(TOO_MANY_COLUMNS));
-            };
-            let value: &'de RawValue = map.next_value()?;
-            let start = value.get().as_ptr() as usize - self.base;
-            self.columns.set(index, start, start + value.get().len());
-        }
-        Ok(())
-    }
-}
-
 /// FNV-1a: keys are short, the map is ours and its keys are column names, so a fast hasher
 /// is enough (SipHash was a sixth of the CSV's time).
 #[derive(Debug, Clone, Copy, Default)]
@@ -351,8 +316,15 @@ mod tests {
     use super::*;
 
     fn record(columns: &mut Columns, row: &str) -> io::Result<String> {
+        // The row as the decoder hands it over, which refuses what is not one row object.
+        let mut decoder = sdm_core::proto::RowDecoder::default();
+        decoder.push(format!("[{row}]").as_bytes());
+        let invalid = |e: sdm_core::RowError| io::Error::new(io::ErrorKind::InvalidData, e);
+        assert!(decoder.advance_raw().map_err(invalid)?, "{row} is a row");
         let mut out = Vec::new();
-        columns.record(row, &mut out)?;
+        columns.record(decoder.current_row().map_err(invalid)?, &mut out)?;
+        assert!(!decoder.advance_raw().map_err(invalid)?);
+        decoder.finish().map_err(invalid)?;
         Ok(String::from_utf8(out).unwrap())
     }
 

@@ -4,14 +4,14 @@
 
 use std::io::{self, Write};
 
-use sdm_core::proto::write_compact;
+use sdm_core::proto::{RawRow, write_compact};
 use sdm_ureq::RowReader;
 
 use crate::cli::DataFormat;
 use crate::csv_spool;
 use crate::error::CliError;
 use crate::progress::{self, Progress};
-use crate::sanitise::escape_json;
+use crate::sanitise::{escape_json, needs_json_escape};
 
 /// Progress is redrawn after this many rows (and at the end).
 const PROGRESS_EVERY: u64 = 256;
@@ -53,18 +53,16 @@ fn write_json(
         out.write_all(b"[").map_err(write_error)?;
     }
     let mut first = true;
-    while let Some(raw) = reader.next_raw()? {
-        line.clear();
+    while let Some(row) = reader.next_row()? {
         if array {
-            line.extend_from_slice(if first { b"\n" } else { b",\n" });
+            out.write_all(if first { b"\n" } else { b",\n" })
+                .map_err(write_error)?;
         }
-        write_compact(raw, &mut line);
-        // Same value, but no raw C1, bidi or invisible character for a terminal to act on.
-        escape_json(&mut line);
+        out.write_all(row_json(row, &mut line))
+            .map_err(write_error)?;
         if !array {
-            line.push(b'\n');
+            out.write_all(b"\n").map_err(write_error)?;
         }
-        out.write_all(&line).map_err(write_error)?;
         first = false;
         progress.row(reader);
     }
@@ -74,6 +72,20 @@ fn write_json(
     }
     progress.done(reader);
     Ok(reader.rows())
+}
+
+/// The row as it is written: compact, with no raw C1, bidi or invisible character for a
+/// terminal to act on (the same value). Most rows are that already and are written as they
+/// came, which the decoder's scan of the row tells; the others are rewritten into `scratch`.
+fn row_json<'a>(row: RawRow<'a>, scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    let text = row.as_str().as_bytes();
+    if row.is_compact() && (row.is_plain_ascii() || !needs_json_escape(text)) {
+        return text;
+    }
+    scratch.clear();
+    write_compact(row.as_str(), scratch);
+    escape_json(scratch);
+    scratch
 }
 
 /// The progress of a row stream: rows so far as the message, bytes so far as the position
@@ -109,5 +121,81 @@ impl RowProgress {
     /// Says what happens after the download (writing out a CSV spool).
     pub fn phase(&self, what: &'static str) {
         self.progress.set_message(|| what.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use sdm_core::proto::RowDecoder;
+
+    use super::*;
+
+    /// Text with what the fast path must notice: spaces, escapes, accents, C1, bidi, DEL.
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                Just(' '),
+                Just(','),
+                Just('"'),
+                Just('\\'),
+                Just('\n'),
+                Just('\u{7f}'),
+                Just('\u{85}'),
+                Just('\u{a0}'),
+                Just('\u{e9}'),
+                Just('\u{202e}'),
+                Just('\u{2066}'),
+                Just('\u{61c}'),
+                Just('\u{2013}'),
+                Just('\u{1f680}'),
+                any::<char>(),
+                "[a-z0-9]".prop_map(|s| s.chars().next().unwrap()),
+            ],
+            0..12,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    fn json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<i32>().prop_map(|n| n.into()),
+            (-1e6f64..1e6).prop_map(|f| f.into()),
+            text().prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map(text(), inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// The fast path writes exactly what the careful one (compact every row, escape every
+        /// row) writes, for rows compact or not, plain or not.
+        #[test]
+        fn rows_are_written_as_the_careful_path_writes_them(
+            fields in prop::collection::btree_map(text(), json(), 0..5),
+            pretty in any::<bool>(),
+        ) {
+            let row = serde_json::Value::Object(fields.into_iter().collect());
+            let text = if pretty {
+                serde_json::to_string_pretty(&row).unwrap()
+            } else {
+                serde_json::to_string(&row).unwrap()
+            };
+            let mut decoder = RowDecoder::default();
+            decoder.push(format!("[{text}]").as_bytes());
+            prop_assert!(decoder.advance_raw().unwrap());
+            let mut careful = Vec::new();
+            write_compact(&text, &mut careful);
+            escape_json(&mut careful);
+            let mut scratch = Vec::new();
+            let fast = row_json(decoder.current_row().unwrap(), &mut scratch);
+            prop_assert_eq!(String::from_utf8_lossy(fast), String::from_utf8_lossy(&careful));
+        }
     }
 }

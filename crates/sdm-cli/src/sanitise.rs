@@ -181,7 +181,7 @@ pub fn csv_text(text: &str) -> Cow<'_, str> {
 /// as it is (JSON writers never produce it).
 pub fn escape_json(json: &mut Vec<u8>) {
     // The common case, ASCII or harmless text (accents, CJK, emoji), costs one byte search.
-    if !has_json_escaped_char(json) {
+    if !needs_json_escape(json) {
         return;
     }
     let Ok(text) = std::str::from_utf8(json) else {
@@ -203,7 +203,7 @@ pub fn escape_json(json: &mut Vec<u8>) {
 /// Whether the UTF-8 text `bytes` holds a character [`escape_json`] escapes, told from the
 /// bytes alone: DEL (`7F`), a C1 control (`C2 80`..`C2 9F`), U+061C (`D8 9C`), U+200E, U+200F,
 /// U+202A..U+202E (`E2 80 ..`) or U+2066..U+2069 (`E2 81 ..`).
-fn has_json_escaped_char(bytes: &[u8]) -> bool {
+pub fn needs_json_escape(bytes: &[u8]) -> bool {
     memchr::memchr(0x7f, bytes).is_some()
         || memchr::memchr3_iter(0xc2, 0xd8, 0xe2, bytes).any(|at| {
             matches!(
@@ -399,7 +399,7 @@ mod tests {
         #[test]
         fn the_byte_search_finds_exactly_the_characters_escaped(text in hostile_text()) {
             let escaped = |c: char| c >= '\u{7f}' && (c.is_control() || is_bidi(c));
-            prop_assert_eq!(has_json_escaped_char(text.as_bytes()), text.chars().any(escaped));
+            prop_assert_eq!(needs_json_escape(text.as_bytes()), text.chars().any(escaped));
         }
 
         #[test]

@@ -1,9 +1,11 @@
 //! Incremental decoding of a job's output: a JSON array of row objects arriving in chunks of
 //! any size, turned into rows as soon as each is complete.
 //!
-//! Memory is bounded by the largest row plus one chunk, never the body. Rows are validated by
-//! `serde_json` and handed over as their JSON text ([`RowDecoder::next_raw`], no allocation per
-//! field) or deserialized straight into any `T` ([`RowDecoder::next_typed`], one parse).
+//! Memory is bounded by the largest row plus one chunk, never the body. Rows are handed over as
+//! their JSON text ([`RowDecoder::next_raw`], [`RowDecoder::current_row`]), validated in one
+//! pass by the row scanner (`row_scan`, which accepts exactly what serde_json accepts and also
+//! learns the row's shape; serde_json only explains a bad row), or deserialized by serde_json
+//! straight into any `T` ([`RowDecoder::next_typed`], one parse).
 //! A truncated body, trailing bytes after the array, or a body that is not an array of objects
 //! is an error: never silently fewer rows.
 
@@ -11,6 +13,9 @@ use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{DeserializeOwned, IgnoredAny};
+
+use crate::raw_row::RawRow;
+use crate::row_scan::{RowShape, Scan, scan_row};
 
 /// Default largest row: 8 MiB of JSON text.
 pub const DEFAULT_MAX_ROW_BYTES: usize = 8 * 1024 * 1024;
@@ -165,6 +170,8 @@ pub struct RowDecoder {
     failed: bool,
     /// Set by `current_raw` on a row that is not UTF-8: the decoder stops there.
     bad_utf8: Cell<bool>,
+    /// What scanning the last raw row learned about it.
+    shape: RowShape,
 }
 
 impl Default for RowDecoder {
@@ -187,6 +194,7 @@ impl RowDecoder {
             current: (0, 0),
             failed: false,
             bad_utf8: Cell::new(false),
+            shape: RowShape::default(),
         }
     }
 
@@ -230,7 +238,10 @@ impl RowDecoder {
     /// Moves to the next row, like [`next_raw`](Self::next_raw), without borrowing the decoder:
     /// `true` when a row is ready, to read with [`current_raw`](Self::current_raw).
     pub fn advance_raw(&mut self) -> Result<bool, RowError> {
-        let Some((_, start, end)) = self.advance::<IgnoredAny>()? else {
+        if !self.seek_row()? {
+            return Ok(false);
+        }
+        let Some((start, end)) = self.row_raw()? else {
             return Ok(false);
         };
         self.current = (start, end);
@@ -244,6 +255,7 @@ impl RowDecoder {
     pub fn current_raw(&self) -> Result<&str, RowError> {
         let (start, end) = self.current;
         let bytes = &self.buffer[start..end];
+
         // simdutf8 validates several times faster than std on non-ASCII text; on failure std
         // says where.
         simdutf8::basic::from_utf8(bytes).map_err(|_| {
@@ -259,6 +271,13 @@ impl RowDecoder {
         })
     }
 
+    /// The row the last successful [`advance_raw`](Self::advance_raw) reached, with what
+    /// validating it showed (whether it is compact, plain ASCII, and its top-level fields).
+    pub fn current_row(&self) -> Result<RawRow<'_>, RowError> {
+        let text = self.current_raw()?;
+        Ok(RawRow::new(text, &self.shape))
+    }
+
     /// The next row deserialized as `T` (a map, `serde_json::Value`, or a struct of your own),
     /// or `None` as for [`next_raw`](Self::next_raw).
     pub fn next_typed<T: DeserializeOwned>(&mut self) -> Result<Option<T>, RowError> {
@@ -271,7 +290,7 @@ impl RowDecoder {
             return Ok(());
         }
         // Consume what is left: trailing whitespace, or the error it hides.
-        while self.advance::<IgnoredAny>()?.is_some() {}
+        while self.advance_raw()? {}
         if self.state == State::Done {
             Ok(())
         } else if self.state == State::BeforeArray {
@@ -316,8 +335,18 @@ impl RowDecoder {
 
     /// Moves to the next row: returns it with its byte range, or `None` if more input is needed.
     fn advance<T: DeserializeOwned>(&mut self) -> Result<Option<(T, usize, usize)>, RowError> {
+        if self.seek_row()? {
+            self.row::<T>()
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Moves past what separates rows: `true` when `pos` is at the next row's `{`, `false` if
+    /// more input is needed or the array has ended.
+    fn seek_row(&mut self) -> Result<bool, RowError> {
         if self.failed || self.bad_utf8.get() {
-            return Ok(None);
+            return Ok(false);
         }
         loop {
             let Some(skip) = self.buffer[self.pos..]
@@ -325,7 +354,7 @@ impl RowDecoder {
                 .position(|&b| !is_json_whitespace(b))
             else {
                 self.pos = self.buffer.len();
-                return Ok(None);
+                return Ok(false);
             };
             self.pos += skip;
             let byte = self.buffer[self.pos];
@@ -342,7 +371,7 @@ impl RowDecoder {
                     self.pos += 1;
                     self.state = State::NextRow;
                 }
-                (State::FirstRow | State::NextRow, b'{') => return self.row::<T>(),
+                (State::FirstRow | State::NextRow, b'{') => return Ok(true),
                 (State::BeforeArray, _) => {
                     let error = self.syntax(format!(
                         "expected a JSON array of rows, found {}",
@@ -373,6 +402,60 @@ impl RowDecoder {
         }
     }
 
+    /// Reads the row starting at `pos` (a `{`) as text: validated by the row scanner, which
+    /// also learns the row's shape; serde_json only says what is wrong with a bad one.
+    fn row_raw(&mut self) -> Result<Option<(usize, usize)>, RowError> {
+        let start = self.pos;
+        let available = &self.buffer[start..];
+        if self.partial.is_none() {
+            // Fast path: the whole row is usually here already.
+            match scan_row(available, &mut self.shape) {
+                Scan::Row(length) => return self.accept((), start, start + length).map(ended),
+                Scan::Invalid => return self.reject_row(available.len()),
+                Scan::Incomplete => self.partial = Some(RowScanner::default()),
+            }
+        }
+        // The row spans chunks: find where it ends as they come, scan it once complete.
+        let scanner = self.partial.as_mut().expect("set above");
+        let Some(length) = scanner.scan(available) else {
+            return self.check_partial_size(available.len()).map(|()| None);
+        };
+        self.partial = None;
+        match scan_row(&available[..length], &mut self.shape) {
+            Scan::Row(found) if found == length => {
+                self.accept((), start, start + length).map(ended)
+            }
+            _ => self.reject_row(length),
+        }
+    }
+
+    /// A row over the limit before its end has arrived fails now, not once it is complete.
+    fn check_partial_size(&mut self, available: usize) -> Result<(), RowError> {
+        if available > self.max_row_bytes {
+            let error = RowError::RowTooLarge {
+                row: self.rows,
+                limit: self.max_row_bytes,
+            };
+            return self.fail(error);
+        }
+        Ok(())
+    }
+
+    /// Fails on the row at `pos`, which the scanner found invalid within its first `length`
+    /// bytes, with serde_json's account of what is wrong.
+    fn reject_row<T>(&mut self, length: usize) -> Result<T, RowError> {
+        let row = &self.buffer[self.pos..self.pos + length];
+        let mut stream = serde_json::Deserializer::from_slice(row).into_iter::<IgnoredAny>();
+        match stream.next() {
+            Some(Err(error)) => self.reject(error),
+            // The two disagree (they never should): the row is refused all the same.
+            _ => {
+                let error = self.syntax("invalid JSON in a row".to_owned());
+                self.fail(error)
+            }
+        }
+    }
+
     /// Reads the row starting at `pos` (a `{`).
     fn row<T: DeserializeOwned>(&mut self) -> Result<Option<(T, usize, usize)>, RowError> {
         let start = self.pos;
@@ -392,14 +475,7 @@ impl RowDecoder {
         // The row spans chunks: scan on from where the last chunk stopped, parse once complete.
         let scanner = self.partial.as_mut().expect("set above");
         let Some(length) = scanner.scan(available) else {
-            if available.len() > self.max_row_bytes {
-                let error = RowError::RowTooLarge {
-                    row: self.rows,
-                    limit: self.max_row_bytes,
-                };
-                return self.fail(error);
-            }
-            return Ok(None);
+            return self.check_partial_size(available.len()).map(|()| None);
         };
         self.partial = None;
         match serde_json::from_slice::<T>(&available[..length]) {
@@ -439,6 +515,11 @@ impl RowDecoder {
             message: error.to_string(),
         })
     }
+}
+
+/// The byte range of a row accepted as text.
+fn ended(accepted: Option<((), usize, usize)>) -> Option<(usize, usize)> {
+    accepted.map(|((), start, end)| (start, end))
 }
 
 /// Turns serde_json's 1-based line and column within a row into a byte offset.

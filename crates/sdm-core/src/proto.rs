@@ -61,5 +61,6 @@ pub use crate::compact::write_compact;
 pub use crate::decoder::RowDecoder;
 pub use crate::pager::{JobPager, Listing, PageRequest, Pager, ProjectPager, Released};
 pub use crate::rate_limit::RateLimiter;
+pub use crate::raw_row::{RawField, RawRow};
 pub use crate::retry::{RetryDecision, RetryReason};
 pub use crate::waiter::{Awaited, LAST_POLL, WaitPhase, WaitStep, Waiter};

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use crate::client::body_failure;
 use crate::client::rows::{Pull, RowsState};
 use crate::error::Error;
+use crate::raw_row::RawRow;
 use crate::transport::AsyncBody;
 
 /// The rows of a job's output, streamed. Created by [`AsyncClient::job_rows`].
@@ -33,6 +34,19 @@ impl AsyncRowReader {
         loop {
             match self.state.pull_raw()? {
                 Pull::Ready(()) => return self.state.current_raw().map(Some),
+                Pull::NeedInput => self.read_chunk().await?,
+                Pull::Finished => return Ok(None),
+            }
+        }
+    }
+
+    /// The next row as its JSON text with what validating it showed: whether it is compact
+    /// and plain ASCII (what a writer may skip), and its top-level fields (cells without a
+    /// second parse). `None` after the last row.
+    pub async fn next_row(&mut self) -> Result<Option<RawRow<'_>>, Error> {
+        loop {
+            match self.state.pull_raw()? {
+                Pull::Ready(()) => return self.state.current_row().map(Some),
                 Pull::NeedInput => self.read_chunk().await?,
                 Pull::Finished => return Ok(None),
             }

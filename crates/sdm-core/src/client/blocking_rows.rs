@@ -9,6 +9,7 @@ use crate::client::body_failure;
 use crate::client::rows::{Pull, RowsState};
 use crate::error::Error;
 use crate::model::Row;
+use crate::raw_row::RawRow;
 use crate::transport::BlockingBody;
 
 /// How much is read from the body at a time.
@@ -43,6 +44,19 @@ impl RowReader {
         loop {
             match self.state.pull_raw()? {
                 Pull::Ready(()) => return self.state.current_raw().map(Some),
+                Pull::NeedInput => self.read_chunk()?,
+                Pull::Finished => return Ok(None),
+            }
+        }
+    }
+
+    /// The next row as its JSON text with what validating it showed: whether it is compact
+    /// and plain ASCII (what a writer may skip), and its top-level fields (cells without a
+    /// second parse). `None` after the last row.
+    pub fn next_row(&mut self) -> Result<Option<RawRow<'_>>, Error> {
+        loop {
+            match self.state.pull_raw()? {
+                Pull::Ready(()) => return self.state.current_row().map(Some),
                 Pull::NeedInput => self.read_chunk()?,
                 Pull::Finished => return Ok(None),
             }

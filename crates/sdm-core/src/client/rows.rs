@@ -8,6 +8,7 @@ use crate::body::{announced_length, check_length};
 use crate::client::body_failure;
 use crate::decoder::{RowDecoder, RowError};
 use crate::error::{Error, OutputError};
+use crate::raw_row::RawRow;
 
 /// What the decoder can do next.
 pub(crate) enum Pull<T> {
@@ -87,6 +88,12 @@ impl RowsState {
     pub(crate) fn current_raw(&self) -> Result<&str, Error> {
         self.decoder
             .current_raw()
+            .map_err(|error| self.output_error(error))
+    }
+
+    pub(crate) fn current_row(&self) -> Result<RawRow<'_>, Error> {
+        self.decoder
+            .current_row()
             .map_err(|error| self.output_error(error))
     }
 
