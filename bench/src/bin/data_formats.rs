@@ -163,12 +163,13 @@ impl Hasher for Fnv {
     }
 }
 
-/// `command` under GNU time, output to /dev/null: elapsed time and peak memory in KiB.
-fn timed(command: &Command) -> (Duration, u64) {
+/// `command` under GNU time, output to /dev/null: elapsed time, peak memory in KiB, and CPU
+/// time (user, system).
+fn timed(command: &Command) -> (Duration, u64, (f64, f64)) {
     let report = std::env::temp_dir().join(format!("sdm-bench-data-{}", std::process::id()));
     let mut timed = Command::new("/usr/bin/time");
     timed
-        .args(["-f", "%M", "-o"])
+        .args(["-f", "%M %U %S", "-o"])
         .arg(&report)
         .arg(command.get_program())
         .args(command.get_args())
@@ -188,14 +189,17 @@ fn timed(command: &Command) -> (Duration, u64) {
     assert!(status.success(), "{command:?}: {status}");
     let text = std::fs::read_to_string(&report).expect("GNU time's report");
     let _ = std::fs::remove_file(&report);
-    let kib = text
-        .lines()
-        .last()
-        .unwrap_or("")
-        .trim()
-        .parse()
-        .unwrap_or(0);
-    (elapsed, kib)
+    let mut fields = text.lines().last().unwrap_or("").split_whitespace();
+    let mut next = || fields.next().unwrap_or("0");
+    let kib = next().parse().unwrap_or(0);
+    let user = next().parse().unwrap_or(0.0);
+    let system = next().parse().unwrap_or(0.0);
+    (elapsed, kib, (user, system))
+}
+
+fn median_of(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
 fn main() {
@@ -261,10 +265,12 @@ fn main() {
             _ => assert!(lines > ROWS, "a header and a record per row"),
         }
         let mut times = Vec::new();
+        let mut cpus = Vec::new();
         let mut peak = 0;
         for _ in 0..runs {
-            let (time, kib) = timed(&sdm(&binary, &base, format));
+            let (time, kib, cpu) = timed(&sdm(&binary, &base, format));
             times.push(time);
+            cpus.push(cpu);
             peak = peak.max(kib);
         }
         times.sort();
@@ -281,6 +287,12 @@ fn main() {
                 .map(|t| format!("{:.0}", t.as_secs_f64() * 1e3))
                 .collect::<Vec<_>>()
                 .join(" ")
+        );
+        let (user, system): (Vec<f64>, Vec<f64>) = cpus.into_iter().unzip();
+        println!(
+            "  CPU time of sdm, median: user {:.2} s, system {:.2} s (GNU time)",
+            median_of(user),
+            median_of(system)
         );
     }
     let verdict = |ok: bool| if ok { "ok" } else { "MISSED" };

@@ -166,6 +166,15 @@ fn spool_error(doing: &str, error: io::Error) -> CliError {
     )
 }
 
+/// A row's value for a column: its text's byte range in the row, and whether it is a string
+/// with escapes.
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    start: usize,
+    end: usize,
+    escaped: bool,
+}
+
 /// The column names met so far, in first-seen order, at most `max` of them, and the cells of
 /// the row being read.
 #[derive(Debug)]
@@ -177,7 +186,7 @@ struct Columns {
     /// Set when [`record`](Self::record) failed because a column was one too many.
     over_limit: bool,
     /// The row's value for each column, as a byte range of its text (`None`: no value).
-    cells: Vec<Option<(usize, usize)>>,
+    cells: Vec<Option<Cell>>,
     /// The compact text of a nested value.
     nested: Vec<u8>,
     /// The column the next key most likely names: the one after the last key's (rows tend to
@@ -218,7 +227,14 @@ impl Columns {
             };
             let value = field.value_json();
             let start = value.as_ptr() as usize - base;
-            self.set(index, start, start + value.len());
+            self.set(
+                index,
+                Cell {
+                    start,
+                    end: start + value.len(),
+                    escaped: field.value_has_escapes(),
+                },
+            );
         }
         let row = text;
         self.cells.resize(self.names.len(), None);
@@ -226,10 +242,20 @@ impl Columns {
             if index > 0 {
                 out.push(b',');
             }
-            let Some((start, end)) = *cell else {
+            let Some(Cell {
+                start,
+                end,
+                escaped,
+            }) = *cell
+            else {
                 continue;
             };
             let text = &row[start..end];
+            if !escaped && text.starts_with('"') {
+                // A string without escapes: its text between the quotes.
+                csv::write_field(&text[1..text.len() - 1], out);
+                continue;
+            }
             if !text.starts_with(['{', '[']) {
                 csv::write_raw_cell(text, out);
                 continue;
@@ -272,12 +298,12 @@ impl Columns {
         Some(self.names.len() - 1)
     }
 
-    /// Sets the value of column `index` to the range `start..end` of the row.
-    fn set(&mut self, index: usize, start: usize, end: usize) {
+    /// Sets the value of column `index`.
+    fn set(&mut self, index: usize, cell: Cell) {
         if self.cells.len() <= index {
             self.cells.resize(index + 1, None);
         }
-        self.cells[index] = Some((start, end));
+        self.cells[index] = Some(cell);
         self.next = index + 1;
     }
 }

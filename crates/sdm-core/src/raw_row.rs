@@ -43,9 +43,11 @@ impl<'a> RawRow<'a> {
         self.shape
             .fields
             .iter()
-            .map(move |&FieldSpan { key, value }| RawField {
-                key: &text[key.0..key.1],
-                value: &text[value.0..value.1],
+            .map(move |span: &FieldSpan| RawField {
+                key: &text[span.key.0..span.key.1],
+                value: &text[span.value.0..span.value.1],
+                key_escaped: span.key_escaped,
+                value_escaped: span.value_escaped,
             })
     }
 }
@@ -55,6 +57,8 @@ impl<'a> RawRow<'a> {
 pub struct RawField<'a> {
     key: &'a str,
     value: &'a str,
+    key_escaped: bool,
+    value_escaped: bool,
 }
 
 impl<'a> RawField<'a> {
@@ -66,16 +70,21 @@ impl<'a> RawField<'a> {
     /// The key's text, unescaped (borrowed unless it has escapes). An error only for a key
     /// that escapes a lone UTF-16 surrogate (`"\ud800"`), which no string can hold.
     pub fn key(&self) -> Result<Cow<'a, str>, serde_json::Error> {
-        let inner = &self.key[1..self.key.len() - 1];
-        if inner.contains('\\') {
+        if self.key_escaped {
             serde_json::from_str::<String>(self.key).map(Cow::Owned)
         } else {
-            Ok(Cow::Borrowed(inner))
+            Ok(Cow::Borrowed(&self.key[1..self.key.len() - 1]))
         }
     }
 
     /// The value as JSON text, as the server wrote it (a nested value may hold whitespace).
     pub fn value_json(&self) -> &'a str {
         self.value
+    }
+
+    /// Whether the value is a string holding a backslash escape: a string without one is its
+    /// text between the quotes.
+    pub fn value_has_escapes(&self) -> bool {
+        self.value_escaped
     }
 }

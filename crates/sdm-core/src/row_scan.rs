@@ -30,6 +30,10 @@ pub(crate) struct FieldSpan {
     pub(crate) key: (usize, usize),
     /// The value, as JSON text.
     pub(crate) value: (usize, usize),
+    /// Whether the key has a backslash escape.
+    pub(crate) key_escaped: bool,
+    /// Whether the value is a string with a backslash escape.
+    pub(crate) value_escaped: bool,
 }
 
 /// What a scan learned about the last row; reused from row to row.
@@ -94,8 +98,9 @@ impl Scanner<'_> {
         // The container being read: `true` for an array.
         let mut array = false;
         let mut at = At::Member { first: true };
-        // The top-level field being read: its key, and where its value starts.
-        let mut field = ((0, 0), 0);
+        // The top-level field being read: its key, where its value starts, and whether the key
+        // and value have escapes.
+        let mut field = ((0, 0), 0, false, false);
         loop {
             match at {
                 At::Member { first } => {
@@ -114,7 +119,7 @@ impl Scanner<'_> {
                             return Err(Stop::Invalid);
                         }
                         let key_start = self.i;
-                        self.string()?;
+                        let key_escaped = self.string()?;
                         let key = (key_start, self.i);
                         if self.skip_whitespace()? != b':' {
                             return Err(Stop::Invalid);
@@ -122,7 +127,7 @@ impl Scanner<'_> {
                         self.i += 1;
                         byte = self.skip_whitespace()?;
                         if self.shape.stack.is_empty() {
-                            field = (key, self.i);
+                            field = (key, self.i, key_escaped, false);
                         }
                     }
                     match byte {
@@ -133,7 +138,10 @@ impl Scanner<'_> {
                             at = At::Member { first: true };
                         }
                         _ => {
-                            self.scalar(byte)?;
+                            let escaped = self.scalar(byte)?;
+                            if self.shape.stack.is_empty() {
+                                field.3 = escaped;
+                            }
                             at = At::AfterMember;
                         }
                     }
@@ -143,10 +151,12 @@ impl Scanner<'_> {
                     let byte = self.skip_whitespace()?;
                     let top = self.shape.stack.is_empty();
                     if top && (byte == b',' || byte == b'}') {
-                        let (key, start) = field;
+                        let (key, start, key_escaped, value_escaped) = field;
                         self.shape.fields.push(FieldSpan {
                             key,
                             value: (start, end),
+                            key_escaped,
+                            value_escaped,
                         });
                     }
                     self.i += 1;
@@ -183,24 +193,25 @@ impl Scanner<'_> {
         }
     }
 
-    /// A string, number or literal starting with `byte`.
+    /// A string, number or literal starting with `byte`; `true` for a string with escapes.
     #[inline]
-    fn scalar(&mut self, byte: u8) -> Step<()> {
+    fn scalar(&mut self, byte: u8) -> Step<bool> {
         match byte {
             b'"' => self.string(),
-            b'-' | b'0'..=b'9' => self.number(),
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number().map(|()| false),
+            b't' => self.literal(b"true").map(|()| false),
+            b'f' => self.literal(b"false").map(|()| false),
+            b'n' => self.literal(b"null").map(|()| false),
             _ => Err(Stop::Invalid),
         }
     }
 
-    /// A string, from its opening quote.
+    /// A string, from its opening quote; `true` when it has escapes.
     #[inline]
-    fn string(&mut self) -> Step<()> {
+    fn string(&mut self) -> Step<bool> {
         let bytes = self.bytes;
         let mut i = self.i + 1;
+        let mut escaped = false;
         loop {
             // Eight bytes at a time up to the first that needs a look.
             while let Some(word) = bytes.get(i..i + 8) {
@@ -216,9 +227,12 @@ impl Scanner<'_> {
             match byte {
                 b'"' => {
                     self.i = i + 1;
-                    return Ok(());
+                    return Ok(escaped);
                 }
-                b'\\' => i = escape_end(bytes, i)?,
+                b'\\' => {
+                    escaped = true;
+                    i = escape_end(bytes, i)?;
+                }
                 0..=0x1f => return Err(Stop::Invalid),
                 0x7f.. => {
                     self.shape.above_del = true;
@@ -407,9 +421,16 @@ mod tests {
             shape.fields,
             [FieldSpan {
                 key: (2, 5),
-                value: (8, 13)
+                value: (8, 13),
+                key_escaped: false,
+                value_escaped: false
             }]
         );
+        let (_, shape) = scan(br#"{"a\"":"x","b":"\u0041","c":["\n"]}"#);
+        let flags: Vec<_> = (shape.fields.iter())
+            .map(|f| (f.key_escaped, f.value_escaped))
+            .collect();
+        assert_eq!(flags, [(true, false), (false, true), (false, false)]);
         let row = "{\"a\":\"caf\u{e9}\"}";
         let (_, shape) = scan(row.as_bytes());
         assert!(shape.above_del && !shape.whitespace);
@@ -541,6 +562,9 @@ mod tests {
             let text = std::str::from_utf8(&row).unwrap();
             prop_assert_eq!(shape.fields.len(), parsed.len());
             for (field, (key, value)) in shape.fields.iter().zip(&parsed) {
+                let (key_text, value_text) = (&text[field.key.0..field.key.1], &text[field.value.0..field.value.1]);
+                prop_assert_eq!(field.key_escaped, key_text.contains('\\'));
+                prop_assert_eq!(field.value_escaped, value_text.starts_with('"') && value_text.contains('\\'));
                 let found: String = serde_json::from_str(&text[field.key.0..field.key.1]).unwrap();
                 prop_assert_eq!(&found, key);
                 let found: serde_json::Value = serde_json::from_str(&text[field.value.0..field.value.1]).unwrap();
