@@ -1,4 +1,4 @@
-//! `cargo xtask bench [decode|list|get|table|window|data|data-ndjson|data-json|data-csv|transfer|import]`: the performance targets, each
+//! `cargo xtask bench [decode|list|get|table|window|pacing|data|data-ndjson|data-json|data-csv|transfer|import]`: the performance targets, each
 //! measured against its baseline in the same run, on release builds and the embedded fake server.
 //!
 //! - decode: row decoding throughput vs serde_json on a 100 MB body (see `bench/src/bin/decode.rs`).
@@ -13,6 +13,11 @@
 //!   of NDJSON's.
 //! - window: all pages of 2,000 jobs with every 4th page slow, the client's sliding window vs
 //!   the wave-by-wave walk over the same pager (see `bench/src/bin/window.rs`).
+//! - pacing: all pages of 10,000 jobs (page size 50, 10 in flight) against a server enforcing
+//!   exactly 10 requests per second as Django REST Framework does (refused when 10 arrived in the
+//!   last second), `sdm jobs list --all -o ndjson` vs the client paced by the former token
+//!   bucket of 10 a second with bursts of 10: no 429 for `sdm`, and at least 0.95x the token
+//!   bucket's throughput (see `bench/src/bin/pacing.rs`).
 //! - data: `sdm jobs data -o ndjson` of a 1,000,000-row job, vs `curl -s URL | jq -c '.[]'`;
 //!   elapsed time and peak memory (GNU time's maximum resident set size).
 //! - data-ndjson, data-json, data-csv: `sdm jobs data -o FORMAT` of a 1,000,000-row body (193 MB)
@@ -68,6 +73,9 @@ pub fn run(which: Option<&str>) -> Result<(), String> {
     if all || which == Some("window") {
         window(&bin)?;
     }
+    if all || which == Some("pacing") {
+        pacing(&bin)?;
+    }
     if all || which == Some("data") {
         data(&bin)?;
     }
@@ -118,6 +126,20 @@ fn window(bin: &Path) -> Result<(), String> {
         .success()
         .then_some(())
         .ok_or_else(|| "the window benchmark failed".into())
+}
+
+fn pacing(bin: &Path) -> Result<(), String> {
+    println!(
+        "\n## pacing: all pages of 10,000 jobs against a server enforcing exactly 10 requests per second, `sdm jobs list --all` vs the former token bucket"
+    );
+    let status = Command::new(bin.join("pacing"))
+        .arg(bin.join("sdm"))
+        .status()
+        .map_err(|e| e.to_string())?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| "the pacing benchmark failed".into())
 }
 
 /// `sdm jobs data -o FORMAT` for each of `formats` (`data-ndjson`, `data-json`, `data-csv`) on a

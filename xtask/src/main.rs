@@ -5,7 +5,7 @@
 //!   API docs with warnings denied.
 //! - `features`: `cargo check` of each library crate with each documented feature set (see
 //!   `features.rs`).
-//! - `bench [decode|list|get|table|window|data|data-ndjson|data-json|data-csv|transfer|import]`: the performance targets against their baselines (see `bench.rs`).
+//! - `bench [decode|list|get|table|window|pacing|data|data-ndjson|data-json|data-csv|transfer|import]`: the performance targets against their baselines (see `bench.rs`).
 //! - `api [--check]`: the public API listing of sdm-core (see `api.rs`).
 //! - `msrv`: no dependency needs a newer Rust than the declared `rust-version` (see `msrv.rs`).
 //! - `fuzz <target> [seconds]`: a cargo-fuzz target with a seed corpus from the fixtures.
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  api [--check]              write (or check) crates/sdm-core/public-api.txt\n  features                   each documented feature set builds (cargo check)\n  msrv                       dependencies accept the declared rust-version\n  bench [decode|list|get|table|window|data|data-ndjson|data-json|data-csv|transfer|import]   performance against baselines (release builds)\n  fuzz <target> [seconds]    run a fuzz target (responses, row_decoder)\n  man [--out DIR]            man pages for every sdm command (default DIR: target/man)"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci                         fmt check, clippy (-D warnings), tests\n  api [--check]              write (or check) crates/sdm-core/public-api.txt\n  features                   each documented feature set builds (cargo check)\n  msrv                       dependencies accept the declared rust-version\n  bench [decode|list|get|table|window|pacing|data|data-ndjson|data-json|data-csv|transfer|import]   performance against baselines (release builds)\n  fuzz <target> [seconds]    run a fuzz target (responses, row_decoder)\n  man [--out DIR]            man pages for every sdm command (default DIR: target/man)"
             );
             return ExitCode::from(2);
         }

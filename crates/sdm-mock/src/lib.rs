@@ -29,7 +29,8 @@
 //! ([`MockControl::insert_jobs`], also from a [`MockBuilder::on_list_page`] hook between two
 //! pages), add jobs whose status advances with time and whose output may have millions of rows
 //! ([`MockControl::add_job`] with a [`JobSpec`]), and enforce a fair-use limit answered with `429`
-//! ([`MockBuilder::fair_use`]). A [`MockServer`] derefs to its [`MockControl`], so these are
+//! ([`MockBuilder::fair_use`], a token bucket, or [`MockBuilder::fair_use_window`], the sliding
+//! window of Django REST Framework's throttles). A [`MockServer`] derefs to its [`MockControl`], so these are
 //! plain calls on the server (`server.add_job(..)`).
 //!
 //! Faults can be switched on and off for a fault matrix: latency, slow bodies, 429s, 5xx pages,

@@ -16,7 +16,7 @@ use crate::app::{App, router};
 use crate::auth::{DEFAULT_TOKEN_NAME, EMAIL, PASSWORD, Tokens};
 use crate::control::{ListPageHook, MockControl};
 use crate::elsewhere::{self, Witness};
-use crate::fair_use::{FairUse, Throttle};
+use crate::fair_use::{Algorithm, FairUse, Throttle};
 use crate::fault::{FaultPlan, FaultSet};
 use crate::files::{DEFAULT_PARSE_FOR, Files};
 use crate::live::{DEFAULT_CREATED_RUN_FOR, Live};
@@ -39,7 +39,7 @@ pub struct MockBuilder {
     job_count: usize,
     max_page_size: usize,
     latency: Duration,
-    fair_use: Option<FairUse>,
+    fair_use: Option<(FairUse, Algorithm)>,
     on_list_page: Option<ListPageHook>,
     faults: Vec<FaultPlan>,
     parse_for: Duration,
@@ -101,7 +101,19 @@ impl MockBuilder {
     /// DRF's `429` `{"detail": "Request was throttled. Expected available in N second(s)."}`,
     /// plus `Retry-After: N` (whole seconds, at least 1) if [`FairUse::send_retry_after`].
     pub fn fair_use(mut self, limit: Option<FairUse>) -> Self {
-        self.fair_use = limit;
+        self.fair_use = limit.map(|limit| (limit, Algorithm::TokenBucket));
+        self
+    }
+
+    /// The fair-use limit as Django REST Framework's `SimpleRateThrottle` enforces it (default
+    /// `None`: no limit), instead of [`MockBuilder::fair_use`]'s token bucket: a log of the
+    /// arrival times of the requests it let through; a request is refused when
+    /// [`FairUse::burst`] of them arrived in the last `burst / requests_per_second` seconds
+    /// ([`FairUse::per_second`]`(10)`: 10 in the last second, exactly, however they are
+    /// spaced). Refused requests are not logged. The 429 is the same as the token bucket's,
+    /// `N` being the seconds until the oldest arrival leaves the window, rounded up.
+    pub fn fair_use_window(mut self, limit: Option<FairUse>) -> Self {
+        self.fair_use = limit.map(|limit| (limit, Algorithm::SlidingWindow));
         self
     }
 
@@ -154,7 +166,9 @@ impl MockBuilder {
             max_page_size: self.max_page_size,
             latency: self.latency,
             fallback_host: addr.to_string(),
-            throttle: self.fair_use.map(Throttle::new),
+            throttle: self
+                .fair_use
+                .map(|(limit, algorithm)| Throttle::new(limit, algorithm)),
             on_list_page: self.on_list_page,
             requests: AtomicU64::new(0),
             throttled: AtomicU64::new(0),

@@ -95,3 +95,31 @@ fn no_limit_by_default_and_every_request_is_counted() {
     assert_eq!(server.request_count(), 31);
     assert_eq!(server.throttled_count(), 0);
 }
+
+#[test]
+fn the_drf_window_refuses_past_its_count_and_says_when_the_oldest_leaves() {
+    // Three in any three seconds, as DRF's `SimpleRateThrottle` counts them.
+    let server = MockServer::builder()
+        .job_count(10)
+        .fair_use_window(Some(FairUse {
+            burst: 3,
+            ..FairUse::per_second(1)
+        }))
+        .start()
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(get(&server, "jobs/?page_size=1").status, 200);
+    }
+    for _ in 0..2 {
+        let resp = get(&server, "jobs/?page_size=1");
+        assert_eq!(resp.status, 429);
+        // The first arrival leaves the window 3 s after it came, a few milliseconds ago.
+        assert_eq!(resp.header("retry-after"), Some("3"));
+        assert_eq!(
+            resp.json(),
+            json!({ "detail": "Request was throttled. Expected available in 3 seconds." })
+        );
+    }
+    assert_eq!(server.throttled_count(), 2);
+    assert_eq!(server.request_count(), 5);
+}
