@@ -181,7 +181,7 @@ impl Scanner<'_> {
     }
 
     /// The next byte that is not whitespace, left unread.
-    #[inline]
+    #[inline(always)]
     fn skip_whitespace(&mut self) -> Step<u8> {
         loop {
             let byte = *self.bytes.get(self.i).ok_or(Stop::Incomplete)?;
@@ -207,16 +207,18 @@ impl Scanner<'_> {
     }
 
     /// A string, from its opening quote; `true` when it has escapes.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Step<bool> {
         let bytes = self.bytes;
         let mut i = self.i + 1;
         let mut escaped = false;
+        // Until the row's first byte at or above DEL, such bytes stop the skim too.
+        let mut look_for_high = !self.shape.above_del;
         loop {
             // Eight bytes at a time up to the first that needs a look.
             while let Some(word) = bytes.get(i..i + 8) {
                 let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                let special = special_bytes(word, !self.shape.above_del);
+                let special = special_bytes(word, look_for_high);
                 if special != 0 {
                     i += (special.trailing_zeros() / 8) as usize;
                     break;
@@ -236,6 +238,7 @@ impl Scanner<'_> {
                 0..=0x1f => return Err(Stop::Invalid),
                 0x7f.. => {
                     self.shape.above_del = true;
+                    look_for_high = false;
                     i += 1;
                 }
                 _ => i += 1,
