@@ -120,6 +120,24 @@ pub fn write_field(text: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// Appends the text of a JSON string that had no escapes (`text`, between its quotes) as one
+/// CSV field, exactly as [`write_field`] would. Such text has no quote, line break or other
+/// control character (JSON would have escaped them), so only a comma or an edge space calls for
+/// quotes; and only text that is not `plain_ascii` can hold DEL or a C1 control.
+pub fn write_unescaped_string_field(text: &str, plain_ascii: bool, out: &mut Vec<u8>) {
+    let bytes = text.as_bytes();
+    let padded = bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ');
+    // A comma; DEL, or the lead byte of every C1 control. Cells are short: one pass with no
+    // early exit, which the compiler turns into wide compares, beats a search per kind.
+    let suspicious = bytes.iter().fold(false, |found, &b| {
+        found | (b == b',') | (!plain_ascii & ((b == 0x7f) | (b == 0xc2)))
+    });
+    if padded || suspicious {
+        return write_field(text, out);
+    }
+    out.extend_from_slice(bytes);
+}
+
 /// Appends the cell of a JSON value given as its compact text, as [`raw_cell`] renders it
 /// and [`write_field`] quotes it.
 pub fn write_raw_cell(text: &str, out: &mut Vec<u8>) {
@@ -141,6 +159,19 @@ pub fn write_raw_cell(text: &str, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The shortcut for strings without escapes writes what the general path writes.
+        #[test]
+        fn unescaped_strings_are_written_as_write_field_writes_them(
+            text in "[ ,a-z\u{7f}\u{85}\u{e9}\u{202e}]{0,12}"
+        ) {
+            let (mut general, mut shortcut) = (Vec::new(), Vec::new());
+            write_field(&text, &mut general);
+            write_unescaped_string_field(&text, text.bytes().all(|b| b < 0x7f), &mut shortcut);
+            proptest::prop_assert_eq!(general, shortcut);
+        }
+    }
 
     #[test]
     fn quoting_follows_rfc_4180() {

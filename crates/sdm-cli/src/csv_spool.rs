@@ -216,6 +216,7 @@ impl Columns {
         self.cells.clear();
         self.next = 0;
         let text = row.as_str();
+        let plain = row.is_plain_ascii();
         // The decoder found the fields while validating the row: nothing is parsed again.
         let base = text.as_ptr() as usize;
         for field in row.fields() {
@@ -253,7 +254,7 @@ impl Columns {
             let text = &row[start..end];
             if !escaped && text.starts_with('"') {
                 // A string without escapes: its text between the quotes.
-                csv::write_field(&text[1..text.len() - 1], out);
+                csv::write_unescaped_string_field(&text[1..text.len() - 1], plain, out);
                 continue;
             }
             if !text.starts_with(['{', '[']) {
