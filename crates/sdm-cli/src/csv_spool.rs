@@ -276,7 +276,12 @@ impl Columns {
             return Some(self.next);
         }
         let found = if self.names.len() <= LINEAR_LOOKUP {
-            self.names.iter().position(|n| n == name)
+            // A row that leaves a column out names one a little further on: look there first.
+            let after = self.next.min(self.names.len());
+            let ahead = self.names[after..].iter().position(|n| n == name);
+            ahead
+                .map(|at| after + at)
+                .or_else(|| self.names[..after].iter().position(|n| n == name))
         } else {
             self.index.get(name).copied()
         };

@@ -148,10 +148,14 @@ fn limit_concurrency_page_size_and_filters() {
 
 #[test]
 fn jobs_added_during_the_walk_do_not_repeat_jobs() {
-    // Jobs inserted at the top after page 2 push the rest onto later pages.
+    // Jobs inserted at the top once page 2 is asked for, once per walk, push the rest onto
+    // later pages. (Once: a listing that grows again on every re-read of page 2 changes
+    // faster than it is read, and a walk may then end with an error, never with jobs lost.)
+    let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let hook = armed.clone();
     let server = MockServer::builder()
-        .on_list_page(|control, page| {
-            if page == 2 {
+        .on_list_page(move |control, page| {
+            if page == 2 && hook.swap(false, std::sync::atomic::Ordering::SeqCst) {
                 control.insert_jobs(15);
             }
         })
@@ -180,6 +184,7 @@ fn jobs_added_during_the_walk_do_not_repeat_jobs() {
 
     // Concurrently, pages may be computed on either side of the insertion (page numbers are
     // no snapshot), but no job is printed twice.
+    armed.store(true, std::sync::atomic::Ordering::SeqCst);
     let run = list_all(&server, &["--page-size", "50", "-o", "ndjson"]);
     unique(&ndjson(&run.stdout));
 }
