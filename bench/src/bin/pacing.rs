@@ -6,7 +6,7 @@
 //! when 10 requests arrived in the last second). Both walks ask for every page at `PAGE_SIZE`
 //! jobs, `CONCURRENCY` pages in flight (what `sdm jobs list --all` does by default):
 //!
-//! - new: the release `sdm` binary (argv[1]), `sdm jobs list --all -o ndjson`, as users run it;
+//! - new: the release `sdm` binary (the first argument), `sdm jobs list --all -o ndjson`, as users run it;
 //! - old (the baseline): the sdm-ureq client with its own rate limit off and every attempt
 //!   paced by the former limiter, a token bucket of 10 a second with bursts of 10 (GCRA, the
 //!   form the client had); a 429 is retried after its `Retry-After` by the client's default
