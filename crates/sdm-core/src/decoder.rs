@@ -250,8 +250,8 @@ impl RowDecoder {
 
     /// The row the last successful [`advance_raw`](Self::advance_raw) reached (empty before any).
     ///
-    /// serde_json checks a row's syntax but not the UTF-8 of the strings it skips; this is where
-    /// that check happens (as `RawValue` does it), once per row.
+    /// The row scanner checks a row's syntax but not the UTF-8 of its strings (as serde_json
+    /// skipping them does not); this is where that check happens, once per row.
     pub fn current_raw(&self) -> Result<&str, RowError> {
         let (start, end) = self.current;
         let bytes = &self.buffer[start..end];

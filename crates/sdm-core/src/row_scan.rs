@@ -45,7 +45,8 @@ pub(crate) struct RowShape {
     pub(crate) above_del: bool,
     /// The top-level fields, in the row's order.
     pub(crate) fields: Vec<FieldSpan>,
-    /// The open containers above the current one while scanning (`true`: an array).
+    /// The open containers around the current one while scanning (`true`: an array); popping
+    /// the last gives the container a closing bracket returns to, none when it closed the row.
     stack: Vec<bool>,
 }
 
@@ -98,16 +99,20 @@ impl Scanner<'_> {
         // The container being read: `true` for an array.
         let mut array = false;
         let mut at = At::Member { first: true };
-        // The top-level field being read: its key, where its value starts, and whether the key
-        // and value have escapes.
-        let mut field = ((0, 0), 0, false, false);
+        // The top-level field being read; its value's end is known once the value is read.
+        let mut field = FieldSpan {
+            key: (0, 0),
+            value: (0, 0),
+            key_escaped: false,
+            value_escaped: false,
+        };
         loop {
             match at {
                 At::Member { first } => {
                     let mut byte = self.skip_whitespace()?;
                     if first && byte == closing(array) {
                         self.i += 1;
-                        match self.close()? {
+                        match self.shape.stack.pop() {
                             Some(outer) => array = outer,
                             None => return Ok(self.i),
                         }
@@ -127,7 +132,12 @@ impl Scanner<'_> {
                         self.i += 1;
                         byte = self.skip_whitespace()?;
                         if self.shape.stack.is_empty() {
-                            field = (key, self.i, key_escaped, false);
+                            field = FieldSpan {
+                                key,
+                                value: (self.i, self.i),
+                                key_escaped,
+                                value_escaped: false,
+                            };
                         }
                     }
                     match byte {
@@ -140,7 +150,7 @@ impl Scanner<'_> {
                         _ => {
                             let escaped = self.scalar(byte)?;
                             if self.shape.stack.is_empty() {
-                                field.3 = escaped;
+                                field.value_escaped = escaped;
                             }
                             at = At::AfterMember;
                         }
@@ -151,19 +161,14 @@ impl Scanner<'_> {
                     let byte = self.skip_whitespace()?;
                     let top = self.shape.stack.is_empty();
                     if top && (byte == b',' || byte == b'}') {
-                        let (key, start, key_escaped, value_escaped) = field;
-                        self.shape.fields.push(FieldSpan {
-                            key,
-                            value: (start, end),
-                            key_escaped,
-                            value_escaped,
-                        });
+                        field.value.1 = end;
+                        self.shape.fields.push(field);
                     }
                     self.i += 1;
                     if byte == b',' {
                         at = At::Member { first: false };
                     } else if byte == closing(array) {
-                        match self.close()? {
+                        match self.shape.stack.pop() {
                             Some(outer) => array = outer,
                             None => return Ok(self.i),
                         }
@@ -173,11 +178,6 @@ impl Scanner<'_> {
                 }
             }
         }
-    }
-
-    /// After a closing bracket: the container around it, or `None` when it closed the row.
-    fn close(&mut self) -> Step<Option<bool>> {
-        Ok(self.shape.stack.pop())
     }
 
     /// The next byte that is not whitespace, left unread.
